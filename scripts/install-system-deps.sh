@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
+# images, openssl for test certificates, promtool/prometheus for rule tests. Debian; needs root (or sudo).
+set -euo pipefail
+need=()
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v skopeo >/dev/null || need+=(skopeo)
+command -v openssl >/dev/null || need+=(openssl)
+command -v promtool >/dev/null || need+=(prometheus)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${need[@]}" ca-certificates

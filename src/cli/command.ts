@@ -1,0 +1,40 @@
+// Shared plumbing for commands: exit codes, flag parsing, fatal-error reporting. No heavy imports here.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RegdoctorError, UsageError } from '../cause/index.ts';
+
+/** A command takes its arguments (after the command name) and resolves to a process exit code. */
+export type Command = (argv: string[]) => Promise<number>;
+
+export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs with strict checking; unknown flags become a UsageError (exit 2), not a stack trace. */
+export function parseFlags<O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+  }
+}
+
+/** Turns anything thrown out of a command into a one-line message and an exit code. */
+export function reportFatal(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`regdoctor: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof RegdoctorError) {
+    process.stderr.write(`regdoctor: ${err.cause}: ${err.message}\n`);
+    return EXIT.problem;
+  }
+  const e = err as { message?: string };
+  process.stderr.write(`regdoctor: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.REGDOCTOR_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  return EXIT.usage;
+}
+
+/** Colour only on a TTY, never when NO_COLOR is set, never in JSON. */
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+}

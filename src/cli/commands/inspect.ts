@@ -1,0 +1,7 @@
+import { UsageError } from '../../cause/index.ts';
+import type { Command } from '../command.ts';
+
+const run: Command = async () => {
+  throw new UsageError('inspect: not implemented yet');
+};
+export default run;

@@ -1,0 +1,70 @@
+// Entry point. Keep this file's static imports tiny: every command is loaded on demand so that `--help` and
+// `--version` cost little more than starting Node itself.
+import type { Command } from './command.ts';
+import { EXIT, reportFatal } from './command.ts';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
+  probe: {
+    summary: 'Probe a registry step by step and say why an image cannot be pulled',
+    load: () => import('./commands/probe.ts'),
+  },
+  inspect: {
+    summary: 'Show layers, sizes and config of an image per platform, without pulling',
+    load: () => import('./commands/inspect.ts'),
+  },
+  classify: {
+    summary: 'Classify a kubelet/runtime error message into a cause code',
+    load: () => import('./commands/classify.ts'),
+  },
+  demo: {
+    summary: 'Start throwaway local registries with broken cases and diagnose them',
+    load: () => import('./commands/demo.ts'),
+  },
+};
+
+const VERSION = '0.1.0';
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'regdoctor — find out why a container image will not pull',
+    '',
+    'Usage: regdoctor <command> [flags]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `regdoctor <command> --help` for the flags of a command.',
+    'Exit codes: 0 pullable / nothing found, 1 not pullable / findings, 2 usage or internal error.',
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`regdoctor ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    process.stderr.write(`regdoctor: unknown command "${name}"\n\n${help()}`);
+    return EXIT.usage;
+  }
+  const mod = await entry.load();
+  return mod.default(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = reportFatal(err);
+  },
+);
