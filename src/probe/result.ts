@@ -56,6 +56,8 @@ export interface ProbeResult {
   rateLimit?: RateLimit;
   /** Existing tags closest to a missing one (MANIFEST_NOT_FOUND). */
   suggestions?: string[];
+  /** Other codes the evidence allows, most likely first (e.g. Docker Hub's ambiguous anonymous 401). */
+  alternatives?: Cause[];
   /** Which credential was used, by source and key — never the secret itself. */
   credential?: { source: string; key: string; username?: string } | null;
 }

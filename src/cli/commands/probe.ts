@@ -1,7 +1,94 @@
+import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../cause/index.ts';
-import type { Command } from '../command.ts';
+import { redact } from '../../credentials/index.ts';
+import { parseReference } from '../../reference/index.ts';
+import { probeImage } from '../../probe/probe.ts';
+import type { ProbeResult } from '../../probe/result.ts';
+import { probeJson, renderProbeText } from '../../report/probe.ts';
+import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
-const run: Command = async () => {
-  throw new UsageError('probe: not implemented yet');
+const HELP = `Usage: regdoctor probe IMAGE... [flags]
+       regdoctor probe --file IMAGES.txt [flags]
+
+Replays what a container runtime does to pull IMAGE — DNS, TCP, TLS, /v2/, auth, manifest, platform, config,
+first layer — timing each step, stopping at the first that fails, and naming the cause with a fix.
+
+Examples:
+  regdoctor probe nginx:1.27
+  regdoctor probe ghcr.io/org/app:v2 --platform linux/arm64 -o json
+  echo "$PASS" | regdoctor probe registry.local:5000/team/app:1 -u ci --password-stdin --ca-file ca.pem
+
+Flags:
+  -f, --file FILE                images to probe, one per line (# comments and blank lines ignored; - for stdin)
+  --concurrency N                images probed at once (default 8)
+${REGISTRY_FLAGS_HELP}
+
+Exit codes: 0 every image is pullable, 1 at least one is not, 2 usage error.
+`;
+
+async function readImageList(file: string): Promise<string[]> {
+  const text = file === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`--file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+}
+
+const run: Command = async (argv) => {
+  const { values, positionals } = parseFlags(argv, {
+    ...REGISTRY_FLAGS,
+    file: { type: 'string', short: 'f' },
+    concurrency: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const images = [...positionals, ...(values.file ? await readImageList(values.file) : [])];
+  if (images.length === 0) throw new UsageError('probe: give at least one IMAGE (or --file); see `regdoctor probe --help`');
+  if (values.file === '-' && values['password-stdin']) throw new UsageError('--file - and --password-stdin both want standard input');
+  const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  const registries = new Set<string>();
+  for (const img of images) {
+    try {
+      registries.add(parseReference(img).registry);
+    } catch {
+      // reported per image by the probe itself
+    }
+  }
+  const ctx = await registryContext(values, registries);
+  const colour = ctx.output === 'text' && useColour();
+  const results: ProbeResult[] = new Array(images.length);
+  let next = 0;
+  let printed = 0;
+  // Results print in input order as soon as every earlier one is done.
+  const flush = () => {
+    while (printed < images.length && results[printed]) {
+      const r = results[printed++]!;
+      const out = ctx.output === 'json' ? `${JSON.stringify(probeJson(r))}\n` : renderProbeText(r, { colour, verbose: ctx.verbose }) + (images.length > 1 ? '\n' : '');
+      process.stdout.write(redact(out));
+    }
+  };
+  const worker = async () => {
+    while (next < images.length) {
+      const i = next++;
+      results[i] = await probeImage(images[i]!, ctx.session, { platform: ctx.platform, credentials: ctx.credentials, plainHttp: ctx.plainHttp });
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, images.length) }, worker));
+  } finally {
+    await ctx.session.close();
+  }
+  const bad = results.filter((r) => r.cause !== null).length;
+  if (images.length > 1 && ctx.output === 'text') {
+    process.stdout.write(`${images.length - bad} of ${images.length} images pullable\n`);
+  }
+  return bad ? EXIT.problem : EXIT.ok;
 };
 export default run;

@@ -1,0 +1,111 @@
+// Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../cause/index.ts';
+import { registerSecret, redact } from '../credentials/index.ts';
+import { parseDuration } from '../util/duration.ts';
+import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
+import { proxyEnvFrom } from '../transport/proxy.ts';
+import { ProbeSession } from '../probe/session.ts';
+import { dockerConfigSource } from '../probe/credsource.ts';
+import type { CredentialSource } from '../probe/probe.ts';
+import type { Options } from './command.ts';
+
+export const REGISTRY_FLAGS = {
+  platform: { type: 'string' },
+  'docker-config': { type: 'string' },
+  username: { type: 'string', short: 'u' },
+  'password-stdin': { type: 'boolean' },
+  'ca-file': { type: 'string', multiple: true },
+  'insecure-skip-tls-verify': { type: 'boolean' },
+  'plain-http': { type: 'boolean' },
+  timeout: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+export const REGISTRY_FLAGS_HELP = `Registry flags:
+  --platform OS/ARCH[/VARIANT]   platform to resolve (default: linux/<this machine's arch>)
+  --docker-config FILE           Docker config.json (or .dockercfg) to take credentials from
+                                 (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json, ~/.dockercfg)
+  -u, --username NAME            username; with --password-stdin, the password is read from stdin
+  --password-stdin               read the password from standard input
+  --ca-file FILE                 extra CA certificate(s) (PEM) to trust, repeatable
+  --insecure-skip-tls-verify     do not verify the TLS certificate of the image's registry
+  --plain-http                   talk to the image's registry over plain HTTP
+  --timeout DURATION             per-request timeout, Go-style: 5s, 500ms, 1m (default 10s)
+  -v, --verbose                  print every request and response to stderr (credentials shown as ***)
+  -o, --output text|json         output format (default text)`;
+
+type Values = { [K in keyof typeof REGISTRY_FLAGS]?: (typeof REGISTRY_FLAGS)[K] extends { multiple: true } ? string[] : (typeof REGISTRY_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
+
+export interface RegistryContext {
+  session: ProbeSession;
+  platform: Platform;
+  credentials: CredentialSource;
+  plainHttp: (registry: string) => boolean;
+  output: 'text' | 'json';
+  verbose: boolean;
+  timeoutMs: number;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function outputFormat(v: string | undefined): 'text' | 'json' {
+  if (v === undefined || v === 'text') return 'text';
+  if (v === 'json') return 'json';
+  throw new UsageError(`--output must be text or json, not ${JSON.stringify(v)}`);
+}
+
+/**
+ * Builds the session and options a registry command needs. `registries` are the registries named by the images
+ * on the command line: --insecure-skip-tls-verify and --plain-http apply to those hosts only, never to redirect
+ * targets or token realms elsewhere.
+ */
+export async function registryContext(values: Values, registries: Set<string>): Promise<RegistryContext> {
+  const output = outputFormat(values.output);
+  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
+  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+  const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
+  let password: string | undefined;
+  if (values['password-stdin']) {
+    if (!values.username) throw new UsageError('--password-stdin needs --username');
+    if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in');
+    password = (await readStdin()).replace(/\r?\n$/, '');
+    if (!password) throw new UsageError('--password-stdin: standard input was empty');
+    registerSecret(password);
+  } else if (values.username) {
+    throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
+  }
+  const ca: string[] = [];
+  for (const f of values['ca-file'] ?? []) {
+    const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    });
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
+    ca.push(pem);
+  }
+  const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
+  const apiHosts = new Set([...insecureHosts].flatMap((r) => [r, r === 'docker.io' ? 'registry-1.docker.io' : r]));
+  const verbose = Boolean(values.verbose);
+  const session = new ProbeSession({
+    timeoutMs,
+    proxyEnv: proxyEnvFrom(process.env),
+    tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: apiHosts.has(host) }),
+    log: verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
+  });
+  const plain = values['plain-http'] ? registries : new Set<string>();
+  return {
+    session,
+    platform,
+    credentials: dockerConfigSource({ dockerConfig: values['docker-config'], username: values.username, password }),
+    plainHttp: (r) => plain.has(r),
+    output,
+    verbose,
+    timeoutMs,
+  };
+}

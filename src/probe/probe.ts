@@ -1,0 +1,413 @@
+// The probe: replays what a container runtime does to pull one image, step by step, and stops at the first step
+// that fails with the cause it proves. Hand-written on purpose — this sequence and its interpretation is the product.
+import { RegdoctorError, type Cause, type Confidence } from '../cause/index.ts';
+import { remediationFor } from '../cause/remediation.ts';
+import { parseReference, apiHost, isDockerHub, formatReference, type Reference } from '../reference/index.ts';
+import { formatPlatform, selectPlatform, describeAvailable, normalizePlatform, type Platform, type IndexEntry } from '../platform/index.ts';
+import { baseUrl, getBlob, getManifest, listTags, LIMITS, type FetchedManifest } from '../registry/api.ts';
+import { AuthError, type AuthState, type Credential } from '../registry/auth.ts';
+import { describeStatus, parseErrorBody, statusCause } from '../registry/errors.ts';
+import { isIndex, parseImageConfig, sha256, type ImageManifest, type ImageConfig } from '../registry/manifest.ts';
+import { parseRateLimit, parseRetryAfter } from '../registry/ratelimit.ts';
+import { nearestTags } from '../registry/suggest.ts';
+import { parseChallenges } from '../registry/challenge.ts';
+import { header, type HttpResponse } from '../transport/http.ts';
+import type { ManifestInfo, ProbeResult, Step, StepName } from './result.ts';
+import type { ProbeSession } from './session.ts';
+
+/** Where the probe gets the credentials to try for an image, in the order the kubelet would try them. */
+export type CredentialSource = (ref: Reference) => Promise<{ candidates: Credential[]; summary: string; detail: Record<string, unknown> }>;
+
+export interface ProbeOptions {
+  platform: Platform;
+  credentials?: CredentialSource;
+  /** Registries (as in the reference, e.g. `localhost:5000`) spoken to over plain HTTP. */
+  plainHttp?: (registry: string) => boolean;
+}
+
+class Stop extends Error {
+  constructor(
+    readonly code: Cause,
+    message: string,
+    readonly extra: { alternatives?: Cause[]; suggestions?: string[]; confidence?: Confidence } = {},
+  ) {
+    super(message);
+  }
+}
+
+const now = () => performance.now();
+
+export async function probeImage(image: string, session: ProbeSession, opts: ProbeOptions): Promise<ProbeResult> {
+  const steps: Step[] = [];
+  const want = normalizePlatform(opts.platform);
+  const result: ProbeResult = {
+    image,
+    reference: null,
+    platform: formatPlatform(want),
+    cause: null,
+    confidence: 'certain',
+    summary: '',
+    remediation: [],
+    steps,
+  };
+  const record = (name: StepName, ok: boolean, ms: number, summary: string, detail: Record<string, unknown> = {}) =>
+    steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  /** Records a failed step for an error and turns it into a Stop. */
+  const failWith = (name: StepName, start: number, err: unknown): Stop => {
+    if (err instanceof Stop) return err;
+    const e = err instanceof RegdoctorError ? err : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
+    const { step: _s, ...detail } = e.detail;
+    record((e.detail.step as StepName | undefined) ?? name, false, now() - start, e.message, { cause: e.cause, ...detail });
+    return new Stop(e.cause, e.message);
+  };
+
+  let ref: Reference | undefined;
+  let base: URL | undefined;
+  let authState: AuthState | undefined;
+  try {
+    let t = now();
+    try {
+      ref = parseReference(image);
+    } catch (err) {
+      throw failWith('reference', t, err);
+    }
+    result.reference = { registry: ref.registry, repository: ref.repository, tag: ref.tag, digest: ref.digest };
+    record('reference', true, now() - t, formatReference(ref));
+
+    t = now();
+    let candidates: Credential[] = [];
+    if (opts.credentials) {
+      try {
+        const c = await opts.credentials(ref);
+        candidates = c.candidates;
+        record('credentials', true, now() - t, c.summary, c.detail);
+      } catch (err) {
+        throw failWith('credentials', t, err);
+      }
+    }
+
+    const host = apiHost(ref.registry);
+    base = baseUrl(host, opts.plainHttp?.(ref.registry) ?? false);
+    const origin = session.origin(base);
+    t = now();
+    const state = await origin.state;
+    for (const s of state.stages) {
+      record(s.stage, s.ok, origin.reused ? 0 : s.ms, stageSummary(s.stage, s.detail, s.ok), origin.reused ? { ...s.detail, reused: true } : s.detail);
+    }
+    if (state.error && state.error.step !== 'ping') throw new Stop(state.error.cause, state.error.message);
+    if (state.error) throw failWith('ping', t, state.error);
+    const ping = state.ping!;
+    checkPing(ping.response, base);
+    record('ping', true, origin.reused ? 0 : ping.ms, `${ping.status} from ${base.href}${ping.status === 401 ? ` (${ping.challenges.map((c) => c.scheme).join(', ') || 'no challenge'})` : ''}`, {
+      status: ping.status,
+      challenges: ping.challenges.map((c) => ({ scheme: c.scheme, realm: c.params.realm, service: c.params.service })),
+      apiVersion: ping.apiVersion,
+      ...(origin.reused ? { reused: true } : {}),
+    });
+
+    const scope = `repository:${ref.repository}:pull`;
+    const refString = ref.digest ?? ref.tag ?? 'latest';
+    let remaining = candidates;
+    let fetched: FetchedManifest | undefined;
+    // The kubelet tries every matching credential in order until one pulls; so do we.
+    for (;;) {
+      t = now();
+      let attempts;
+      try {
+        const a = await session.auth.authorize(base, ping, scope, remaining);
+        authState = a.state;
+        attempts = a.attempts;
+      } catch (err) {
+        if (err instanceof AuthError) {
+          record('auth', false, now() - t, err.message, { cause: err.cause, attempts: err.attempts });
+          throw new Stop(err.cause, err.message);
+        }
+        throw failWith('auth', t, err);
+      }
+      result.credential = authState.credential ? { source: authState.credential.label, key: authState.credential.label, username: authState.credential.username } : null;
+      record('auth', true, now() - t, authSummary(authState, scope), {
+        scheme: authState.kind,
+        credential: authState.credential?.label ?? 'anonymous',
+        attempts,
+        ...(authState.kind === 'bearer' ? { grantedActions: authState.grantedActions, expiresIn: authState.expiresIn } : {}),
+      });
+
+      t = now();
+      let got: Awaited<ReturnType<typeof getManifest>>;
+      try {
+        got = await getManifest(session.transport, base, ref.repository, refString, authHeader(authState), 'manifest');
+      } catch (err) {
+        throw failWith('manifest', t, err);
+      }
+      const rl = parseRateLimit(got.response.headers);
+      if (rl) result.rateLimit = rl;
+      if ('manifest' in got) {
+        fetched = got;
+        break;
+      }
+      const res = got.response;
+      const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+      const idx = authState.credential ? remaining.indexOf(authState.credential) : -1;
+      if ((res.status === 401 || res.status === 403) && idx >= 0 && idx < remaining.length - 1) {
+        record('manifest', false, now() - t, `${describeStatus(res.status, info)} with ${authState.credential!.label}; trying the next credential`, { status: res.status, codes: info.codes });
+        remaining = remaining.slice(idx + 1);
+        continue;
+      }
+      throw await manifestFailure(res, t);
+    }
+
+    const m = fetched.manifest;
+    const info: ManifestInfo = { mediaType: m.mediaType, digest: fetched.digest, size: fetched.size, platforms: [] };
+    result.manifest = info;
+    record('manifest', true, now() - t, `${m.mediaType} ${fetched.digest} (${fetched.size} bytes)`, {
+      status: fetched.response.status,
+      mediaType: m.mediaType,
+      digest: fetched.digest,
+      dockerContentDigest: fetched.headerDigest ?? null,
+      size: fetched.size,
+    });
+
+    let imageManifest: ImageManifest;
+    let config: ImageConfig | undefined;
+    let imageDigest = fetched.digest;
+    if (isIndex(m)) {
+      t = now();
+      const entries: IndexEntry[] = m.manifests.map((d) => ({
+        digest: d.digest,
+        mediaType: d.mediaType,
+        size: d.size,
+        platform: d.platform ? { os: d.platform.os, architecture: d.platform.architecture, variant: d.platform.variant, osVersion: d.platform['os.version'], osFeatures: d.platform['os.features'] } : undefined,
+        annotations: d.annotations,
+      }));
+      info.platforms = describeAvailable(entries);
+      const pick = selectPlatform(entries, want);
+      if (!pick) {
+        const msg = `no image for ${formatPlatform(want)} in the index; it has ${info.platforms.join(', ') || 'no platforms'}`;
+        record('platform', false, now() - t, msg, { cause: 'PLATFORM_MISMATCH', wanted: formatPlatform(want), available: info.platforms });
+        throw new Stop('PLATFORM_MISMATCH', msg);
+      }
+      let child: Awaited<ReturnType<typeof getManifest>>;
+      try {
+        child = await getManifest(session.transport, base, ref.repository, pick.entry.digest, authHeader(authState), 'platform');
+      } catch (err) {
+        throw failWith('platform', t, err);
+      }
+      if (!('manifest' in child)) throw await manifestFailure(child.response, t, 'platform');
+      if (isIndex(child.manifest)) {
+        const msg = `the index entry for ${formatPlatform(want)} is itself an index; runtimes do not follow nested indexes`;
+        record('platform', false, now() - t, msg, { cause: 'PLATFORM_MISMATCH' });
+        throw new Stop('PLATFORM_MISMATCH', msg);
+      }
+      imageManifest = child.manifest;
+      imageDigest = child.digest;
+      const chosen = pick.entry.platform ? formatPlatform(pick.entry.platform) : formatPlatform(want);
+      info.selected = { digest: child.digest, platform: chosen, mediaType: child.manifest.mediaType };
+      record('platform', true, now() - t, `${chosen} → ${child.digest}${pick.exact ? '' : ` (fallback${pick.via ? ` via ${pick.via}` : ''})`}`, {
+        wanted: formatPlatform(want),
+        selected: chosen,
+        exact: pick.exact,
+        digest: child.digest,
+        available: info.platforms,
+      });
+      t = now();
+      config = await fetchConfig(imageManifest, t);
+    } else {
+      imageManifest = m;
+      t = now();
+      config = await fetchConfig(imageManifest, t);
+      t = now();
+      const got: Platform = { os: config.os ?? 'unknown', architecture: config.architecture ?? 'unknown', variant: config.variant };
+      const pick = selectPlatform([{ digest: fetched.digest, mediaType: m.mediaType, size: fetched.size, platform: got }], want);
+      info.platforms = [formatPlatform(normalizePlatform(got))];
+      if (!pick) {
+        const msg = `the image is built for ${formatPlatform(normalizePlatform(got))} only, not ${formatPlatform(want)}`;
+        record('platform', false, now() - t, msg, { cause: 'PLATFORM_MISMATCH', wanted: formatPlatform(want), available: info.platforms });
+        throw new Stop('PLATFORM_MISMATCH', msg);
+      }
+      info.selected = { digest: fetched.digest, platform: info.platforms[0]!, mediaType: m.mediaType };
+      record('platform', true, now() - t, `single-platform image for ${info.platforms[0]}`, { wanted: formatPlatform(want), selected: info.platforms[0] });
+    }
+
+    t = now();
+    const layer = imageManifest.layers.find((l) => !l.urls?.length);
+    if (!layer) {
+      record('blob', true, now() - t, 'no layers to fetch (or only foreign layers)', {});
+    } else {
+      let res: HttpResponse;
+      try {
+        res = await getBlob(session.transport, base, ref.repository, layer.digest, authHeader(authState), {
+          maxBytes: layer.size + 1024,
+          readAtMost: LIMITS.layerProbeBytes,
+          step: 'blob',
+        });
+      } catch (err) {
+        const e = err instanceof RegdoctorError && err.message.includes('redirect') ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `layer ${layer.digest}: ${err.message}`, err.detail) : err;
+        throw failWith('blob', t, e);
+      }
+      if (res.status !== 200 && res.status !== 206) {
+        const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+        const cause = res.status === 404 ? 'LAYER_DOWNLOAD_FAILED' : statusCause(res.status, info.codes);
+        const msg = `layer ${layer.digest}: ${describeStatus(res.status, info)}${res.redirects.length ? ` (after redirect to ${res.redirects.at(-1)})` : ''}`;
+        record('blob', false, now() - t, msg, { cause, status: res.status, codes: info.codes, redirects: res.redirects });
+        throw new Stop(cause, msg);
+      }
+      if (!res.partial && res.body.length === layer.size && sha256(res.body) !== layer.digest) {
+        const msg = `layer ${layer.digest} downloaded but its content has digest ${sha256(res.body)}`;
+        record('blob', false, now() - t, msg, { cause: 'LAYER_DOWNLOAD_FAILED' });
+        throw new Stop('LAYER_DOWNLOAD_FAILED', msg);
+      }
+      record('blob', true, now() - t, `first layer ${layer.digest} downloads (${res.body.length} of ${layer.size} bytes read${res.redirects.length ? `, via ${new URL(res.redirects.at(-1)!.replace('?…', '')).host}` : ''})`, {
+        status: res.status,
+        digest: layer.digest,
+        size: layer.size,
+        bytesRead: res.body.length,
+        redirects: res.redirects,
+        mediaType: layer.mediaType,
+      });
+    }
+    result.summary = `${formatReference(ref)} is pullable for ${result.platform}${imageDigest ? ` (${imageDigest})` : ''}`;
+    return result;
+  } catch (err) {
+    const stop = err instanceof Stop ? err : failWith(steps.at(-1)?.name ?? 'reference', now(), err);
+    result.cause = stop.code;
+    result.summary = stop.message;
+    result.confidence = stop.extra.confidence ?? 'certain';
+    if (stop.extra.alternatives?.length) result.alternatives = stop.extra.alternatives;
+    if (stop.extra.suggestions) result.suggestions = stop.extra.suggestions;
+    result.remediation = remediationFor(stop.code, {
+      image: ref ? formatReference(ref) : image,
+      registry: ref?.registry ?? null,
+      platform: result.platform,
+      tag: ref?.tag ?? null,
+      suggestions: stop.extra.suggestions,
+    });
+    return result;
+  }
+
+  async function fetchConfig(manifest: ImageManifest, t: number): Promise<ImageConfig> {
+    let res: HttpResponse;
+    try {
+      res = await getBlob(session.transport, base!, ref!.repository, manifest.config.digest, authHeader(authState), { maxBytes: LIMITS.configBytes, step: 'config' });
+    } catch (err) {
+      throw failWith('config', t, err);
+    }
+    if (res.status !== 200) {
+      const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+      const cause = res.status === 404 ? 'LAYER_DOWNLOAD_FAILED' : statusCause(res.status, info.codes);
+      const msg = `config blob ${manifest.config.digest}: ${describeStatus(res.status, info)}`;
+      record('config', false, now() - t, msg, { cause, status: res.status, codes: info.codes });
+      throw new Stop(cause, msg);
+    }
+    if (sha256(res.body) !== manifest.config.digest) {
+      const msg = `config blob ${manifest.config.digest} has digest ${sha256(res.body)}`;
+      record('config', false, now() - t, msg, { cause: 'LAYER_DOWNLOAD_FAILED' });
+      throw new Stop('LAYER_DOWNLOAD_FAILED', msg);
+    }
+    let config: ImageConfig;
+    try {
+      config = parseImageConfig(res.body);
+    } catch (err) {
+      throw failWith('config', t, err);
+    }
+    record('config', true, now() - t, `config ${manifest.config.digest} (${config.os ?? '?'}/${config.architecture ?? '?'}${config.variant ? `/${config.variant}` : ''})`, {
+      digest: manifest.config.digest,
+      size: res.body.length,
+      os: config.os,
+      architecture: config.architecture,
+      variant: config.variant,
+      redirects: res.redirects,
+    });
+    return config;
+  }
+
+  async function manifestFailure(res: HttpResponse, t: number, step: StepName = 'manifest'): Promise<Stop> {
+    const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+    let cause = statusCause(res.status, info.codes);
+    const detail: Record<string, unknown> = { status: res.status, codes: info.codes };
+    let msg = `${formatReference(ref!)}: ${describeStatus(res.status, info)}`;
+    const extra: Stop['extra'] = {};
+    if (cause === 'RATE_LIMITED') {
+      const retry = parseRetryAfter(header(res.headers, 'retry-after'));
+      if (retry !== undefined) detail.retryAfterSeconds = retry;
+      msg += retry !== undefined ? `; retry after ${retry}s` : '';
+    }
+    if (cause === 'UNAUTHORIZED') {
+      const challenge = parseChallenges(res.headers['www-authenticate']).find((c) => c.scheme === 'bearer');
+      const credential = authState?.credential ?? null;
+      if (challenge?.params.error) detail.error = challenge.params.error;
+      if (credential && authState?.kind === 'bearer') {
+        // The token endpoint accepted these credentials; the registry still refuses: access not granted.
+        cause = 'FORBIDDEN';
+        msg = `${credential.label} is accepted by the token endpoint but not granted pull on ${ref!.repository} (${describeStatus(res.status, info)}${authState.grantedActions ? `; token grants [${authState.grantedActions.join(',')}]` : ''})`;
+      } else if (!credential) {
+        msg = `${formatReference(ref!)}: anonymous pull refused (${describeStatus(res.status, info)}); the repository is private or does not exist`;
+        if (isDockerHub(ref!.registry)) {
+          extra.alternatives = ['REPOSITORY_NOT_FOUND'];
+          extra.confidence = 'likely';
+        } else extra.alternatives = ['REPOSITORY_NOT_FOUND'];
+      }
+    }
+    if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
+      const tags = await listTags(session.transport, base!, ref!.repository, authHeader(authState), step).catch(() => null);
+      if (tags && 'tags' in tags) {
+        cause = 'MANIFEST_NOT_FOUND';
+        const wanted = ref!.digest ?? ref!.tag ?? 'latest';
+        const suggestions = ref!.digest ? [] : nearestTags(wanted, tags.tags);
+        extra.suggestions = suggestions;
+        detail.tagCount = tags.tags.length;
+        detail.suggestions = extra.suggestions;
+        msg = `${ref!.repository} exists (${tags.tags.length} tags) but has no ${ref!.digest ? `manifest ${ref!.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
+      } else if (tags) {
+        const tinfo = parseErrorBody(tags.response.body, header(tags.response.headers, 'content-type'));
+        detail.tagsStatus = tags.response.status;
+        if (tags.response.status === 404 || tinfo.codes.includes('NAME_UNKNOWN')) {
+          cause = 'REPOSITORY_NOT_FOUND';
+          msg = `repository ${ref!.repository} does not exist on ${ref!.registry} (${describeStatus(tags.response.status, tinfo)} listing its tags)`;
+        } else {
+          extra.confidence = 'likely';
+          extra.alternatives = [cause === 'MANIFEST_NOT_FOUND' ? 'REPOSITORY_NOT_FOUND' : 'MANIFEST_NOT_FOUND'];
+          msg += ` (tags could not be listed: HTTP ${tags.response.status})`;
+        }
+      }
+    }
+    record(step, false, now() - t, msg, { cause, ...detail });
+    return new Stop(cause, msg, extra);
+  }
+}
+
+function authHeader(state: AuthState | undefined): string | undefined {
+  return state && state.kind !== 'anonymous' ? state.header : undefined;
+}
+
+function authSummary(state: AuthState, scope: string): string {
+  switch (state.kind) {
+    case 'anonymous':
+      return 'no authentication required';
+    case 'basic':
+      return `Basic auth accepted for ${state.credential.label}`;
+    case 'bearer':
+      return `Bearer token for ${scope} (${state.credential?.label ?? 'anonymous'}${state.grantedActions ? `; grants [${state.grantedActions.join(',')}]` : ''})`;
+  }
+}
+
+function stageSummary(stage: string, d: Record<string, unknown>, ok: boolean): string {
+  if (!ok) return String(d.error ?? `${stage} failed`);
+  const via = d.proxy ? ` via proxy ${d.proxy}` : '';
+  if (stage === 'dns') return `${d.host} → ${(d.addresses as string[]).join(', ')}${via}`;
+  if (stage === 'connect') return `connected to ${d.address}${via}`;
+  const cert = d.subject ? `${d.protocol ?? 'TLS'}; ${d.subject}; issuer ${d.issuer}; expires ${String(d.validTo).slice(0, 10)} (${d.expiresInDays} days)` : 'TLS established';
+  return d.verification ? `${cert}; ${d.verification}: ${d.ignoredProblem}` : cert;
+}
+
+/** A /v2/ answer that is neither 200 nor 401 means the endpoint is not a working registry. */
+function checkPing(res: HttpResponse, base: URL): void {
+  if (res.status === 200 || res.status === 401) return;
+  const text = res.body.subarray(0, 512).toString('utf8');
+  if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
+    throw new RegdoctorError('HTTP_HTTPS_MISMATCH', `${base.host} speaks HTTPS but was asked in plain HTTP ("${text.trim()}")`, { step: 'ping', status: 400 });
+  }
+  const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+  const cause: Cause = res.status === 429 ? 'RATE_LIMITED' : res.status === 407 ? 'PROXY_ERROR' : 'REGISTRY_ERROR';
+  const what = res.status === 404 ? 'no registry API at this address' : 'registry API answered with an error';
+  throw new RegdoctorError(cause, `GET ${base.href}: ${describeStatus(res.status, info)} — ${what}`, { step: 'ping', status: res.status, codes: info.codes });
+}

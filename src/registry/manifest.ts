@@ -1,0 +1,135 @@
+// Manifests as they cross the wire: parsed with a schema keyed on mediaType so that a registry answering
+// garbage becomes a clear REGISTRY_ERROR here, not a TypeError three modules later.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { RegdoctorError } from '../cause/index.ts';
+
+export const MEDIA = {
+  ociIndex: 'application/vnd.oci.image.index.v1+json',
+  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  dockerSchema1Plain: 'application/vnd.docker.distribution.manifest.v1+json',
+} as const;
+
+/** What containerd's resolver sends (research-notes D), so the registry answers as it would to a node. */
+export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
+
+const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
+
+const descriptor = z.object({
+  mediaType: z.string(),
+  digest,
+  size: z.number().int().nonnegative(),
+  urls: z.array(z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+const platform = z.object({
+  os: z.string(),
+  architecture: z.string(),
+  variant: z.string().optional(),
+  'os.version': z.string().optional(),
+  'os.features': z.array(z.string()).optional(),
+});
+
+const indexBody = {
+  schemaVersion: z.literal(2),
+  manifests: z.array(descriptor.extend({ platform: platform.optional() })),
+  annotations: z.record(z.string(), z.string()).optional(),
+};
+const manifestBody = {
+  schemaVersion: z.literal(2),
+  config: descriptor,
+  layers: z.array(descriptor),
+  annotations: z.record(z.string(), z.string()).optional(),
+};
+
+export const manifestSchema = z.discriminatedUnion('mediaType', [
+  z.object({ mediaType: z.literal(MEDIA.ociIndex), ...indexBody }),
+  z.object({ mediaType: z.literal(MEDIA.dockerList), ...indexBody }),
+  z.object({ mediaType: z.literal(MEDIA.ociManifest), ...manifestBody }),
+  z.object({ mediaType: z.literal(MEDIA.dockerManifest), ...manifestBody }),
+]);
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type IndexManifest = Extract<Manifest, { manifests: unknown }>;
+export type ImageManifest = Extract<Manifest, { layers: unknown }>;
+export type Descriptor = z.infer<typeof descriptor>;
+
+export function isIndex(m: Manifest): m is IndexManifest {
+  return m.mediaType === MEDIA.ociIndex || m.mediaType === MEDIA.dockerList;
+}
+
+export function sha256(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+/**
+ * Parses a manifest body. OCI manifests may omit `mediaType` in the body; then the response Content-Type decides,
+ * as the OCI distribution spec says. A body whose mediaType contradicts the Content-Type is rejected.
+ */
+export function parseManifest(body: Buffer, contentType: string | undefined): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    const head = body.subarray(0, 80).toString('utf8').replace(/\s+/g, ' ');
+    throw new RegdoctorError('REGISTRY_ERROR', `manifest is not JSON (starts with ${JSON.stringify(head)})`);
+  }
+  const type = contentType?.split(';')[0]?.trim();
+  if (json && typeof json === 'object' && !Array.isArray(json)) {
+    const obj = json as Record<string, unknown>;
+    if (obj.schemaVersion === 1 || type === MEDIA.dockerSchema1 || type === MEDIA.dockerSchema1Plain) {
+      throw new RegdoctorError(
+        'REGISTRY_ERROR',
+        'registry served a Docker schema 1 manifest; containerd 2.1+ refuses these — rebuild and push the image with a current tool',
+        { mediaType: type },
+      );
+    }
+    if (obj.mediaType === undefined && type) json = { ...obj, mediaType: type };
+    else if (typeof obj.mediaType === 'string' && type && type !== 'application/json' && type !== obj.mediaType) {
+      throw new RegdoctorError('REGISTRY_ERROR', `manifest says mediaType ${obj.mediaType} but the registry sent Content-Type ${type}`);
+    }
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    throw new RegdoctorError('REGISTRY_ERROR', `manifest is not a valid image manifest or index${where}: ${issue?.message ?? 'invalid'}`, {
+      mediaType: type,
+    });
+  }
+  return parsed.data;
+}
+
+const imageConfig = z.object({
+  architecture: z.string().optional(),
+  os: z.string().optional(),
+  variant: z.string().optional(),
+  created: z.string().optional(),
+  config: z
+    .object({
+      Entrypoint: z.array(z.string()).nullish(),
+      Cmd: z.array(z.string()).nullish(),
+      User: z.string().nullish(),
+      WorkingDir: z.string().nullish(),
+    })
+    .passthrough()
+    .nullish(),
+  rootfs: z.object({ type: z.string(), diff_ids: z.array(z.string()) }).optional(),
+});
+export type ImageConfig = z.infer<typeof imageConfig>;
+
+export function parseImageConfig(body: Buffer): ImageConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new RegdoctorError('REGISTRY_ERROR', 'image config blob is not JSON');
+  }
+  const parsed = imageConfig.safeParse(json);
+  if (!parsed.success) throw new RegdoctorError('REGISTRY_ERROR', `image config blob is malformed: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}

@@ -1,0 +1,278 @@
+// HTTP for registry calls: undici pools whose sockets come from our own dial stages (so the first connection's
+// DNS/TCP/TLS evidence is the same socket the requests then use), bounded bodies, deadlines on every call, and
+// redirects followed by hand so that credentials never travel to another host.
+import { Pool } from 'undici';
+import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { connectTcp, connectViaProxy, handshakeTls, resolveHost, type CertificateInfo, type TlsConfig } from './dial.ts';
+import { TransportError, fromSystemError } from './errors.ts';
+import { describeProxy, proxyFor, type ProxyEnv } from './proxy.ts';
+import type { StepName } from '../probe/result.ts';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface TransportOptions {
+  timeoutMs: number;
+  /** TLS settings for a host (`host[:port]` as in URL.host). */
+  tlsFor?: (host: string) => TlsConfig;
+  proxyEnv?: ProxyEnv;
+  /** Receives one line per request/response; Authorization values are already replaced by `***`. */
+  log?: (line: string) => void;
+  /** Concurrent connections per origin (a per-registry concurrency limit). */
+  connectionsPerOrigin?: number;
+}
+
+export interface StageReport {
+  stage: 'dns' | 'connect' | 'tls';
+  ms: number;
+  ok: boolean;
+  detail: Record<string, unknown>;
+}
+
+export interface HttpRequest {
+  url: URL;
+  method?: 'GET' | 'HEAD';
+  headers?: Record<string, string>;
+  /** A larger body is an error (hostile or broken server). */
+  maxBodyBytes: number;
+  /** Stop reading (without error) after this many bytes: enough to prove a blob downloads. */
+  readAtMost?: number;
+  maxRedirects?: number;
+  /** The step this request belongs to, for error attribution. */
+  step: StepName;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** True when `readAtMost` cut the body short. */
+  partial: boolean;
+  url: URL;
+  /** Redirect targets followed, query strings removed (pre-signed URLs carry credentials). */
+  redirects: string[];
+  ms: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** A URL safe to print: no userinfo, no query string. */
+export function safeUrl(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
+export class Transport {
+  readonly options: TransportOptions;
+  private readonly pools = new Map<string, Pool>();
+  private readonly primed = new Map<string, Socket>();
+  /** HTTP exchanges sent (each redirect hop counts), for benchmarks and dedup tests. */
+  requestCount = 0;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+  }
+
+  private tls(host: string): TlsConfig {
+    return this.options.tlsFor?.(host) ?? {};
+  }
+
+  /**
+   * Dials `url`'s origin stage by stage, reporting each stage, and keeps the socket for the next request to that
+   * origin. Throws the first stage's TransportError.
+   */
+  async prime(url: URL, report: (r: StageReport) => void): Promise<void> {
+    const socket = await this.dial(url, report);
+    this.primed.get(this.poolKey(url))?.destroy();
+    this.primed.set(this.poolKey(url), socket);
+  }
+
+  private proxyFor(url: URL): URL | null {
+    return this.options.proxyEnv ? proxyFor(url, this.options.proxyEnv) : null;
+  }
+
+  private poolKey(url: URL): string {
+    const proxy = this.proxyFor(url);
+    return proxy && url.protocol === 'http:' ? `proxy ${proxy.origin}` : url.origin;
+  }
+
+  private async dial(url: URL, report?: (r: StageReport) => void): Promise<Socket> {
+    const t = this.options.timeoutMs;
+    const proxy = this.proxyFor(url);
+    const hop = proxy ?? url;
+    const port = Number(hop.port || (hop.protocol === 'https:' ? 443 : 80));
+    const via = proxy ? { proxy: describeProxy(proxy) } : {};
+    const stage = async <T>(name: StageReport['stage'], fn: () => Promise<T>, detail: (v: T) => Record<string, unknown>) => {
+      const start = performance.now();
+      try {
+        const v = await fn();
+        report?.({ stage: name, ms: performance.now() - start, ok: true, detail: { ...via, ...detail(v) } });
+        return v;
+      } catch (err) {
+        const e = fromSystemError(err, name, name);
+        const cause = proxy && name !== 'tls' && e.cause !== 'PROXY_ERROR' ? 'PROXY_ERROR' : e.cause;
+        const mapped = cause === e.cause ? e : new TransportError(cause, name, `proxy ${describeProxy(proxy!)}: ${e.message}`, e.detail);
+        report?.({ stage: name, ms: performance.now() - start, ok: false, detail: { ...via, ...mapped.detail, error: mapped.message } });
+        throw mapped;
+      }
+    };
+    const addresses = await stage('dns', () => resolveHost(hop.hostname, t), (a) => ({
+      host: hop.hostname,
+      addresses: a.map((x) => x.address),
+    }));
+    let socket: Socket = await stage(
+      'connect',
+      async () => {
+        const c = await connectTcp(addresses, port, t);
+        if (proxy && url.protocol === 'https:') {
+          const auth = proxy.username ? Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64') : undefined;
+          await connectViaProxy(c.socket, url.host.includes(':') ? url.host : `${url.host}:443`, auth, t);
+        }
+        return c;
+      },
+      (c) => ({ address: c.address, ...(c.failures.length ? { failedAddresses: c.failures } : {}) }),
+    ).then((c) => c.socket);
+    if (url.protocol === 'https:') {
+      const r = await stage('tls', () => handshakeTls(socket, url.hostname, this.tls(url.host), t), (r) => ({
+        ...(r.certificate as CertificateInfo | null ?? {}),
+        ...(r.ignoredProblem ? { verification: 'skipped by --insecure-skip-tls-verify', ignoredProblem: r.ignoredProblem.message, ignoredCause: r.ignoredProblem.cause } : {}),
+      }));
+      socket = r.socket;
+    }
+    return socket;
+  }
+
+  private pool(url: URL): Pool {
+    const key = this.poolKey(url);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const origin = key.startsWith('proxy ') ? key.slice(6) : url.origin;
+      pool = new Pool(origin, {
+        connections: this.options.connectionsPerOrigin ?? 4,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+        keepAliveTimeout: 30_000,
+        connect: (_opts, cb) => {
+          const pre = this.primed.get(key);
+          if (pre && !pre.destroyed) {
+            this.primed.delete(key);
+            cb(null, pre);
+            return;
+          }
+          this.dial(url).then(
+            (s) => cb(null, s),
+            (e: Error) => cb(e, null),
+          );
+        },
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** One HTTP exchange, following redirects (at most `maxRedirects`, default 5) without leaking credentials. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const start = performance.now();
+    const redirects: string[] = [];
+    const seen = new Set<string>();
+    let url = req.url;
+    let headers = { ...req.headers };
+    const max = req.maxRedirects ?? 5;
+    for (;;) {
+      const res = await this.once(url, req, headers);
+      const location = header(res.headers, 'location');
+      if (!REDIRECTS.has(res.status) || !location) {
+        return { ...res, url, redirects, ms: performance.now() - start };
+      }
+      const next = new URL(location, url);
+      if (seen.has(next.href) || next.href === url.href) {
+        throw new TransportError('REGISTRY_ERROR', req.step, `redirect loop at ${safeUrl(next)}`, { redirects });
+      }
+      if (redirects.length >= max) {
+        throw new TransportError('REGISTRY_ERROR', req.step, `more than ${max} redirects (last: ${safeUrl(next)})`, { redirects });
+      }
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new TransportError('REGISTRY_ERROR', req.step, `redirect to unsupported scheme ${next.protocol}`);
+      }
+      seen.add(url.href);
+      redirects.push(safeUrl(next));
+      if (next.origin !== url.origin) {
+        // Credentials are for the registry only: storage back-ends get a pre-signed URL, never our token.
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      }
+      url = next;
+    }
+  }
+
+  private async once(url: URL, req: HttpRequest, headers: Record<string, string>) {
+    const method = req.method ?? 'GET';
+    const log = this.options.log;
+    this.requestCount++;
+    log?.(`> ${method} ${safeUrl(url)}`);
+    if (log) for (const [k, v] of Object.entries(headers)) log(`>   ${k}: ${k.toLowerCase() === 'authorization' ? `${v.split(' ')[0]} ***` : v}`);
+    const proxied = this.poolKey(url).startsWith('proxy ');
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const t0 = performance.now();
+    try {
+      const res = await this.pool(url).request({
+        method,
+        path: proxied ? url.href : url.pathname + url.search,
+        headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
+        signal,
+      });
+      const { body, partial } = await readBody(res.body, req.maxBodyBytes, req.readAtMost, req.step, safeUrl(url));
+      log?.(`< ${res.statusCode} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${body.length} bytes)`);
+      if (log) {
+        for (const k of ['content-type', 'docker-content-digest', 'www-authenticate', 'location', 'content-length', 'ratelimit-remaining', 'retry-after']) {
+          const v = header(res.headers, k);
+          if (v) log(`<   ${k}: ${k === 'location' ? safeUrl(new URL(v, url)) : v}`);
+        }
+      }
+      return { status: res.statusCode, headers: res.headers as Headers, body, partial };
+    } catch (err) {
+      if (signal.aborted && !(err instanceof TransportError)) {
+        throw new TransportError('NETWORK_TIMEOUT', req.step, `${method} ${safeUrl(url)}: no complete answer within ${this.options.timeoutMs} ms`, {
+          timeoutMs: this.options.timeoutMs,
+        });
+      }
+      const e = fromSystemError(err, req.step, `${method} ${safeUrl(url)}`);
+      if ((err as { code?: string }).code === 'HPE_INVALID_CONSTANT' || /Expected HTTP|HPE_/.test((err as Error).message ?? '')) {
+        throw new TransportError('HTTP_HTTPS_MISMATCH', req.step, `${safeUrl(url)} did not answer in HTTP (does it expect TLS?)`, { parser: (err as Error).message });
+      }
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.primed.values()) s.destroy();
+    this.primed.clear();
+    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
+    this.pools.clear();
+  }
+}
+
+async function readBody(body: Readable, limit: number, atMost: number | undefined, step: StepName, where: string) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (atMost !== undefined && size >= atMost) {
+      chunks.push(b);
+      body.destroy();
+      return { body: Buffer.concat(chunks).subarray(0, atMost), partial: true };
+    }
+    if (size > limit) {
+      body.destroy();
+      throw new TransportError('REGISTRY_ERROR', step, `${where}: response body exceeds ${limit} bytes; refusing to read more`, {
+        limitBytes: limit,
+      });
+    }
+    chunks.push(b);
+  }
+  return { body: Buffer.concat(chunks), partial: false };
+}
