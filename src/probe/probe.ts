@@ -3,11 +3,11 @@
 import { RegdoctorError, type Cause, type Confidence } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
 import { parseReference, apiHost, isDockerHub, formatReference, type Reference } from '../reference/index.ts';
-import { formatPlatform, selectPlatform, describeAvailable, normalizePlatform, type Platform, type IndexEntry } from '../platform/index.ts';
+import { formatPlatform, selectPlatform, describeAvailable, normalizePlatform, type Platform } from '../platform/index.ts';
 import { baseUrl, getBlob, getManifest, listTags, LIMITS, type FetchedManifest } from '../registry/api.ts';
 import { AuthError, type AuthState, type Credential } from '../registry/auth.ts';
 import { describeStatus, parseErrorBody, statusCause } from '../registry/errors.ts';
-import { isIndex, parseImageConfig, sha256, type ImageManifest, type ImageConfig } from '../registry/manifest.ts';
+import { indexEntries, isIndex, parseImageConfig, sha256, type ImageManifest, type ImageConfig } from '../registry/manifest.ts';
 import { parseRateLimit, parseRetryAfter } from '../registry/ratelimit.ts';
 import { nearestTags } from '../registry/suggest.ts';
 import { parseChallenges } from '../registry/challenge.ts';
@@ -23,6 +23,17 @@ export interface ProbeOptions {
   credentials?: CredentialSource;
   /** Registries (as in the reference, e.g. `localhost:5000`) spoken to over plain HTTP. */
   plainHttp?: (registry: string) => boolean;
+  /** Called when the image proved pullable, with the access the probe established, so that follow-up reads
+   * (inspect, signatures) reuse its connection and token instead of repeating the dance. */
+  onPullable?: (access: RepositoryAccess) => void;
+}
+
+export interface RepositoryAccess {
+  base: URL;
+  repository: string;
+  authorization: string | undefined;
+  /** Digest of the manifest the reference resolved to (an index or an image manifest). */
+  digest: string;
 }
 
 class Stop extends Error {
@@ -172,13 +183,7 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     let imageDigest = fetched.digest;
     if (isIndex(m)) {
       t = now();
-      const entries: IndexEntry[] = m.manifests.map((d) => ({
-        digest: d.digest,
-        mediaType: d.mediaType,
-        size: d.size,
-        platform: d.platform ? { os: d.platform.os, architecture: d.platform.architecture, variant: d.platform.variant, osVersion: d.platform['os.version'], osFeatures: d.platform['os.features'] } : undefined,
-        annotations: d.annotations,
-      }));
+      const entries = indexEntries(m);
       info.platforms = describeAvailable(entries);
       const pick = selectPlatform(entries, want);
       if (!pick) {
@@ -265,6 +270,7 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
         mediaType: layer.mediaType,
       });
     }
+    opts.onPullable?.({ base, repository: ref.repository, authorization: authHeader(authState), digest: fetched.digest });
     result.summary = `${formatReference(ref)} is pullable for ${result.platform}${imageDigest ? ` (${imageDigest})` : ''}`;
     return result;
   } catch (err) {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { RegdoctorError } from '../cause/index.ts';
+import type { IndexEntry } from '../platform/index.ts';
 
 export const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -132,4 +133,23 @@ export function parseImageConfig(body: Buffer): ImageConfig {
   const parsed = imageConfig.safeParse(json);
   if (!parsed.success) throw new RegdoctorError('REGISTRY_ERROR', `image config blob is malformed: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
+}
+
+/** An index's entries in the platform module's terms. */
+export function indexEntries(m: IndexManifest): IndexEntry[] {
+  return m.manifests.map((d) => ({
+    digest: d.digest,
+    mediaType: d.mediaType,
+    size: d.size,
+    platform: d.platform
+      ? {
+          os: d.platform.os,
+          architecture: d.platform.architecture,
+          variant: d.platform.variant,
+          osVersion: d.platform['os.version'],
+          osFeatures: d.platform['os.features'],
+        }
+      : undefined,
+    annotations: d.annotations,
+  }));
 }

@@ -1,7 +1,60 @@
 import { UsageError } from '../../cause/index.ts';
-import type { Command } from '../command.ts';
+import { redact } from '../../credentials/index.ts';
+import { inspectImage, parseBandwidth } from '../../inspect/index.ts';
+import { parseReference } from '../../reference/index.ts';
+import { parsePlatform } from '../../platform/index.ts';
+import { inspectJson, renderInspectText } from '../../report/inspect.ts';
+import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
-const run: Command = async () => {
-  throw new UsageError('inspect: not implemented yet');
+const HELP = `Usage: regdoctor inspect IMAGE [flags]
+
+Shows, per platform and without pulling, the layers with their compressed sizes, the total, the config
+(entrypoint, user, created), layers shared between platforms and the estimated pull time at a bandwidth.
+An image that cannot be pulled gets the probe's verdict instead.
+
+Examples:
+  regdoctor inspect nginx:1.27
+  regdoctor inspect ghcr.io/org/app:v2 --bandwidth 20Mbit/s -o json
+
+Flags:
+  --bandwidth RATE               link speed for the pull-time estimate (default 100Mbit/s; e.g. 1Gbps, 12.5MB/s)
+  --all-platforms                show every platform (default when --platform is not given)
+${REGISTRY_FLAGS_HELP}
+
+Exit codes: 0 inspected, 1 the image cannot be pulled, 2 usage error.
+`;
+
+const run: Command = async (argv) => {
+  const { values, positionals } = parseFlags(argv, { ...REGISTRY_FLAGS, bandwidth: { type: 'string' }, 'all-platforms': { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError('inspect takes exactly one IMAGE; see `regdoctor inspect --help`');
+  const image = positionals[0]!;
+  const bandwidth = parseBandwidth(values.bandwidth ?? '100Mbit/s');
+  const registries = new Set<string>();
+  try {
+    registries.add(parseReference(image).registry);
+  } catch {
+    // the probe reports it
+  }
+  const ctx = await registryContext(values, registries);
+  const onlyPlatform = values.platform && !values['all-platforms'] ? parsePlatform(values.platform) : undefined;
+  try {
+    const r = await inspectImage(image, ctx.session, {
+      platform: ctx.platform,
+      credentials: ctx.credentials,
+      plainHttp: ctx.plainHttp,
+      bandwidth,
+      onlyPlatform,
+    });
+    const out = ctx.output === 'json' ? `${JSON.stringify(inspectJson(r))}\n` : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
+    process.stdout.write(redact(out));
+    return r.probe.cause === null ? EXIT.ok : EXIT.problem;
+  } finally {
+    await ctx.session.close();
+  }
 };
 export default run;
