@@ -1,0 +1,135 @@
+// The credentials regdoctor itself should try for one image: command-line flags first, then what the local
+// credential files give for it — their auths entries matched by the kubelet's rules, plus the credential helper
+// the Docker CLI would ask (credHelpers[server] before credsStore).
+
+import { access } from 'node:fs/promises';
+import { RegdoctorError } from '../cause/index.ts';
+import { defaultDockerConfigPaths, loadDockerConfig } from './files.ts';
+import { runCredentialHelper } from './helper.ts';
+import { lookup, normalizeKey } from './keyring.ts';
+import { credentialProblems, keyProblems } from './problems.ts';
+import { registerSecret } from './redact.ts';
+import type { AuthConfig, CredentialEntry, DockerConfigFile, KeyringLookup } from './types.ts';
+
+/** The server address the Docker CLI uses for Docker Hub: in credHelpers, and what it hands a helper. */
+export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
+
+const HUB_NAMES = new Set(['docker.io', 'index.docker.io']);
+
+export interface ResolveOptions {
+  registry: string;
+  repositoryName: string;
+  /** A credential file; default: every existing file of defaultDockerConfigPaths(), searched in order. */
+  dockerConfig?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface ResolvedCredentials {
+  candidates: CredentialEntry[];
+  lookup: KeyringLookup | null;
+  notes: string[];
+}
+
+function entry(key: string, source: string, auth: AuthConfig, problems: string[]): CredentialEntry {
+  const n = normalizeKey(key);
+  return { key, normalized: 'error' in n ? '' : n.key, source, auth, problems };
+}
+
+function commandLineEntry(registry: string, username = '', password = ''): CredentialEntry {
+  registerSecret(password);
+  registerSecret(`${username}:${password}`);
+  const auth: AuthConfig = {};
+  if (username) auth.username = username;
+  if (password) auth.password = password;
+  const problems = credentialProblems({ username, password, identityToken: '', registryToken: '' });
+  return entry(registry, 'command line', auth, problems);
+}
+
+const hasSecret = (a: AuthConfig): boolean =>
+  Boolean(a.username || a.password || a.identityToken || a.registryToken);
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** What the Docker CLI does for this registry with this file: which helper, asked for which server. */
+function helperFor(cfg: DockerConfigFile, registry: string): { helper: string; server: string } | null {
+  const server = HUB_NAMES.has(registry) ? DOCKER_HUB_SERVER : registry;
+  const helper = cfg.credHelpers[server] ?? cfg.credsStore;
+  return helper ? { helper, server } : null;
+}
+
+async function askHelper(
+  h: { helper: string; server: string },
+  notes: string[],
+): Promise<CredentialEntry | null> {
+  const source = `credential helper docker-credential-${h.helper}`;
+  try {
+    const auth = await runCredentialHelper(h.helper, h.server);
+    if (!auth) {
+      notes.push(`${source} is not installed or has no credentials for ${h.server}`);
+      return null;
+    }
+    return entry(h.server, source, auth, keyProblems(h.server));
+  } catch (e) {
+    if (!(e instanceof RegdoctorError)) throw e;
+    notes.push(e.message);
+    return null;
+  }
+}
+
+export async function resolveCredentials(opts: ResolveOptions): Promise<ResolvedCredentials> {
+  const notes: string[] = [];
+  const candidates: CredentialEntry[] = [];
+  if (opts.username !== undefined || opts.password !== undefined) {
+    candidates.push(commandLineEntry(opts.registry, opts.username, opts.password));
+  }
+
+  const explicit = opts.dockerConfig !== undefined;
+  const paths = explicit ? [opts.dockerConfig as string] : defaultDockerConfigPaths();
+  let firstLookup: KeyringLookup | null = null;
+  for (const path of paths) {
+    if (!explicit && !(await exists(path))) continue;
+    let cfg: DockerConfigFile;
+    try {
+      cfg = await loadDockerConfig(path);
+    } catch (e) {
+      if (explicit || !(e instanceof Error)) throw e;
+      notes.push(`skipped ${path}: ${e.message}`);
+      continue;
+    }
+    const found = lookup(cfg.entries, opts.repositoryName);
+    firstLookup ??= found;
+    const usable = found.matches.filter((m) => hasSecret(m.auth));
+    const h = helperFor(cfg, opts.registry);
+    if (usable.length === 0 && !h) {
+      if (found.matches.length > 0)
+        notes.push(`${path} matches ${opts.repositoryName} but holds no credentials`);
+      continue;
+    }
+    notes.push(`using ${path}`);
+    candidates.push(...usable);
+    if (h) {
+      const fromHelper = await askHelper(h, notes);
+      if (fromHelper) candidates.push(fromHelper);
+    }
+    return finish(candidates, found, notes, opts.repositoryName);
+  }
+  if (!explicit && firstLookup === null) notes.push('no credential file found');
+  return finish(candidates, firstLookup, notes, opts.repositoryName);
+}
+
+function finish(
+  candidates: CredentialEntry[],
+  found: KeyringLookup | null,
+  notes: string[],
+  repositoryName: string,
+): ResolvedCredentials {
+  if (candidates.length === 0)
+    notes.push(`no credentials for ${repositoryName}; only an anonymous pull is possible`);
+  return { candidates, lookup: found, notes };
+}
