@@ -1,0 +1,45 @@
+import { DOCKER_HUB } from './parse.ts';
+import type { Reference } from './types.ts';
+
+const OFFICIAL_PREFIX = 'library/';
+/** Where Docker Hub's registry API actually answers; 'docker.io' itself only redirects to the website. */
+const HUB_API_HOST = 'registry-1.docker.io';
+const HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', HUB_API_HOST]);
+
+function suffix(ref: Reference): string {
+  return (ref.tag !== null ? `:${ref.tag}` : '') + (ref.digest !== null ? `@${ref.digest}` : '');
+}
+
+/** Fully qualified: 'docker.io/library/nginx:latest', 'host:5000/a/b@sha256:…', 'r/a:t@sha256:…'. */
+export function formatReference(ref: Reference): string {
+  return `${repositoryName(ref)}${suffix(ref)}`;
+}
+
+/**
+ * Docker's short form (FamiliarString): Docker Hub's domain dropped, and 'library/' too when exactly one
+ * component follows it ('library/foo/bar' keeps it, or it would read back as another repository).
+ */
+export function familiarString(ref: Reference): string {
+  let name = repositoryName(ref);
+  if (ref.registry === DOCKER_HUB) {
+    const rest = ref.repository.slice(OFFICIAL_PREFIX.length);
+    name = ref.repository.startsWith(OFFICIAL_PREFIX) && !rest.includes('/') ? rest : ref.repository;
+  }
+  return `${name}${suffix(ref)}`;
+}
+
+/** `${registry}/${repository}`: the string the kubelet matches against credential keys. */
+export function repositoryName(ref: Reference): string {
+  return `${ref.registry}/${ref.repository}`;
+}
+
+/** Host to send registry API requests to: Docker Hub's names map to its API host, others are unchanged. */
+export function apiHost(registry: string): string {
+  const host = registry.toLowerCase();
+  return host === DOCKER_HUB || host === 'index.docker.io' ? HUB_API_HOST : registry;
+}
+
+/** Whether a registry host (normalized or as found in configs and messages) is Docker Hub. */
+export function isDockerHub(registry: string): boolean {
+  return HUB_ALIASES.has(registry.toLowerCase());
+}
