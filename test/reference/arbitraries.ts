@@ -55,12 +55,23 @@ export interface Parts {
   digest: string | undefined;
 }
 
-export const parts: fc.Arbitrary<Parts> = fc.record({
-  domain: fc.option(domain, { nil: undefined }),
-  path,
-  tag: fc.option(tag, { nil: undefined }),
-  digest: fc.option(digest, { nil: undefined }),
-});
+/**
+ * Without an explicit domain, a dotted first path component is read as the registry; "a_b.c/x" then names a
+ * host that cannot exist, which regdoctor rejects (see oracle.ts), so those are not valid references.
+ */
+function firstComponentIsUsable(p: Parts): boolean {
+  const [first = '', ...rest] = p.path.split('/');
+  return p.domain !== undefined || rest.length === 0 || !first.includes('.') || !first.includes('_');
+}
+
+export const parts: fc.Arbitrary<Parts> = fc
+  .record({
+    domain: fc.option(domain, { nil: undefined }),
+    path,
+    tag: fc.option(tag, { nil: undefined }),
+    digest: fc.option(digest, { nil: undefined }),
+  })
+  .filter(firstComponentIsUsable);
 
 export function assemble(p: Parts): string {
   return (
@@ -87,3 +98,14 @@ export const nearMiss = fc
     if (op === 'delete') return s.slice(0, at) + s.slice(at + 1);
     return s.slice(0, at) + c + s.slice(at + 1);
   });
+
+/** Strings glued from the grammar's tokens: dense in boundary cases such as '-.' in a host or '@' after ':'. */
+export const tokenSoup = fc
+  .array(
+    fc.constantFrom(
+      ...['a', 'B', '0', '.', '-', '_', '__', ':', '5000', '/', '/', '@', '[', ']', '::1', 'localhost'],
+      ...['docker.io', 'index.docker.io', 'library', 'sha256:', 'sha512:', 'f'.repeat(32), 'f'.repeat(64)],
+    ),
+    { maxLength: 12 },
+  )
+  .map((ts) => ts.join(''));
