@@ -39,6 +39,11 @@ export function keyProblems(key: string): string[] {
   if (/[A-Z]/.test(host)) {
     out.push('key host has upper-case letters; the kubelet compares hosts case-sensitively');
   }
+  const cut = /[?#]/.exec(key)?.[0];
+  if (cut) {
+    const what = cut === '?' ? 'a URL query' : 'a URL fragment';
+    out.push(`key contains '${cut}', which starts ${what}: the kubelet reads the key as '${current.key}'`);
+  }
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(key)?.[0];
   if (scheme && scheme !== 'https://' && scheme !== 'http://') {
     out.push(
