@@ -63,8 +63,9 @@ function analyse(input: string): Reference | Failure {
       const reason = "tag is empty: remove the trailing ':' or add a tag";
       return { part: 'tag', value: tag, reason, at: colon, suggestion: namePart.slice(0, -1) };
     }
-    if (tag === '')
+    if (tag === '') {
       return { part: 'tag', value: tag, reason: "tag is empty: nothing between ':' and '@'", at: colon };
+    }
     const problem = checkTag(tag, colon + 1);
     if (problem) return { part: 'tag', value: tag, ...problem };
   }
