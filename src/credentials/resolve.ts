@@ -57,9 +57,21 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** What the Docker CLI does for this registry with this file: which helper, asked for which server. */
-function helperFor(cfg: DockerConfigFile, registry: string): { helper: string; server: string } | null {
-  const server = HUB_NAMES.has(registry) ? DOCKER_HUB_SERVER : registry;
-  const helper = cfg.credHelpers[server] ?? cfg.credsStore;
+function helperFor(
+  cfg: DockerConfigFile,
+  registry: string,
+  notes: string[],
+): { helper: string; server: string } | null {
+  const hub = HUB_NAMES.has(registry);
+  const server = hub ? DOCKER_HUB_SERVER : registry;
+  const has = (k: string): boolean => Object.hasOwn(cfg.credHelpers, k);
+  const misnamed = hub ? [...HUB_NAMES].find(has) : undefined;
+  if (misnamed && !has(server)) {
+    notes.push(
+      `credHelpers has '${misnamed}', but the Docker CLI looks Docker Hub up as '${DOCKER_HUB_SERVER}'`,
+    );
+  }
+  const helper = has(server) ? cfg.credHelpers[server] : cfg.credsStore;
   return helper ? { helper, server } : null;
 }
 
@@ -105,7 +117,7 @@ export async function resolveCredentials(opts: ResolveOptions): Promise<Resolved
     const found = lookup(cfg.entries, opts.repositoryName);
     firstLookup ??= found;
     const usable = found.matches.filter((m) => hasSecret(m.auth));
-    const h = helperFor(cfg, opts.registry);
+    const h = helperFor(cfg, opts.registry, notes);
     if (usable.length === 0 && !h) {
       if (found.matches.length > 0)
         notes.push(`${path} matches ${opts.repositoryName} but holds no credentials`);
