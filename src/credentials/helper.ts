@@ -65,8 +65,9 @@ export function runCredentialHelper(
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
     });
-    let stdout = '';
-    let stderr = '';
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
     let settled = false;
     const finish = (f: () => void): void => {
       if (settled) return;
@@ -86,22 +87,24 @@ export function runCredentialHelper(
       kill();
       finish(() => reject(failure(program, `did not answer within ${timeoutMs} ms`)));
     }, timeoutMs);
-    const collect = (which: 'out' | 'err') => (chunk: Buffer) => {
-      if (which === 'out') stdout += chunk.toString('utf8');
-      else stderr += chunk.toString('utf8');
-      if (stdout.length + stderr.length > MAX_OUTPUT_BYTES) {
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      into.push(chunk);
+      size += chunk.length;
+      if (size > MAX_OUTPUT_BYTES) {
         kill();
         finish(() => reject(failure(program, 'printed more than 1 MiB')));
       }
     };
-    child.stdout.on('data', collect('out'));
-    child.stderr.on('data', collect('err'));
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'EACCES') finish(() => resolve(null));
       else finish(() => reject(failure(program, `could not be started (${e.code ?? 'error'})`)));
     });
     child.on('close', (code) => {
       finish(() => {
+        const stdout = Buffer.concat(out).toString('utf8');
+        const stderr = Buffer.concat(err).toString('utf8');
         if (code === 0) {
           try {
             resolve(parseResponse(program, stdout));

@@ -94,6 +94,11 @@ async function askHelper(
   }
 }
 
+/**
+ * Credential files are searched in order, as containers-auth.json(5) describes, until one gives credentials for the
+ * image. An explicit dockerConfig that cannot be read or parsed throws (UsageError / PULL_SECRET_INVALID); default
+ * files that fail are skipped with a note.
+ */
 export async function resolveCredentials(opts: ResolveOptions): Promise<ResolvedCredentials> {
   const notes: string[] = [];
   const candidates: CredentialEntry[] = [];
@@ -116,19 +121,17 @@ export async function resolveCredentials(opts: ResolveOptions): Promise<Resolved
     }
     const found = lookup(cfg.entries, opts.repositoryName);
     firstLookup ??= found;
-    const usable = found.matches.filter((m) => hasSecret(m.auth));
+    const fromFile = found.matches.filter((m) => hasSecret(m.auth));
     const h = helperFor(cfg, opts.registry, notes);
-    if (usable.length === 0 && !h) {
+    const fromHelper = h ? await askHelper(h, notes) : null;
+    if (fromFile.length === 0 && !fromHelper) {
       if (found.matches.length > 0)
         notes.push(`${path} matches ${opts.repositoryName} but holds no credentials`);
       continue;
     }
     notes.push(`using ${path}`);
-    candidates.push(...usable);
-    if (h) {
-      const fromHelper = await askHelper(h, notes);
-      if (fromHelper) candidates.push(fromHelper);
-    }
+    candidates.push(...fromFile);
+    if (fromHelper) candidates.push(fromHelper);
     return finish(candidates, found, notes, opts.repositoryName);
   }
   if (!explicit && firstLookup === null) notes.push('no credential file found');

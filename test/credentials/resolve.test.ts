@@ -184,7 +184,11 @@ describe('resolveCredentials', () => {
 
   test('default files are searched in order until one has credentials for the image', async () => {
     const home = join(dir, 'home');
-    await write('home/.docker/config.json', { auths: { 'other.io': { auth: b64('x:pw-other') } } });
+    // Docker's file has a store for everything, but it is not installed: the search goes on.
+    await write('home/.docker/config.json', {
+      auths: { 'other.io': { auth: b64('x:pw-other') } },
+      credsStore: 'not-installed-either',
+    });
     const podman = await write('run/containers/auth.json', {
       auths: { 'quay.io': { auth: b64('pod:pw-pod') } },
     });
