@@ -1,0 +1,117 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CAUSES } from '../../src/cause/index.ts';
+import { remediationFor } from '../../src/cause/remediation.ts';
+
+const FULL = {
+  image: 'harbor.corp.example/team/api:1.4.2',
+  registry: 'harbor.corp.example',
+  platform: 'linux/arm64',
+  tag: '1.4.2',
+  suggestions: ['1.4.1', '1.4.3'],
+};
+
+describe('remediationFor', () => {
+  for (const cause of CAUSES) {
+    test(`${cause}: concrete single-line steps, with and without context`, () => {
+      for (const ctx of [{}, FULL, { image: null, registry: null }]) {
+        const steps = remediationFor(cause, ctx);
+        assert.ok(steps.length >= 2, `${cause} has ${steps.length} steps`);
+        for (const step of steps) {
+          assert.equal(typeof step, 'string');
+          assert.equal(step, step.trim());
+          assert.ok(step.length > 10, step);
+          assert.ok(!step.includes('\n'), step);
+          assert.ok(!/\bundefined\b|(?<!\/dev\/)\bnull\b|\[object /.test(step), step);
+        }
+        assert.equal(new Set(steps).size, steps.length, 'no repeated steps');
+      }
+    });
+  }
+
+  test('values from the caller are used, and placeholders stand in for missing ones', () => {
+    const withCtx = remediationFor('UNAUTHORIZED', FULL).join(' ');
+    assert.ok(withCtx.includes('--docker-server=harbor.corp.example'));
+    assert.ok(withCtx.includes('regdoctor probe harbor.corp.example/team/api:1.4.2'));
+    const bare = remediationFor('UNAUTHORIZED', {}).join(' ');
+    assert.ok(bare.includes('--docker-server=<registry>'));
+    assert.ok(bare.includes('regdoctor probe <image>'));
+  });
+
+  test('pull secret steps carry placeholders, never credentials', () => {
+    const step = remediationFor('UNAUTHORIZED', FULL).find((s) =>
+      s.includes('kubectl create secret docker-registry'),
+    );
+    assert.ok(step);
+    assert.match(step, /--docker-username=<user> --docker-password=<password> -n <namespace>/);
+  });
+
+  test('TLS trust points at the runtime config for that host', () => {
+    const steps = remediationFor('TLS_UNTRUSTED', FULL).join(' ');
+    assert.ok(steps.includes('/etc/containerd/certs.d/harbor.corp.example/hosts.toml'));
+    assert.ok(steps.includes('ca = "/etc/containerd/certs.d/harbor.corp.example/ca.crt"'));
+  });
+
+  test('network checks go to where Docker Hub actually answers, config paths keep the registry name', () => {
+    const dns = remediationFor('DNS_FAILURE', { registry: 'docker.io' }).join(' ');
+    assert.ok(dns.includes('getent hosts registry-1.docker.io'));
+    const http = remediationFor('HTTP_HTTPS_MISMATCH', { registry: 'registry.lab:5000' }).join(' ');
+    assert.ok(http.includes('/etc/containerd/certs.d/registry.lab:5000/hosts.toml'));
+    const tls = remediationFor('TLS_EXPIRED', { registry: 'registry.lab:5000' }).join(' ');
+    assert.ok(tls.includes('-connect registry.lab:5000 -servername registry.lab '));
+    assert.ok(
+      remediationFor('TLS_EXPIRED', { registry: 'r.example' }).join(' ').includes('-connect r.example:443 '),
+    );
+  });
+
+  test('a failing host other than the registry is what gets tested', () => {
+    const steps = remediationFor('DNS_FAILURE', {
+      registry: 'docker.io',
+      host: 'production.cloudflare.docker.com',
+    });
+    assert.ok(steps.join(' ').includes('getent hosts production.cloudflare.docker.com'));
+  });
+
+  test('tag suggestions are offered when known', () => {
+    assert.ok(remediationFor('MANIFEST_NOT_FOUND', FULL).some((s) => s.includes('1.4.1, 1.4.3')));
+    assert.ok(
+      remediationFor('MANIFEST_NOT_FOUND', { ...FULL, suggestions: [] }).some((s) =>
+        s.includes('regdoctor probe'),
+      ),
+    );
+  });
+
+  test('cloud registries get their IAM step', () => {
+    const ecr = remediationFor('FORBIDDEN', {
+      registry: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    }).join(' ');
+    assert.ok(ecr.includes('ecr:BatchGetImage'));
+    const gar = remediationFor('FORBIDDEN', { registry: 'europe-west1-docker.pkg.dev' }).join(' ');
+    assert.ok(gar.includes('roles/artifactregistry.reader'));
+    const plain = remediationFor('FORBIDDEN', { registry: 'harbor.corp.example' }).join(' ');
+    assert.ok(!plain.includes('ecr:') && !plain.includes('artifactregistry'));
+  });
+
+  test('short names get a fully qualified suggestion', () => {
+    assert.ok(
+      remediationFor('SHORT_NAME_UNRESOLVED', { image: 'alpine:3.20' }).some((s) =>
+        s.includes('docker.io/library/alpine:3.20'),
+      ),
+    );
+    assert.ok(
+      remediationFor('SHORT_NAME_UNRESOLVED', { image: 'bitnami/redis:7' }).some((s) =>
+        s.includes('docker.io/bitnami/redis:7'),
+      ),
+    );
+  });
+
+  test('the platform is named when known', () => {
+    const steps = remediationFor('PLATFORM_MISMATCH', FULL).join(' ');
+    assert.ok(steps.includes('linux/arm64') && steps.includes('kubernetes.io/arch: arm64'));
+  });
+
+  test('multi-line input does not leak line breaks into steps', () => {
+    const steps = remediationFor('REGISTRY_ERROR', { image: 'a/b:1\nrm -rf /', registry: 'r.example\n' });
+    for (const s of steps) assert.ok(!s.includes('\n'), s);
+  });
+});
