@@ -14,7 +14,7 @@ import {
   registryOfImage,
   tagOf,
 } from './extract.ts';
-import { evidenceAt, normalizeMessage } from './normalize.ts';
+import { capLength, evidenceAt, normalizeMessage } from './normalize.ts';
 import { REASONS, RULES } from './rules.ts';
 
 export interface Classification {
@@ -85,7 +85,7 @@ export function classify(message: string, opts: ClassifyOptions = {}): Classific
     cause: 'UNKNOWN' as const,
     confidence: 'likely' as const,
     alternatives: [],
-    evidence: (message ?? '').trim(),
+    evidence: capLength((message ?? '').trim()),
     decidedAt: text.length,
   };
 

@@ -12,9 +12,19 @@ function unescapeOnce(s: string): string {
   return s.replace(/\\(["\\nt])/g, (_, c: string) => ESCAPES[c] ?? c);
 }
 
+// Real messages are a few KiB at most; the cap keeps hostile input from making the regex scan quadratic.
+const MAX_MESSAGE = 16 * 1024;
+const KEEP_HEAD = 4 * 1024;
+
+/** Over-long input keeps its start (the kubelet names the image there) and its end (the innermost cause). */
+export function capLength(s: string): string {
+  if (s.length <= MAX_MESSAGE) return s;
+  return `${s.slice(0, KEEP_HEAD)} … ${s.slice(s.length - (MAX_MESSAGE - KEEP_HEAD))}`;
+}
+
 /** Undo Go/JSON string escaping (as many levels as are present) and tidy whitespace; line breaks are kept. */
 export function normalizeMessage(raw: string): string {
-  let s = raw.replace(/\r\n?/g, '\n');
+  let s = capLength(raw).replace(/\r\n?/g, '\n');
   for (let i = 0; i < MAX_UNESCAPE_ROUNDS && /\\["\\n]/.test(s); i++) s = unescapeOnce(s);
   // A URL-escaped string used as a Go format turns "%3A" into "%!A(MISSING)"; put the common escapes back.
   s = s.replace(/%!([A-Za-z])\(MISSING\)/g, (_, v: string) => `%${URL_ESCAPE_VERBS[v] ?? v}`);
@@ -34,7 +44,7 @@ function segmentStarts(text: string, lineStart: number, lineEnd: number): number
   return starts;
 }
 
-export function lineBounds(text: string, pos: number): [number, number] {
+function lineBounds(text: string, pos: number): [number, number] {
   const start = text.lastIndexOf('\n', pos - 1) + 1;
   const nl = text.indexOf('\n', pos);
   return [start, nl === -1 ? text.length : nl];

@@ -350,7 +350,7 @@ export const RULES: readonly Rule[] = [
     id: 'server-error',
     cause: 'REGISTRY_ERROR',
     pattern:
-      /\b5\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|\(\w[\w ]*\))|(?:status(?: code)?|http code|HTTP status|from registry):? 5\d\d\b|invalid character '<' looking for beginning of value|\bINTERNAL_ERROR\b/,
+      /\b5\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|\(\w[\w ]*\))|(?:status(?: code)?|http code|HTTP status|from registry):? 5\d\d\b|invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b/,
     evidenceBefore: 2,
   },
   {

@@ -135,6 +135,20 @@ describe('classify: UNKNOWN', () => {
   });
 });
 
+describe('classify: over-long input', () => {
+  test('keeps the start (image) and the end (innermost cause) of a huge message', () => {
+    const head =
+      'Failed to pull image "registry.example.com/big/app:1": failed to resolve reference "registry.example.com/big/app:1": ';
+    const noise = 'failed to copy: retrying: '.repeat(8000);
+    const got = classify(
+      `${head}${noise}unexpected status from GET request to https://registry.example.com/token: 401 Unauthorized`,
+    );
+    assert.equal(got.cause, 'UNAUTHORIZED');
+    assert.equal(got.image, 'registry.example.com/big/app:1');
+    assert.ok(got.evidence.length <= 400);
+  });
+});
+
 describe('classify: names', () => {
   test('the kubelet spelling of the image is preferred over the runtime-normalized one', () => {
     const got = classify(

@@ -447,6 +447,13 @@ export const CORPUS: CorpusEntry[] = [
     cause: 'REGISTRY_ERROR',
   },
   {
+    id: 'docker-non-registry-404-body',
+    message:
+      'Failed to pull image "10.0.0.15:8080/app:2": rpc error: code = Unknown desc = Error response from daemon: error parsing HTTP 404 response body: invalid character \'p\' after top-level value: "404 page not found\\n"',
+    cause: 'REGISTRY_ERROR',
+    registry: '10.0.0.15:8080',
+  },
+  {
     id: 'containerd-head-eof',
     message:
       'failed to resolve reference "registry.internal.example/team/app:1.0": failed to do request: Head "https://registry.internal.example/v2/team/app/manifests/1.0": EOF',
