@@ -37,7 +37,13 @@ export const REGISTRY_FLAGS_HELP = `Registry flags:
   -v, --verbose                  print every request and response to stderr (credentials shown as ***)
   -o, --output text|json         output format (default text)`;
 
-type Values = { [K in keyof typeof REGISTRY_FLAGS]?: (typeof REGISTRY_FLAGS)[K] extends { multiple: true } ? string[] : (typeof REGISTRY_FLAGS)[K] extends { type: 'boolean' } ? boolean : string };
+type Values = {
+  [K in keyof typeof REGISTRY_FLAGS]?: (typeof REGISTRY_FLAGS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof REGISTRY_FLAGS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
 
 export interface RegistryContext {
   session: ProbeSession;
@@ -74,7 +80,8 @@ export async function registryContext(values: Values, registries: Set<string>): 
   let password: string | undefined;
   if (values['password-stdin']) {
     if (!values.username) throw new UsageError('--password-stdin needs --username');
-    if (process.stdin.isTTY) throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in');
+    if (process.stdin.isTTY)
+      throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in');
     password = (await readStdin()).replace(/\r?\n$/, '');
     if (!password) throw new UsageError('--password-stdin: standard input was empty');
     registerSecret(password);
@@ -86,11 +93,14 @@ export async function registryContext(values: Values, registries: Set<string>): 
     const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
     ca.push(pem);
   }
   const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
-  const apiHosts = new Set([...insecureHosts].flatMap((r) => [r, r === 'docker.io' ? 'registry-1.docker.io' : r]));
+  const apiHosts = new Set(
+    [...insecureHosts].flatMap((r) => [r, r === 'docker.io' ? 'registry-1.docker.io' : r]),
+  );
   const verbose = Boolean(values.verbose);
   const session = new ProbeSession({
     timeoutMs,
@@ -102,7 +112,11 @@ export async function registryContext(values: Values, registries: Set<string>): 
   return {
     session,
     platform,
-    credentials: dockerConfigSource({ dockerConfig: values['docker-config'], username: values.username, password }),
+    credentials: dockerConfigSource({
+      dockerConfig: values['docker-config'],
+      username: values.username,
+      password,
+    }),
     plainHttp: (r) => plain.has(r),
     output,
     verbose,

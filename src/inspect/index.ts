@@ -1,7 +1,14 @@
 // `inspect`: what an image weighs per platform, without pulling it. Runs the probe first (so a broken image gets
 // the probe's verdict), then reads every platform's manifest and config over the probe's connection and token.
 import { UsageError } from '../cause/index.ts';
-import { describeAvailable, formatPlatform, isSelectable, normalizePlatform, selectPlatform, type Platform } from '../platform/index.ts';
+import {
+  describeAvailable,
+  formatPlatform,
+  isSelectable,
+  normalizePlatform,
+  selectPlatform,
+  type Platform,
+} from '../platform/index.ts';
 import { getBlob, getManifest, LIMITS, type FetchedManifest } from '../registry/api.ts';
 import { indexEntries, isIndex, parseImageConfig, type ImageManifest } from '../registry/manifest.ts';
 import { RegdoctorError } from '../cause/index.ts';
@@ -23,7 +30,13 @@ export interface PlatformImage {
   mediaType: string;
   layers: LayerInfo[];
   totalSize: number;
-  config: { entrypoint: string[] | null; cmd: string[] | null; user: string | null; workingDir: string | null; created: string | null };
+  config: {
+    entrypoint: string[] | null;
+    cmd: string[] | null;
+    user: string | null;
+    workingDir: string | null;
+    created: string | null;
+  };
   estimatedPullSeconds: number;
   warnings: string[];
 }
@@ -84,7 +97,8 @@ export async function inspectImage(
   const { base, repository, authorization } = access;
   const fetch = async (ref: string): Promise<FetchedManifest> => {
     const got = await getManifest(session.transport, base, repository, ref, authorization, 'manifest');
-    if (!('manifest' in got)) throw new RegdoctorError('REGISTRY_ERROR', `manifest ${ref} answered HTTP ${got.response.status}`);
+    if (!('manifest' in got))
+      throw new RegdoctorError('REGISTRY_ERROR', `manifest ${ref} answered HTTP ${got.response.status}`);
     return got;
   };
   const top = await fetch(access.digest);
@@ -93,7 +107,10 @@ export async function inspectImage(
     const entries = indexEntries(top.manifest).filter(isSelectable);
     const wanted = opts.onlyPlatform ? selectPlatform(entries, normalizePlatform(opts.onlyPlatform)) : null;
     const chosen = opts.onlyPlatform ? (wanted ? [wanted.entry] : []) : entries;
-    targets = chosen.map((e) => ({ platform: describeAvailable([e])[0] ?? formatPlatform(e.platform!), digest: e.digest }));
+    targets = chosen.map((e) => ({
+      platform: describeAvailable([e])[0] ?? formatPlatform(e.platform!),
+      digest: e.digest,
+    }));
   } else {
     targets = [{ platform: probe.manifest?.selected?.platform ?? probe.platform, digest: top.digest }];
   }
@@ -101,22 +118,44 @@ export async function inspectImage(
     const m = target.digest === top.digest ? top : await fetch(target.digest);
     if (isIndex(m.manifest)) continue;
     const manifest: ImageManifest = m.manifest;
-    const cfgRes = await getBlob(session.transport, base, repository, manifest.config.digest, authorization, { maxBytes: LIMITS.configBytes, step: 'config' });
+    const cfgRes = await getBlob(session.transport, base, repository, manifest.config.digest, authorization, {
+      maxBytes: LIMITS.configBytes,
+      step: 'config',
+    });
     const cfg = cfgRes.status === 200 ? parseImageConfig(cfgRes.body) : null;
     const totalSize = manifest.layers.reduce((a, l) => a + l.size, 0) + manifest.config.size;
     const warnings: string[] = [];
-    if (totalSize > GiB) warnings.push(`${fmtBytes(totalSize)} compressed: slow to pull and to start on new nodes; consider a slimmer base image`);
-    for (const l of manifest.layers) if (l.size > 500 * MiB) warnings.push(`layer ${l.digest.slice(0, 19)} is ${fmtBytes(l.size)}; a failed download restarts it whole`);
-    if (manifest.layers.length > 60) warnings.push(`${manifest.layers.length} layers: overlay mounts get slow beyond a few dozen; squash build steps`);
+    if (totalSize > GiB)
+      warnings.push(
+        `${fmtBytes(totalSize)} compressed: slow to pull and to start on new nodes; consider a slimmer base image`,
+      );
+    for (const l of manifest.layers)
+      if (l.size > 500 * MiB)
+        warnings.push(
+          `layer ${l.digest.slice(0, 19)} is ${fmtBytes(l.size)}; a failed download restarts it whole`,
+        );
+    if (manifest.layers.length > 60)
+      warnings.push(
+        `${manifest.layers.length} layers: overlay mounts get slow beyond a few dozen; squash build steps`,
+      );
     const seconds = totalSize / opts.bandwidth;
-    if (seconds > 120) warnings.push(`about ${Math.round(seconds)}s to pull at ${fmtBytes(opts.bandwidth)}/s; pods will sit in ContainerCreating`);
+    if (seconds > 120)
+      warnings.push(
+        `about ${Math.round(seconds)}s to pull at ${fmtBytes(opts.bandwidth)}/s; pods will sit in ContainerCreating`,
+      );
     const user = cfg?.config?.User ?? null;
-    if (cfg && (!user || user === 'root' || user === '0' || user.startsWith('0:'))) warnings.push('runs as root (config.User is empty or root)');
+    if (cfg && (!user || user === 'root' || user === '0' || user.startsWith('0:')))
+      warnings.push('runs as root (config.User is empty or root)');
     result.platforms.push({
       platform: target.platform,
       digest: m.digest,
       mediaType: manifest.mediaType,
-      layers: manifest.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType, shared: false })),
+      layers: manifest.layers.map((l) => ({
+        digest: l.digest,
+        size: l.size,
+        mediaType: l.mediaType,
+        shared: false,
+      })),
       totalSize,
       config: {
         entrypoint: cfg?.config?.Entrypoint ?? null,
@@ -142,6 +181,7 @@ export async function inspectImage(
     result.sharedLayers.push({ digest, size: e.size, platforms: e.platforms });
     for (const p of result.platforms) for (const l of p.layers) if (l.digest === digest) l.shared = true;
   }
-  if (opts.onlyPlatform && result.platforms.length === 0) result.warnings.push(`no image for ${formatPlatform(opts.onlyPlatform)}`);
+  if (opts.onlyPlatform && result.platforms.length === 0)
+    result.warnings.push(`no image for ${formatPlatform(opts.onlyPlatform)}`);
   return result;
 }

@@ -41,7 +41,12 @@ export function dockerConfigSource(opts: DockerConfigOptions): CredentialSource 
       summary,
       detail: {
         matched: candidates.map((c) => c.label),
-        verdicts: verdicts.map((v) => ({ key: v.key, source: v.source, matched: v.matched, reason: v.reason })),
+        verdicts: verdicts.map((v) => ({
+          key: v.key,
+          source: v.source,
+          matched: v.matched,
+          reason: v.reason,
+        })),
         problems: r.candidates.flatMap((c) => c.problems.map((p) => `${c.key}: ${p}`)),
         notes: r.notes,
         fallback: r.lookup?.fallback ?? false,

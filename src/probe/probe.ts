@@ -3,11 +3,24 @@
 import { RegdoctorError, type Cause, type Confidence } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
 import { parseReference, apiHost, isDockerHub, formatReference, type Reference } from '../reference/index.ts';
-import { formatPlatform, selectPlatform, describeAvailable, normalizePlatform, type Platform } from '../platform/index.ts';
+import {
+  formatPlatform,
+  selectPlatform,
+  describeAvailable,
+  normalizePlatform,
+  type Platform,
+} from '../platform/index.ts';
 import { baseUrl, getBlob, getManifest, listTags, LIMITS, type FetchedManifest } from '../registry/api.ts';
 import { AuthError, type AuthState, type Credential } from '../registry/auth.ts';
 import { describeStatus, parseErrorBody, statusCause } from '../registry/errors.ts';
-import { indexEntries, isIndex, parseImageConfig, sha256, type ImageManifest, type ImageConfig } from '../registry/manifest.ts';
+import {
+  indexEntries,
+  isIndex,
+  parseImageConfig,
+  sha256,
+  type ImageManifest,
+  type ImageConfig,
+} from '../registry/manifest.ts';
 import { parseRateLimit, parseRetryAfter } from '../registry/ratelimit.ts';
 import { nearestTags } from '../registry/suggest.ts';
 import { parseChallenges } from '../registry/challenge.ts';
@@ -16,7 +29,9 @@ import type { ManifestInfo, ProbeResult, Step, StepName } from './result.ts';
 import type { ProbeSession } from './session.ts';
 
 /** Where the probe gets the credentials to try for an image, in the order the kubelet would try them. */
-export type CredentialSource = (ref: Reference) => Promise<{ candidates: Credential[]; summary: string; detail: Record<string, unknown> }>;
+export type CredentialSource = (
+  ref: Reference,
+) => Promise<{ candidates: Credential[]; summary: string; detail: Record<string, unknown> }>;
 
 export interface ProbeOptions {
   platform: Platform;
@@ -48,7 +63,11 @@ class Stop extends Error {
 
 const now = () => performance.now();
 
-export async function probeImage(image: string, session: ProbeSession, opts: ProbeOptions): Promise<ProbeResult> {
+export async function probeImage(
+  image: string,
+  session: ProbeSession,
+  opts: ProbeOptions,
+): Promise<ProbeResult> {
   const steps: Step[] = [];
   const want = normalizePlatform(opts.platform);
   const result: ProbeResult = {
@@ -61,14 +80,25 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     remediation: [],
     steps,
   };
-  const record = (name: StepName, ok: boolean, ms: number, summary: string, detail: Record<string, unknown> = {}) =>
-    steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  const record = (
+    name: StepName,
+    ok: boolean,
+    ms: number,
+    summary: string,
+    detail: Record<string, unknown> = {},
+  ) => steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
   /** Records a failed step for an error and turns it into a Stop. */
   const failWith = (name: StepName, start: number, err: unknown): Stop => {
     if (err instanceof Stop) return err;
-    const e = err instanceof RegdoctorError ? err : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
+    const e =
+      err instanceof RegdoctorError
+        ? err
+        : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
     const { step: _s, ...detail } = e.detail;
-    record((e.detail.step as StepName | undefined) ?? name, false, now() - start, e.message, { cause: e.cause, ...detail });
+    record((e.detail.step as StepName | undefined) ?? name, false, now() - start, e.message, {
+      cause: e.cause,
+      ...detail,
+    });
     return new Stop(e.cause, e.message);
   };
 
@@ -82,7 +112,12 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     } catch (err) {
       throw failWith('reference', t, err);
     }
-    result.reference = { registry: ref.registry, repository: ref.repository, tag: ref.tag, digest: ref.digest };
+    result.reference = {
+      registry: ref.registry,
+      repository: ref.repository,
+      tag: ref.tag,
+      digest: ref.digest,
+    };
     record('reference', true, now() - t, formatReference(ref));
 
     t = now();
@@ -103,18 +138,34 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     t = now();
     const state = await origin.state;
     for (const s of state.stages) {
-      record(s.stage, s.ok, origin.reused ? 0 : s.ms, stageSummary(s.stage, s.detail, s.ok), origin.reused ? { ...s.detail, reused: true } : s.detail);
+      record(
+        s.stage,
+        s.ok,
+        origin.reused ? 0 : s.ms,
+        stageSummary(s.stage, s.detail, s.ok),
+        origin.reused ? { ...s.detail, reused: true } : s.detail,
+      );
     }
     if (state.error && state.error.step !== 'ping') throw new Stop(state.error.cause, state.error.message);
     if (state.error) throw failWith('ping', t, state.error);
     const ping = state.ping!;
     checkPing(ping.response, base);
-    record('ping', true, origin.reused ? 0 : ping.ms, `${ping.status} from ${base.href}${ping.status === 401 ? ` (${ping.challenges.map((c) => c.scheme).join(', ') || 'no challenge'})` : ''}`, {
-      status: ping.status,
-      challenges: ping.challenges.map((c) => ({ scheme: c.scheme, realm: c.params.realm, service: c.params.service })),
-      apiVersion: ping.apiVersion,
-      ...(origin.reused ? { reused: true } : {}),
-    });
+    record(
+      'ping',
+      true,
+      origin.reused ? 0 : ping.ms,
+      `${ping.status} from ${base.href}${ping.status === 401 ? ` (${ping.challenges.map((c) => c.scheme).join(', ') || 'no challenge'})` : ''}`,
+      {
+        status: ping.status,
+        challenges: ping.challenges.map((c) => ({
+          scheme: c.scheme,
+          realm: c.params.realm,
+          service: c.params.service,
+        })),
+        apiVersion: ping.apiVersion,
+        ...(origin.reused ? { reused: true } : {}),
+      },
+    );
 
     const scope = `repository:${ref.repository}:pull`;
     const refString = ref.digest ?? ref.tag ?? 'latest';
@@ -135,18 +186,33 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
         }
         throw failWith('auth', t, err);
       }
-      result.credential = authState.credential ? { source: authState.credential.label, key: authState.credential.label, username: authState.credential.username } : null;
+      result.credential = authState.credential
+        ? {
+            source: authState.credential.label,
+            key: authState.credential.label,
+            username: authState.credential.username,
+          }
+        : null;
       record('auth', true, now() - t, authSummary(authState, scope), {
         scheme: authState.kind,
         credential: authState.credential?.label ?? 'anonymous',
         attempts,
-        ...(authState.kind === 'bearer' ? { grantedActions: authState.grantedActions, expiresIn: authState.expiresIn } : {}),
+        ...(authState.kind === 'bearer'
+          ? { grantedActions: authState.grantedActions, expiresIn: authState.expiresIn }
+          : {}),
       });
 
       t = now();
       let got: Awaited<ReturnType<typeof getManifest>>;
       try {
-        got = await getManifest(session.transport, base, ref.repository, refString, authHeader(authState), 'manifest');
+        got = await getManifest(
+          session.transport,
+          base,
+          ref.repository,
+          refString,
+          authHeader(authState),
+          'manifest',
+        );
       } catch (err) {
         throw failWith('manifest', t, err);
       }
@@ -160,7 +226,13 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
       const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
       const idx = authState.credential ? remaining.indexOf(authState.credential) : -1;
       if ((res.status === 401 || res.status === 403) && idx >= 0 && idx < remaining.length - 1) {
-        record('manifest', false, now() - t, `${describeStatus(res.status, info)} with ${authState.credential!.label}; trying the next credential`, { status: res.status, codes: info.codes });
+        record(
+          'manifest',
+          false,
+          now() - t,
+          `${describeStatus(res.status, info)} with ${authState.credential!.label}; trying the next credential`,
+          { status: res.status, codes: info.codes },
+        );
         remaining = remaining.slice(idx + 1);
         continue;
       }
@@ -168,7 +240,12 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     }
 
     const m = fetched.manifest;
-    const info: ManifestInfo = { mediaType: m.mediaType, digest: fetched.digest, size: fetched.size, platforms: [] };
+    const info: ManifestInfo = {
+      mediaType: m.mediaType,
+      digest: fetched.digest,
+      size: fetched.size,
+      platforms: [],
+    };
     result.manifest = info;
     record('manifest', true, now() - t, `${m.mediaType} ${fetched.digest} (${fetched.size} bytes)`, {
       status: fetched.response.status,
@@ -188,12 +265,23 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
       const pick = selectPlatform(entries, want);
       if (!pick) {
         const msg = `no image for ${formatPlatform(want)} in the index; it has ${info.platforms.join(', ') || 'no platforms'}`;
-        record('platform', false, now() - t, msg, { cause: 'PLATFORM_MISMATCH', wanted: formatPlatform(want), available: info.platforms });
+        record('platform', false, now() - t, msg, {
+          cause: 'PLATFORM_MISMATCH',
+          wanted: formatPlatform(want),
+          available: info.platforms,
+        });
         throw new Stop('PLATFORM_MISMATCH', msg);
       }
       let child: Awaited<ReturnType<typeof getManifest>>;
       try {
-        child = await getManifest(session.transport, base, ref.repository, pick.entry.digest, authHeader(authState), 'platform');
+        child = await getManifest(
+          session.transport,
+          base,
+          ref.repository,
+          pick.entry.digest,
+          authHeader(authState),
+          'platform',
+        );
       } catch (err) {
         throw failWith('platform', t, err);
       }
@@ -207,13 +295,19 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
       imageDigest = child.digest;
       const chosen = pick.entry.platform ? formatPlatform(pick.entry.platform) : formatPlatform(want);
       info.selected = { digest: child.digest, platform: chosen, mediaType: child.manifest.mediaType };
-      record('platform', true, now() - t, `${chosen} → ${child.digest}${pick.exact ? '' : ` (fallback${pick.via ? ` via ${pick.via}` : ''})`}`, {
-        wanted: formatPlatform(want),
-        selected: chosen,
-        exact: pick.exact,
-        digest: child.digest,
-        available: info.platforms,
-      });
+      record(
+        'platform',
+        true,
+        now() - t,
+        `${chosen} → ${child.digest}${pick.exact ? '' : ` (fallback${pick.via ? ` via ${pick.via}` : ''})`}`,
+        {
+          wanted: formatPlatform(want),
+          selected: chosen,
+          exact: pick.exact,
+          digest: child.digest,
+          available: info.platforms,
+        },
+      );
       t = now();
       config = await fetchConfig(imageManifest, t);
     } else {
@@ -221,16 +315,30 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
       t = now();
       config = await fetchConfig(imageManifest, t);
       t = now();
-      const got: Platform = { os: config.os ?? 'unknown', architecture: config.architecture ?? 'unknown', variant: config.variant };
-      const pick = selectPlatform([{ digest: fetched.digest, mediaType: m.mediaType, size: fetched.size, platform: got }], want);
+      const got: Platform = {
+        os: config.os ?? 'unknown',
+        architecture: config.architecture ?? 'unknown',
+        variant: config.variant,
+      };
+      const pick = selectPlatform(
+        [{ digest: fetched.digest, mediaType: m.mediaType, size: fetched.size, platform: got }],
+        want,
+      );
       info.platforms = [formatPlatform(normalizePlatform(got))];
       if (!pick) {
         const msg = `the image is built for ${formatPlatform(normalizePlatform(got))} only, not ${formatPlatform(want)}`;
-        record('platform', false, now() - t, msg, { cause: 'PLATFORM_MISMATCH', wanted: formatPlatform(want), available: info.platforms });
+        record('platform', false, now() - t, msg, {
+          cause: 'PLATFORM_MISMATCH',
+          wanted: formatPlatform(want),
+          available: info.platforms,
+        });
         throw new Stop('PLATFORM_MISMATCH', msg);
       }
       info.selected = { digest: fetched.digest, platform: info.platforms[0]!, mediaType: m.mediaType };
-      record('platform', true, now() - t, `single-platform image for ${info.platforms[0]}`, { wanted: formatPlatform(want), selected: info.platforms[0] });
+      record('platform', true, now() - t, `single-platform image for ${info.platforms[0]}`, {
+        wanted: formatPlatform(want),
+        selected: info.platforms[0],
+      });
     }
 
     t = now();
@@ -246,14 +354,22 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
           step: 'blob',
         });
       } catch (err) {
-        const e = err instanceof RegdoctorError && err.message.includes('redirect') ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `layer ${layer.digest}: ${err.message}`, err.detail) : err;
+        const e =
+          err instanceof RegdoctorError && err.message.includes('redirect')
+            ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `layer ${layer.digest}: ${err.message}`, err.detail)
+            : err;
         throw failWith('blob', t, e);
       }
       if (res.status !== 200 && res.status !== 206) {
         const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
         const cause = res.status === 404 ? 'LAYER_DOWNLOAD_FAILED' : statusCause(res.status, info.codes);
         const msg = `layer ${layer.digest}: ${describeStatus(res.status, info)}${res.redirects.length ? ` (after redirect to ${res.redirects.at(-1)})` : ''}`;
-        record('blob', false, now() - t, msg, { cause, status: res.status, codes: info.codes, redirects: res.redirects });
+        record('blob', false, now() - t, msg, {
+          cause,
+          status: res.status,
+          codes: info.codes,
+          redirects: res.redirects,
+        });
         throw new Stop(cause, msg);
       }
       if (!res.partial && res.body.length === layer.size && sha256(res.body) !== layer.digest) {
@@ -261,16 +377,27 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
         record('blob', false, now() - t, msg, { cause: 'LAYER_DOWNLOAD_FAILED' });
         throw new Stop('LAYER_DOWNLOAD_FAILED', msg);
       }
-      record('blob', true, now() - t, `first layer ${layer.digest} downloads (${res.body.length} of ${layer.size} bytes read${res.redirects.length ? `, via ${new URL(res.redirects.at(-1)!.replace('?…', '')).host}` : ''})`, {
-        status: res.status,
-        digest: layer.digest,
-        size: layer.size,
-        bytesRead: res.body.length,
-        redirects: res.redirects,
-        mediaType: layer.mediaType,
-      });
+      record(
+        'blob',
+        true,
+        now() - t,
+        `first layer ${layer.digest} downloads (${res.body.length} of ${layer.size} bytes read${res.redirects.length ? `, via ${new URL(res.redirects.at(-1)!.replace('?…', '')).host}` : ''})`,
+        {
+          status: res.status,
+          digest: layer.digest,
+          size: layer.size,
+          bytesRead: res.body.length,
+          redirects: res.redirects,
+          mediaType: layer.mediaType,
+        },
+      );
     }
-    opts.onPullable?.({ base, repository: ref.repository, authorization: authHeader(authState), digest: fetched.digest });
+    opts.onPullable?.({
+      base,
+      repository: ref.repository,
+      authorization: authHeader(authState),
+      digest: fetched.digest,
+    });
     result.summary = `${formatReference(ref)} is pullable for ${result.platform}${imageDigest ? ` (${imageDigest})` : ''}`;
     return result;
   } catch (err) {
@@ -293,7 +420,14 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
   async function fetchConfig(manifest: ImageManifest, t: number): Promise<ImageConfig> {
     let res: HttpResponse;
     try {
-      res = await getBlob(session.transport, base!, ref!.repository, manifest.config.digest, authHeader(authState), { maxBytes: LIMITS.configBytes, step: 'config' });
+      res = await getBlob(
+        session.transport,
+        base!,
+        ref!.repository,
+        manifest.config.digest,
+        authHeader(authState),
+        { maxBytes: LIMITS.configBytes, step: 'config' },
+      );
     } catch (err) {
       throw failWith('config', t, err);
     }
@@ -315,14 +449,20 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
     } catch (err) {
       throw failWith('config', t, err);
     }
-    record('config', true, now() - t, `config ${manifest.config.digest} (${config.os ?? '?'}/${config.architecture ?? '?'}${config.variant ? `/${config.variant}` : ''})`, {
-      digest: manifest.config.digest,
-      size: res.body.length,
-      os: config.os,
-      architecture: config.architecture,
-      variant: config.variant,
-      redirects: res.redirects,
-    });
+    record(
+      'config',
+      true,
+      now() - t,
+      `config ${manifest.config.digest} (${config.os ?? '?'}/${config.architecture ?? '?'}${config.variant ? `/${config.variant}` : ''})`,
+      {
+        digest: manifest.config.digest,
+        size: res.body.length,
+        os: config.os,
+        architecture: config.architecture,
+        variant: config.variant,
+        redirects: res.redirects,
+      },
+    );
     return config;
   }
 
@@ -354,7 +494,13 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
       }
     }
     if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
-      const tags = await listTags(session.transport, base!, ref!.repository, authHeader(authState), step).catch(() => null);
+      const tags = await listTags(
+        session.transport,
+        base!,
+        ref!.repository,
+        authHeader(authState),
+        step,
+      ).catch(() => null);
       if (tags && 'tags' in tags) {
         cause = 'MANIFEST_NOT_FOUND';
         const wanted = ref!.digest ?? ref!.tag ?? 'latest';
@@ -371,7 +517,9 @@ export async function probeImage(image: string, session: ProbeSession, opts: Pro
           msg = `repository ${ref!.repository} does not exist on ${ref!.registry} (${describeStatus(tags.response.status, tinfo)} listing its tags)`;
         } else {
           extra.confidence = 'likely';
-          extra.alternatives = [cause === 'MANIFEST_NOT_FOUND' ? 'REPOSITORY_NOT_FOUND' : 'MANIFEST_NOT_FOUND'];
+          extra.alternatives = [
+            cause === 'MANIFEST_NOT_FOUND' ? 'REPOSITORY_NOT_FOUND' : 'MANIFEST_NOT_FOUND',
+          ];
           msg += ` (tags could not be listed: HTTP ${tags.response.status})`;
         }
       }
@@ -401,7 +549,9 @@ function stageSummary(stage: string, d: Record<string, unknown>, ok: boolean): s
   const via = d.proxy ? ` via proxy ${d.proxy}` : '';
   if (stage === 'dns') return `${d.host} → ${(d.addresses as string[]).join(', ')}${via}`;
   if (stage === 'connect') return `connected to ${d.address}${via}`;
-  const cert = d.subject ? `${d.protocol ?? 'TLS'}; ${d.subject}; issuer ${d.issuer}; expires ${String(d.validTo).slice(0, 10)} (${d.expiresInDays} days)` : 'TLS established';
+  const cert = d.subject
+    ? `${d.protocol ?? 'TLS'}; ${d.subject}; issuer ${d.issuer}; expires ${String(d.validTo).slice(0, 10)} (${d.expiresInDays} days)`
+    : 'TLS established';
   return d.verification ? `${cert}; ${d.verification}: ${d.ignoredProblem}` : cert;
 }
 
@@ -410,10 +560,19 @@ function checkPing(res: HttpResponse, base: URL): void {
   if (res.status === 200 || res.status === 401) return;
   const text = res.body.subarray(0, 512).toString('utf8');
   if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
-    throw new RegdoctorError('HTTP_HTTPS_MISMATCH', `${base.host} speaks HTTPS but was asked in plain HTTP ("${text.trim()}")`, { step: 'ping', status: 400 });
+    throw new RegdoctorError(
+      'HTTP_HTTPS_MISMATCH',
+      `${base.host} speaks HTTPS but was asked in plain HTTP ("${text.trim()}")`,
+      { step: 'ping', status: 400 },
+    );
   }
   const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
-  const cause: Cause = res.status === 429 ? 'RATE_LIMITED' : res.status === 407 ? 'PROXY_ERROR' : 'REGISTRY_ERROR';
+  const cause: Cause =
+    res.status === 429 ? 'RATE_LIMITED' : res.status === 407 ? 'PROXY_ERROR' : 'REGISTRY_ERROR';
   const what = res.status === 404 ? 'no registry API at this address' : 'registry API answered with an error';
-  throw new RegdoctorError(cause, `GET ${base.href}: ${describeStatus(res.status, info)} — ${what}`, { step: 'ping', status: res.status, codes: info.codes });
+  throw new RegdoctorError(cause, `GET ${base.href}: ${describeStatus(res.status, info)} — ${what}`, {
+    step: 'ping',
+    status: res.status,
+    codes: info.codes,
+  });
 }

@@ -22,7 +22,10 @@ export function baseUrl(host: string, plainHttp: boolean): URL {
   return new URL(`${plainHttp ? 'http' : 'https'}://${host}/v2/`);
 }
 
-export async function ping(transport: Transport, base: URL): Promise<PingResult & { response: HttpResponse }> {
+export async function ping(
+  transport: Transport,
+  base: URL,
+): Promise<PingResult & { response: HttpResponse }> {
   const res = await transport.request({ url: base, maxBodyBytes: LIMITS.errorBytes, step: 'ping' });
   return {
     status: res.status,
@@ -64,10 +67,18 @@ export async function getManifest(
   const digest = sha256(res.body);
   const headerDigest = header(res.headers, 'docker-content-digest');
   if (ref.includes(':') && ref !== digest) {
-    throw new RegdoctorError('REGISTRY_ERROR', `registry served a manifest with digest ${digest} for ${ref}`, { step, expected: ref, actual: digest });
+    throw new RegdoctorError(
+      'REGISTRY_ERROR',
+      `registry served a manifest with digest ${digest} for ${ref}`,
+      { step, expected: ref, actual: digest },
+    );
   }
   if (headerDigest && headerDigest.startsWith('sha256:') && headerDigest !== digest) {
-    throw new RegdoctorError('REGISTRY_ERROR', `Docker-Content-Digest ${headerDigest} does not match the body's digest ${digest}`, { step });
+    throw new RegdoctorError(
+      'REGISTRY_ERROR',
+      `Docker-Content-Digest ${headerDigest} does not match the body's digest ${digest}`,
+      { step },
+    );
   }
   const manifest = parseManifest(res.body, header(res.headers, 'content-type'));
   return { manifest, digest, size: res.body.length, headerDigest, response: res };
@@ -103,7 +114,12 @@ export async function listTags(
   const tags: string[] = [];
   let url: URL | null = new URL(`${repo}/tags/list?n=1000`, base);
   for (let page = 0; url && page < 10; page++) {
-    const res = await transport.request({ url, headers: auth(authorization), maxBodyBytes: LIMITS.tagsBytes, step });
+    const res = await transport.request({
+      url,
+      headers: auth(authorization),
+      maxBodyBytes: LIMITS.tagsBytes,
+      step,
+    });
     if (res.status !== 200) return { response: res };
     let parsed;
     try {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RegdoctorError } from '../cause/index.ts';
 import { TransportError } from '../transport/errors.ts';
 import { header, safeUrl, type Transport } from '../transport/http.ts';
-import { parseChallenges, type Challenge } from './challenge.ts';
+import type { Challenge } from './challenge.ts';
 import { describeStatus, parseErrorBody } from './errors.ts';
 
 /** A credential to try, with a label that names where it came from (never the secret). */
@@ -26,7 +26,13 @@ export interface PingResult {
 export type AuthState =
   | { kind: 'anonymous'; credential: null }
   | { kind: 'basic'; credential: Credential; header: string }
-  | { kind: 'bearer'; credential: Credential | null; header: string; grantedActions?: string[]; expiresIn: number };
+  | {
+      kind: 'bearer';
+      credential: Credential | null;
+      header: string;
+      grantedActions?: string[];
+      expiresIn: number;
+    };
 
 export interface AuthAttempt {
   credential: string;
@@ -86,14 +92,20 @@ export class Authenticator {
    * Gets an Authorization for `scope` given the ping's challenge, trying credentials in order (as the kubelet
    * tries every matching credential). Throws AuthError when every credential is refused.
    */
-  async authorize(base: URL, ping: PingResult, scope: string, credentials: Credential[]): Promise<{ state: AuthState; attempts: AuthAttempt[] }> {
+  async authorize(
+    base: URL,
+    ping: PingResult,
+    scope: string,
+    credentials: Credential[],
+  ): Promise<{ state: AuthState; attempts: AuthAttempt[] }> {
     const attempts: AuthAttempt[] = [];
     if (ping.status !== 401) return { state: { kind: 'anonymous', credential: null }, attempts };
     const bearer = ping.challenges.find((c) => c.scheme === 'bearer');
     const basic = ping.challenges.find((c) => c.scheme === 'basic');
     if (bearer) {
       const realm = bearer.params.realm;
-      if (!realm) throw new AuthError('REGISTRY_ERROR', 'registry sent a Bearer challenge without a realm', attempts);
+      if (!realm)
+        throw new AuthError('REGISTRY_ERROR', 'registry sent a Bearer challenge without a realm', attempts);
       const candidates: (Credential | null)[] = credentials.length ? credentials : [null];
       for (const cred of candidates) {
         try {
@@ -107,35 +119,67 @@ export class Authenticator {
       }
       throw new AuthError(
         'UNAUTHORIZED',
-        credentials.length ? `the token endpoint rejected every credential (${credentials.length} tried)` : 'the token endpoint refused anonymous access',
+        credentials.length
+          ? `the token endpoint rejected every credential (${credentials.length} tried)`
+          : 'the token endpoint refused anonymous access',
         attempts,
       );
     }
     if (basic) {
       if (!credentials.length) {
-        throw new AuthError('UNAUTHORIZED', `registry requires Basic authentication (realm ${JSON.stringify(basic.params.realm ?? '')}) and no credential matches it`, [
-          { credential: 'anonymous', ok: false, status: 401, message: 'no credentials' },
-        ]);
+        throw new AuthError(
+          'UNAUTHORIZED',
+          `registry requires Basic authentication (realm ${JSON.stringify(basic.params.realm ?? '')}) and no credential matches it`,
+          [{ credential: 'anonymous', ok: false, status: 401, message: 'no credentials' }],
+        );
       }
       for (const cred of credentials) {
         const h = basicHeader(cred);
         if (!h) {
-          attempts.push({ credential: cred.label, ok: false, message: 'Basic auth needs a username and password' });
+          attempts.push({
+            credential: cred.label,
+            ok: false,
+            message: 'Basic auth needs a username and password',
+          });
           continue;
         }
-        const res = await this.transport.request({ url: new URL('/v2/', base), headers: { authorization: h }, maxBodyBytes: 64 * 1024, step: 'auth' });
+        const res = await this.transport.request({
+          url: new URL('/v2/', base),
+          headers: { authorization: h },
+          maxBodyBytes: 64 * 1024,
+          step: 'auth',
+        });
         if (res.status >= 200 && res.status < 300) {
           attempts.push({ credential: cred.label, ok: true, status: res.status, message: 'accepted' });
           return { state: { kind: 'basic', credential: cred, header: h }, attempts };
         }
-        attempts.push({ credential: cred.label, ok: false, status: res.status, message: describeStatus(res.status, parseErrorBody(res.body, header(res.headers, 'content-type'))) });
+        attempts.push({
+          credential: cred.label,
+          ok: false,
+          status: res.status,
+          message: describeStatus(res.status, parseErrorBody(res.body, header(res.headers, 'content-type'))),
+        });
       }
-      throw new AuthError('UNAUTHORIZED', `the registry rejected every credential (${credentials.length} tried)`, attempts);
+      throw new AuthError(
+        'UNAUTHORIZED',
+        `the registry rejected every credential (${credentials.length} tried)`,
+        attempts,
+      );
     }
-    throw new AuthError('UNAUTHORIZED', `registry answered 401 without a usable challenge (${ping.challenges.map((c) => c.scheme).join(', ') || 'no WWW-Authenticate'})`, attempts);
+    throw new AuthError(
+      'UNAUTHORIZED',
+      `registry answered 401 without a usable challenge (${ping.challenges.map((c) => c.scheme).join(', ') || 'no WWW-Authenticate'})`,
+      attempts,
+    );
   }
 
-  private cachedToken(base: URL, realm: string, service: string | undefined, scope: string, cred: Credential | null): Promise<AuthState> {
+  private cachedToken(
+    base: URL,
+    realm: string,
+    service: string | undefined,
+    scope: string,
+    cred: Credential | null,
+  ): Promise<AuthState> {
     const key = JSON.stringify([realm, service ?? '', scope, cred?.label ?? '']);
     let p = this.tokens.get(key);
     if (!p) {
@@ -146,7 +190,13 @@ export class Authenticator {
     return p;
   }
 
-  private async fetchToken(base: URL, realm: string, service: string | undefined, scope: string, cred: Credential | null): Promise<AuthState> {
+  private async fetchToken(
+    base: URL,
+    realm: string,
+    service: string | undefined,
+    scope: string,
+    cred: Credential | null,
+  ): Promise<AuthState> {
     const label = cred?.label ?? 'anonymous';
     if (cred?.registryToken) {
       return { kind: 'bearer', credential: cred, header: `Bearer ${cred.registryToken}`, expiresIn: 60 };
@@ -157,7 +207,8 @@ export class Authenticator {
     } catch {
       throw new AuthError('REGISTRY_ERROR', `token realm ${JSON.stringify(realm)} is not a URL`, []);
     }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthError('REGISTRY_ERROR', `token realm uses unsupported scheme ${url.protocol}`, []);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new AuthError('REGISTRY_ERROR', `token realm uses unsupported scheme ${url.protocol}`, []);
     if (service) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
     const headers: Record<string, string> = {};
@@ -168,20 +219,37 @@ export class Authenticator {
       headers.authorization = `Basic ${Buffer.from(`<token>:${cred.identityToken}`).toString('base64')}`;
     } else if (basic) headers.authorization = basic;
     this.tokenRequests++;
-    const res = await this.transport.request({ url, headers, maxBodyBytes: MAX_TOKEN_BODY, step: 'auth' }).catch((err: unknown) => {
-      if (err instanceof TransportError) throw new TransportError(err.cause, 'auth', `token endpoint ${safeUrl(url)}: ${err.message}`, err.detail);
-      throw err;
-    });
+    const res = await this.transport
+      .request({ url, headers, maxBodyBytes: MAX_TOKEN_BODY, step: 'auth' })
+      .catch((err: unknown) => {
+        if (err instanceof TransportError)
+          throw new TransportError(
+            err.cause,
+            'auth',
+            `token endpoint ${safeUrl(url)}: ${err.message}`,
+            err.detail,
+          );
+        throw err;
+      });
     if (res.status === 401 || res.status === 403) {
       const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
       throw new AuthError('UNAUTHORIZED', `token endpoint ${safeUrl(url)} rejected ${label}`, [
-        { credential: label, ok: false, status: res.status, message: `credentials rejected: ${describeStatus(res.status, info)}` },
+        {
+          credential: label,
+          ok: false,
+          status: res.status,
+          message: `credentials rejected: ${describeStatus(res.status, info)}`,
+        },
       ]);
     }
     if (res.status !== 200) {
       const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
       const cause = res.status === 429 ? 'RATE_LIMITED' : 'REGISTRY_ERROR';
-      throw new RegdoctorError(cause, `token endpoint ${safeUrl(url)} answered ${describeStatus(res.status, info)}`, { step: 'auth', status: res.status });
+      throw new RegdoctorError(
+        cause,
+        `token endpoint ${safeUrl(url)} answered ${describeStatus(res.status, info)}`,
+        { step: 'auth', status: res.status },
+      );
     }
     let parsed;
     try {
@@ -189,7 +257,12 @@ export class Authenticator {
     } catch {
       parsed = null;
     }
-    if (!parsed?.success) throw new RegdoctorError('REGISTRY_ERROR', `token endpoint ${safeUrl(url)} sent an invalid token response`, { step: 'auth' });
+    if (!parsed?.success)
+      throw new RegdoctorError(
+        'REGISTRY_ERROR',
+        `token endpoint ${safeUrl(url)} sent an invalid token response`,
+        { step: 'auth' },
+      );
     const token = (parsed.data.token || parsed.data.access_token)!;
     return {
       kind: 'bearer',

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Cause } from '../cause/index.ts';
 
 const errorBody = z.object({
-  errors: z.array(z.object({ code: z.string(), message: z.string().optional(), detail: z.unknown().optional() })),
+  errors: z.array(
+    z.object({ code: z.string(), message: z.string().optional(), detail: z.unknown().optional() }),
+  ),
 });
 
 export interface RegistryErrorInfo {
@@ -20,7 +22,11 @@ export function parseErrorBody(body: Buffer, contentType?: string): RegistryErro
     const parsed = errorBody.safeParse(JSON.parse(text));
     if (parsed.success) {
       const first = parsed.data.errors[0];
-      return { codes: parsed.data.errors.map((e) => e.code.toUpperCase()), message: first?.message, html: false };
+      return {
+        codes: parsed.data.errors.map((e) => e.code.toUpperCase()),
+        message: first?.message,
+        html: false,
+      };
     }
   } catch {
     // not JSON: fall through

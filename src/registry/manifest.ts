@@ -15,7 +15,12 @@ export const MEDIA = {
 } as const;
 
 /** What containerd's resolver sends (research-notes D), so the registry answers as it would to a node. */
-export const MANIFEST_ACCEPT = [MEDIA.ociIndex, MEDIA.dockerList, MEDIA.ociManifest, MEDIA.dockerManifest].join(', ');
+export const MANIFEST_ACCEPT = [
+  MEDIA.ociIndex,
+  MEDIA.dockerList,
+  MEDIA.ociManifest,
+  MEDIA.dockerManifest,
+].join(', ');
 
 const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
 
@@ -90,17 +95,29 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Ma
       );
     }
     if (obj.mediaType === undefined && type) json = { ...obj, mediaType: type };
-    else if (typeof obj.mediaType === 'string' && type && type !== 'application/json' && type !== obj.mediaType) {
-      throw new RegdoctorError('REGISTRY_ERROR', `manifest says mediaType ${obj.mediaType} but the registry sent Content-Type ${type}`);
+    else if (
+      typeof obj.mediaType === 'string' &&
+      type &&
+      type !== 'application/json' &&
+      type !== obj.mediaType
+    ) {
+      throw new RegdoctorError(
+        'REGISTRY_ERROR',
+        `manifest says mediaType ${obj.mediaType} but the registry sent Content-Type ${type}`,
+      );
     }
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new RegdoctorError('REGISTRY_ERROR', `manifest is not a valid image manifest or index${where}: ${issue?.message ?? 'invalid'}`, {
-      mediaType: type,
-    });
+    throw new RegdoctorError(
+      'REGISTRY_ERROR',
+      `manifest is not a valid image manifest or index${where}: ${issue?.message ?? 'invalid'}`,
+      {
+        mediaType: type,
+      },
+    );
   }
   return parsed.data;
 }
@@ -131,7 +148,11 @@ export function parseImageConfig(body: Buffer): ImageConfig {
     throw new RegdoctorError('REGISTRY_ERROR', 'image config blob is not JSON');
   }
   const parsed = imageConfig.safeParse(json);
-  if (!parsed.success) throw new RegdoctorError('REGISTRY_ERROR', `image config blob is malformed: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new RegdoctorError(
+      'REGISTRY_ERROR',
+      `image config blob is malformed: ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data;
 }
 

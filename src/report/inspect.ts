@@ -8,10 +8,21 @@ export function renderInspectText(r: InspectResult, opts: { colour: boolean }): 
   const s = makeStyle(opts.colour);
   const out: string[] = [`${s.bold(r.image)}  ${s.dim(`${r.mediaType} ${r.digest}`)}`];
   for (const p of r.platforms) {
-    out.push('', `${s.bold(p.platform)}  ${p.digest}  ${fmtBytes(p.totalSize)} compressed, ~${p.estimatedPullSeconds}s at ${fmtBytes(r.bandwidthBytesPerSecond)}/s`);
+    out.push(
+      '',
+      `${s.bold(p.platform)}  ${p.digest}  ${fmtBytes(p.totalSize)} compressed, ~${p.estimatedPullSeconds}s at ${fmtBytes(r.bandwidthBytesPerSecond)}/s`,
+    );
     const c = p.config;
-    out.push(s.dim(`  entrypoint ${JSON.stringify(c.entrypoint)}  cmd ${JSON.stringify(c.cmd)}  user ${JSON.stringify(c.user ?? '')}  created ${c.created ?? '?'}`));
-    p.layers.forEach((l, i) => out.push(`  ${String(i + 1).padStart(3)}. ${l.digest.slice(0, 19)}…  ${fmtBytes(l.size).padStart(10)}${l.shared ? s.dim('  (shared)') : ''}`));
+    out.push(
+      s.dim(
+        `  entrypoint ${JSON.stringify(c.entrypoint)}  cmd ${JSON.stringify(c.cmd)}  user ${JSON.stringify(c.user ?? '')}  created ${c.created ?? '?'}`,
+      ),
+    );
+    p.layers.forEach((l, i) =>
+      out.push(
+        `  ${String(i + 1).padStart(3)}. ${l.digest.slice(0, 19)}…  ${fmtBytes(l.size).padStart(10)}${l.shared ? s.dim('  (shared)') : ''}`,
+      ),
+    );
     for (const w of p.warnings) out.push(`  ${s.yellow('!')} ${w}`);
   }
   if (r.sharedLayers.length) {

@@ -49,7 +49,11 @@ export function renderProbeText(r: ProbeResult, opts: { colour: boolean; verbose
   }
   if (r.rateLimit) {
     const rl = r.rateLimit;
-    lines.push(s.dim(`  rate limit: ${rl.remaining ?? '?'} of ${rl.limit ?? '?'} left${rl.windowSeconds ? ` per ${rl.windowSeconds}s` : ''}`));
+    lines.push(
+      s.dim(
+        `  rate limit: ${rl.remaining ?? '?'} of ${rl.limit ?? '?'} left${rl.windowSeconds ? ` per ${rl.windowSeconds}s` : ''}`,
+      ),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -65,7 +69,13 @@ export function probeJson(r: ProbeResult): Record<string, unknown> {
     alternatives: r.alternatives ?? [],
     summary: r.summary,
     remediation: r.remediation,
-    steps: r.steps.map((st) => ({ name: st.name, ok: st.ok, ms: st.ms, summary: st.summary, detail: st.detail })),
+    steps: r.steps.map((st) => ({
+      name: st.name,
+      ok: st.ok,
+      ms: st.ms,
+      summary: st.summary,
+      detail: st.detail,
+    })),
     manifest: r.manifest ?? null,
     ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}),
     ...(r.suggestions ? { suggestions: r.suggestions } : {}),

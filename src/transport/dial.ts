@@ -32,11 +32,21 @@ export async function resolveHost(hostname: string, timeoutMs: number): Promise<
     if (all.length === 0) throw new TransportError('DNS_FAILURE', 'dns', `${host} has no A or AAAA records`);
     return all.map((a) => ({ address: a.address, family: a.family }));
   } catch (err) {
-    const e = fromSystemError(err, 'dns', `lookup ${host}`);
-    if (e.cause === 'DNS_FAILURE' || e.cause === 'NETWORK_TIMEOUT') throw e;
-    throw new TransportError('DNS_FAILURE', 'dns', e.message, e.detail);
+    if (err instanceof TransportError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+    const why = DNS_WHY[code] ?? (err as Error).message;
+    throw new TransportError('DNS_FAILURE', 'dns', `${host} does not resolve: ${why} (${code})`, { code });
   }
 }
+
+const DNS_WHY: Record<string, string> = {
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'temporary failure in name resolution (DNS server unreachable or timing out)',
+  EAI_FAIL: 'the DNS server failed',
+  ENODATA: 'the name exists but has no address records',
+  EAI_NODATA: 'the name exists but has no address records',
+  ESERVFAIL: 'the DNS server failed (SERVFAIL)',
+};
 
 /** Tries each address in order (as Go's dialer does for one family), returning the first connected socket. */
 export async function connectTcp(
@@ -111,7 +121,8 @@ const TLS_CAUSES: Record<string, 'TLS_EXPIRED' | 'TLS_UNTRUSTED' | 'TLS_HOSTNAME
 };
 
 /** OpenSSL says this when the peer answered the ClientHello with something that is not TLS, e.g. plain HTTP. */
-const NOT_TLS = /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
+const NOT_TLS =
+  /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
 
 export async function handshakeTls(
   socket: Socket,
@@ -153,9 +164,14 @@ export async function handshakeTls(
       );
     }
     if (e?.code === 'ECONNRESET' || /socket disconnected/i.test(e?.message ?? '')) {
-      throw new TransportError('HTTP_HTTPS_MISMATCH', 'tls', `${hostname} closed the connection during the TLS handshake`, {
-        code: e.code,
-      });
+      throw new TransportError(
+        'HTTP_HTTPS_MISMATCH',
+        'tls',
+        `${hostname} closed the connection during the TLS handshake`,
+        {
+          code: e.code,
+        },
+      );
     }
     throw fromSystemError(err, 'tls', `TLS handshake with ${hostname}`);
   }
@@ -211,7 +227,11 @@ function describeCertificate(tls: TLSSocket): CertificateInfo | null {
   const peer = tls.getPeerCertificate(true);
   if (!peer || !peer.valid_to) return null;
   let chainLength = 1;
-  for (let c = peer as PeerCertificate & { issuerCertificate?: PeerCertificate }; c.issuerCertificate && c.issuerCertificate !== c; c = c.issuerCertificate as typeof c) {
+  for (
+    let c = peer as PeerCertificate & { issuerCertificate?: PeerCertificate };
+    c.issuerCertificate && c.issuerCertificate !== c;
+    c = c.issuerCertificate as typeof c
+  ) {
     chainLength++;
     if (chainLength > 10) break;
   }
@@ -261,7 +281,13 @@ export async function connectViaProxy(
         };
         const onEnd = () => {
           cleanup();
-          reject(new TransportError('PROXY_ERROR', 'connect', `proxy closed the connection instead of opening a tunnel to ${target}`));
+          reject(
+            new TransportError(
+              'PROXY_ERROR',
+              'connect',
+              `proxy closed the connection instead of opening a tunnel to ${target}`,
+            ),
+          );
         };
         const onError = (err: Error) => {
           cleanup();
@@ -279,7 +305,11 @@ export async function connectViaProxy(
     () => socket.destroy(),
   ).catch((err: unknown) => {
     if (err instanceof TransportError && err.cause === 'NETWORK_TIMEOUT') {
-      throw new TransportError('PROXY_ERROR', 'connect', `proxy did not answer CONNECT ${target} within ${timeoutMs} ms`);
+      throw new TransportError(
+        'PROXY_ERROR',
+        'connect',
+        `proxy did not answer CONNECT ${target} within ${timeoutMs} ms`,
+      );
     }
     throw err;
   });
@@ -287,7 +317,10 @@ export async function connectViaProxy(
   const code = status ? Number(status[1]) : 0;
   if (code !== 200) {
     socket.destroy();
-    const why = code === 407 ? 'proxy requires authentication (407 Proxy Authentication Required)' : `proxy answered ${code || 'garbage'} ${status?.[2] ?? ''}`.trim();
+    const why =
+      code === 407
+        ? 'proxy requires authentication (407 Proxy Authentication Required)'
+        : `proxy answered ${code || 'garbage'} ${status?.[2] ?? ''}`.trim();
     throw new TransportError('PROXY_ERROR', 'connect', `${why} to CONNECT ${target}`, { status: code });
   }
   return socket;

@@ -56,7 +56,9 @@ export function withDeadline<T>(
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       onTimeout?.();
-      reject(new TransportError('NETWORK_TIMEOUT', step, `${what}: no answer within ${ms} ms`, { timeoutMs: ms }));
+      reject(
+        new TransportError('NETWORK_TIMEOUT', step, `${what}: no answer within ${ms} ms`, { timeoutMs: ms }),
+      );
     }, ms);
     fn().then(
       (v) => {

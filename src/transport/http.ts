@@ -4,7 +4,14 @@
 import { Pool } from 'undici';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { connectTcp, connectViaProxy, handshakeTls, resolveHost, type CertificateInfo, type TlsConfig } from './dial.ts';
+import {
+  connectTcp,
+  connectViaProxy,
+  handshakeTls,
+  resolveHost,
+  type CertificateInfo,
+  type TlsConfig,
+} from './dial.ts';
 import { TransportError, fromSystemError } from './errors.ts';
 import { describeProxy, proxyFor, type ProxyEnv } from './proxy.ts';
 import type { StepName } from '../probe/result.ts';
@@ -106,7 +113,11 @@ export class Transport {
     const hop = proxy ?? url;
     const port = Number(hop.port || (hop.protocol === 'https:' ? 443 : 80));
     const via = proxy ? { proxy: describeProxy(proxy) } : {};
-    const stage = async <T>(name: StageReport['stage'], fn: () => Promise<T>, detail: (v: T) => Record<string, unknown>) => {
+    const stage = async <T>(
+      name: StageReport['stage'],
+      fn: () => Promise<T>,
+      detail: (v: T) => Record<string, unknown>,
+    ) => {
       const start = performance.now();
       try {
         const v = await fn();
@@ -115,21 +126,38 @@ export class Transport {
       } catch (err) {
         const e = fromSystemError(err, name, name);
         const cause = proxy && name !== 'tls' && e.cause !== 'PROXY_ERROR' ? 'PROXY_ERROR' : e.cause;
-        const mapped = cause === e.cause ? e : new TransportError(cause, name, `proxy ${describeProxy(proxy!)}: ${e.message}`, e.detail);
-        report?.({ stage: name, ms: performance.now() - start, ok: false, detail: { ...via, ...mapped.detail, error: mapped.message } });
+        const mapped =
+          cause === e.cause
+            ? e
+            : new TransportError(cause, name, `proxy ${describeProxy(proxy!)}: ${e.message}`, e.detail);
+        const { step: _step, ...seen } = mapped.detail;
+        report?.({
+          stage: name,
+          ms: performance.now() - start,
+          ok: false,
+          detail: { ...via, ...seen, error: mapped.message },
+        });
         throw mapped;
       }
     };
-    const addresses = await stage('dns', () => resolveHost(hop.hostname, t), (a) => ({
-      host: hop.hostname,
-      addresses: a.map((x) => x.address),
-    }));
+    const addresses = await stage(
+      'dns',
+      () => resolveHost(hop.hostname, t),
+      (a) => ({
+        host: hop.hostname,
+        addresses: a.map((x) => x.address),
+      }),
+    );
     let socket: Socket = await stage(
       'connect',
       async () => {
         const c = await connectTcp(addresses, port, t);
         if (proxy && url.protocol === 'https:') {
-          const auth = proxy.username ? Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64') : undefined;
+          const auth = proxy.username
+            ? Buffer.from(
+                `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`,
+              ).toString('base64')
+            : undefined;
           await connectViaProxy(c.socket, url.host.includes(':') ? url.host : `${url.host}:443`, auth, t);
         }
         return c;
@@ -137,10 +165,20 @@ export class Transport {
       (c) => ({ address: c.address, ...(c.failures.length ? { failedAddresses: c.failures } : {}) }),
     ).then((c) => c.socket);
     if (url.protocol === 'https:') {
-      const r = await stage('tls', () => handshakeTls(socket, url.hostname, this.tls(url.host), t), (r) => ({
-        ...(r.certificate as CertificateInfo | null ?? {}),
-        ...(r.ignoredProblem ? { verification: 'skipped by --insecure-skip-tls-verify', ignoredProblem: r.ignoredProblem.message, ignoredCause: r.ignoredProblem.cause } : {}),
-      }));
+      const r = await stage(
+        'tls',
+        () => handshakeTls(socket, url.hostname, this.tls(url.host), t),
+        (r) => ({
+          ...((r.certificate as CertificateInfo | null) ?? {}),
+          ...(r.ignoredProblem
+            ? {
+                verification: 'skipped by --insecure-skip-tls-verify',
+                ignoredProblem: r.ignoredProblem.message,
+                ignoredCause: r.ignoredProblem.cause,
+              }
+            : {}),
+        }),
+      );
       socket = r.socket;
     }
     return socket;
@@ -160,7 +198,8 @@ export class Transport {
           const pre = this.primed.get(key);
           if (pre && !pre.destroyed) {
             this.primed.delete(key);
-            cb(null, pre);
+            // undici re-enters its queue from this callback; calling it synchronously stalls the request.
+            setImmediate(() => cb(null, pre));
             return;
           }
           this.dial(url).then(
@@ -190,19 +229,32 @@ export class Transport {
       }
       const next = new URL(location, url);
       if (seen.has(next.href) || next.href === url.href) {
-        throw new TransportError('REGISTRY_ERROR', req.step, `redirect loop at ${safeUrl(next)}`, { redirects });
+        throw new TransportError('REGISTRY_ERROR', req.step, `redirect loop at ${safeUrl(next)}`, {
+          redirects,
+        });
       }
       if (redirects.length >= max) {
-        throw new TransportError('REGISTRY_ERROR', req.step, `more than ${max} redirects (last: ${safeUrl(next)})`, { redirects });
+        throw new TransportError(
+          'REGISTRY_ERROR',
+          req.step,
+          `more than ${max} redirects (last: ${safeUrl(next)})`,
+          { redirects },
+        );
       }
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new TransportError('REGISTRY_ERROR', req.step, `redirect to unsupported scheme ${next.protocol}`);
+        throw new TransportError(
+          'REGISTRY_ERROR',
+          req.step,
+          `redirect to unsupported scheme ${next.protocol}`,
+        );
       }
       seen.add(url.href);
       redirects.push(safeUrl(next));
       if (next.origin !== url.origin) {
         // Credentials are for the registry only: storage back-ends get a pre-signed URL, never our token.
-        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+        headers = Object.fromEntries(
+          Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'),
+        );
       }
       url = next;
     }
@@ -213,9 +265,14 @@ export class Transport {
     const log = this.options.log;
     this.requestCount++;
     log?.(`> ${method} ${safeUrl(url)}`);
-    if (log) for (const [k, v] of Object.entries(headers)) log(`>   ${k}: ${k.toLowerCase() === 'authorization' ? `${v.split(' ')[0]} ***` : v}`);
+    if (log)
+      for (const [k, v] of Object.entries(headers))
+        log(`>   ${k}: ${k.toLowerCase() === 'authorization' ? `${v.split(' ')[0]} ***` : v}`);
     const proxied = this.poolKey(url).startsWith('proxy ');
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    // A ref'd timer (AbortSignal.timeout's is not) so a stalled server cannot outlive the deadline.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
+    const signal = abort.signal;
     const t0 = performance.now();
     try {
       const res = await this.pool(url).request({
@@ -224,10 +281,26 @@ export class Transport {
         headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
         signal,
       });
-      const { body, partial } = await readBody(res.body, req.maxBodyBytes, req.readAtMost, req.step, safeUrl(url));
-      log?.(`< ${res.statusCode} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${body.length} bytes)`);
+      const { body, partial } = await readBody(
+        res.body,
+        req.maxBodyBytes,
+        req.readAtMost,
+        req.step,
+        safeUrl(url),
+      );
+      log?.(
+        `< ${res.statusCode} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${body.length} bytes)`,
+      );
       if (log) {
-        for (const k of ['content-type', 'docker-content-digest', 'www-authenticate', 'location', 'content-length', 'ratelimit-remaining', 'retry-after']) {
+        for (const k of [
+          'content-type',
+          'docker-content-digest',
+          'www-authenticate',
+          'location',
+          'content-length',
+          'ratelimit-remaining',
+          'retry-after',
+        ]) {
           const v = header(res.headers, k);
           if (v) log(`<   ${k}: ${k === 'location' ? safeUrl(new URL(v, url)) : v}`);
         }
@@ -235,15 +308,30 @@ export class Transport {
       return { status: res.statusCode, headers: res.headers as Headers, body, partial };
     } catch (err) {
       if (signal.aborted && !(err instanceof TransportError)) {
-        throw new TransportError('NETWORK_TIMEOUT', req.step, `${method} ${safeUrl(url)}: no complete answer within ${this.options.timeoutMs} ms`, {
-          timeoutMs: this.options.timeoutMs,
-        });
+        throw new TransportError(
+          'NETWORK_TIMEOUT',
+          req.step,
+          `${method} ${safeUrl(url)}: no complete answer within ${this.options.timeoutMs} ms`,
+          {
+            timeoutMs: this.options.timeoutMs,
+          },
+        );
       }
       const e = fromSystemError(err, req.step, `${method} ${safeUrl(url)}`);
-      if ((err as { code?: string }).code === 'HPE_INVALID_CONSTANT' || /Expected HTTP|HPE_/.test((err as Error).message ?? '')) {
-        throw new TransportError('HTTP_HTTPS_MISMATCH', req.step, `${safeUrl(url)} did not answer in HTTP (does it expect TLS?)`, { parser: (err as Error).message });
+      if (
+        (err as { code?: string }).code === 'HPE_INVALID_CONSTANT' ||
+        /Expected HTTP|HPE_/.test((err as Error).message ?? '')
+      ) {
+        throw new TransportError(
+          'HTTP_HTTPS_MISMATCH',
+          req.step,
+          `${safeUrl(url)} did not answer in HTTP (does it expect TLS?)`,
+          { parser: (err as Error).message },
+        );
       }
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -255,7 +343,13 @@ export class Transport {
   }
 }
 
-async function readBody(body: Readable, limit: number, atMost: number | undefined, step: StepName, where: string) {
+async function readBody(
+  body: Readable,
+  limit: number,
+  atMost: number | undefined,
+  step: StepName,
+  where: string,
+) {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -268,9 +362,14 @@ async function readBody(body: Readable, limit: number, atMost: number | undefine
     }
     if (size > limit) {
       body.destroy();
-      throw new TransportError('REGISTRY_ERROR', step, `${where}: response body exceeds ${limit} bytes; refusing to read more`, {
-        limitBytes: limit,
-      });
+      throw new TransportError(
+        'REGISTRY_ERROR',
+        step,
+        `${where}: response body exceeds ${limit} bytes; refusing to read more`,
+        {
+          limitBytes: limit,
+        },
+      );
     }
     chunks.push(b);
   }

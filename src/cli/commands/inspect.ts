@@ -26,12 +26,17 @@ Exit codes: 0 inspected, 1 the image cannot be pulled, 2 usage error.
 `;
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, { ...REGISTRY_FLAGS, bandwidth: { type: 'string' }, 'all-platforms': { type: 'boolean' } });
+  const { values, positionals } = parseFlags(argv, {
+    ...REGISTRY_FLAGS,
+    bandwidth: { type: 'string' },
+    'all-platforms': { type: 'boolean' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError('inspect takes exactly one IMAGE; see `regdoctor inspect --help`');
+  if (positionals.length !== 1)
+    throw new UsageError('inspect takes exactly one IMAGE; see `regdoctor inspect --help`');
   const image = positionals[0]!;
   const bandwidth = parseBandwidth(values.bandwidth ?? '100Mbit/s');
   const registries = new Set<string>();
@@ -41,7 +46,8 @@ const run: Command = async (argv) => {
     // the probe reports it
   }
   const ctx = await registryContext(values, registries);
-  const onlyPlatform = values.platform && !values['all-platforms'] ? parsePlatform(values.platform) : undefined;
+  const onlyPlatform =
+    values.platform && !values['all-platforms'] ? parsePlatform(values.platform) : undefined;
   try {
     const r = await inspectImage(image, ctx.session, {
       platform: ctx.platform,
@@ -50,7 +56,10 @@ const run: Command = async (argv) => {
       bandwidth,
       onlyPlatform,
     });
-    const out = ctx.output === 'json' ? `${JSON.stringify(inspectJson(r))}\n` : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
+    const out =
+      ctx.output === 'json'
+        ? `${JSON.stringify(inspectJson(r))}\n`
+        : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
     process.stdout.write(redact(out));
     return r.probe.cause === null ? EXIT.ok : EXIT.problem;
   } finally {

@@ -28,9 +28,12 @@ Exit codes: 0 every image is pullable, 1 at least one is not, 2 usage error.
 `;
 
 async function readImageList(file: string): Promise<string[]> {
-  const text = file === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`--file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
+  const text =
+    file === '-'
+      ? await new Response(process.stdin as unknown as ReadableStream).text()
+      : await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+          throw new UsageError(`--file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+        });
   return text
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
@@ -48,10 +51,13 @@ const run: Command = async (argv) => {
     return EXIT.ok;
   }
   const images = [...positionals, ...(values.file ? await readImageList(values.file) : [])];
-  if (images.length === 0) throw new UsageError('probe: give at least one IMAGE (or --file); see `regdoctor probe --help`');
-  if (values.file === '-' && values['password-stdin']) throw new UsageError('--file - and --password-stdin both want standard input');
+  if (images.length === 0)
+    throw new UsageError('probe: give at least one IMAGE (or --file); see `regdoctor probe --help`');
+  if (values.file === '-' && values['password-stdin'])
+    throw new UsageError('--file - and --password-stdin both want standard input');
   const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError('--concurrency must be a positive integer');
   const registries = new Set<string>();
   for (const img of images) {
     try {
@@ -69,14 +75,21 @@ const run: Command = async (argv) => {
   const flush = () => {
     while (printed < images.length && results[printed]) {
       const r = results[printed++]!;
-      const out = ctx.output === 'json' ? `${JSON.stringify(probeJson(r))}\n` : renderProbeText(r, { colour, verbose: ctx.verbose }) + (images.length > 1 ? '\n' : '');
+      const out =
+        ctx.output === 'json'
+          ? `${JSON.stringify(probeJson(r))}\n`
+          : renderProbeText(r, { colour, verbose: ctx.verbose }) + (images.length > 1 ? '\n' : '');
       process.stdout.write(redact(out));
     }
   };
   const worker = async () => {
     while (next < images.length) {
       const i = next++;
-      results[i] = await probeImage(images[i]!, ctx.session, { platform: ctx.platform, credentials: ctx.credentials, plainHttp: ctx.plainHttp });
+      results[i] = await probeImage(images[i]!, ctx.session, {
+        platform: ctx.platform,
+        credentials: ctx.credentials,
+        plainHttp: ctx.plainHttp,
+      });
       flush();
     }
   };
