@@ -1,5 +1,6 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { UsageError } from '../cause/index.ts';
 import { registerSecret, redact } from '../credentials/index.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -96,6 +97,14 @@ export async function registryContext(values: Values, registries: Set<string>): 
     if (!pem.includes('-----BEGIN CERTIFICATE-----'))
       throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
     ca.push(pem);
+  }
+  const dockerConfig = values['docker-config'];
+  if (dockerConfig !== undefined) {
+    await access(dockerConfig, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(
+        `--docker-config ${dockerConfig}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+      );
+    });
   }
   const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
   const apiHosts = new Set(

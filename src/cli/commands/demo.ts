@@ -1,7 +1,20 @@
-import { UsageError } from '../../cause/index.ts';
-import type { Command } from '../command.ts';
+import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
 
-const run: Command = async () => {
-  throw new UsageError('demo: not implemented yet');
+const HELP = `Usage: regdoctor demo
+
+Starts throwaway registries on 127.0.0.1 (needs docker-registry on PATH; without it, runs only the cases that
+need no registry), pushes a few images, and shows the probe's verdict on healthy and broken cases: a missing
+tag, a missing repository, a platform mismatch, HTTP vs HTTPS, missing and wrong credentials, DNS, a closed port.
+Everything it starts is stopped and removed at the end.
+`;
+
+const run: Command = async (argv) => {
+  const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const { runDemo } = await import('../../demo/run.ts');
+  return (await runDemo(useColour())) === 0 ? EXIT.ok : EXIT.problem;
 };
 export default run;
