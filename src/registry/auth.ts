@@ -2,6 +2,7 @@
 // Tokens are cached per (realm, service, scope, credential) so a scan asks once per repository scope.
 import { z } from 'zod';
 import { RegdoctorError } from '../cause/index.ts';
+import { registerSecret } from '../credentials/index.ts';
 import { TransportError } from '../transport/errors.ts';
 import { header, safeUrl, type Transport } from '../transport/http.ts';
 import type { Challenge } from './challenge.ts';
@@ -190,6 +191,43 @@ export class Authenticator {
     return p;
   }
 
+  /**
+   * Docker identity tokens are OAuth2 refresh tokens: POST them to the realm (the Docker CLI's order), and fall
+   * back to GET with Basic credentials when the realm does not speak OAuth2 (404/405).
+   */
+  private async tokenExchange(url: URL, service: string | undefined, scope: string, cred: Credential | null) {
+    if (cred?.identityToken) {
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: cred.identityToken,
+        client_id: 'regdoctor',
+        scope,
+      });
+      if (service) form.set('service', service);
+      const realm = new URL(url.origin + url.pathname);
+      const res = await this.transport.request({
+        url: realm,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        maxBodyBytes: MAX_TOKEN_BODY,
+        step: 'auth',
+      });
+      if (res.status !== 404 && res.status !== 405) return res;
+    }
+    const basic = cred?.identityToken
+      ? `Basic ${Buffer.from(`${cred.username ?? '<token>'}:${cred.identityToken}`).toString('base64')}`
+      : cred
+        ? basicHeader(cred)
+        : null;
+    return this.transport.request({
+      url,
+      headers: basic ? { authorization: basic } : {},
+      maxBodyBytes: MAX_TOKEN_BODY,
+      step: 'auth',
+    });
+  }
+
   private async fetchToken(
     base: URL,
     realm: string,
@@ -211,26 +249,17 @@ export class Authenticator {
       throw new AuthError('REGISTRY_ERROR', `token realm uses unsupported scheme ${url.protocol}`, []);
     if (service) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
-    const headers: Record<string, string> = {};
-    const basic = cred ? basicHeader(cred) : null;
-    if (cred?.identityToken) {
-      // Docker's identity tokens are OAuth2 refresh tokens; the realm exchanges them, but GET with the token as
-      // the password is what Docker CLI falls back to, and registries that issue identity tokens accept both.
-      headers.authorization = `Basic ${Buffer.from(`<token>:${cred.identityToken}`).toString('base64')}`;
-    } else if (basic) headers.authorization = basic;
     this.tokenRequests++;
-    const res = await this.transport
-      .request({ url, headers, maxBodyBytes: MAX_TOKEN_BODY, step: 'auth' })
-      .catch((err: unknown) => {
-        if (err instanceof TransportError)
-          throw new TransportError(
-            err.cause,
-            'auth',
-            `token endpoint ${safeUrl(url)}: ${err.message}`,
-            err.detail,
-          );
-        throw err;
-      });
+    const res = await this.tokenExchange(url, service, scope, cred).catch((err: unknown) => {
+      if (err instanceof TransportError)
+        throw new TransportError(
+          err.cause,
+          'auth',
+          `token endpoint ${safeUrl(url)}: ${err.message}`,
+          err.detail,
+        );
+      throw err;
+    });
     if (res.status === 401 || res.status === 403) {
       const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
       throw new AuthError('UNAUTHORIZED', `token endpoint ${safeUrl(url)} rejected ${label}`, [
@@ -264,6 +293,7 @@ export class Authenticator {
         { step: 'auth' },
       );
     const token = (parsed.data.token || parsed.data.access_token)!;
+    registerSecret(token);
     return {
       kind: 'bearer',
       credential: cred,

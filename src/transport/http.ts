@@ -38,8 +38,10 @@ export interface StageReport {
 
 export interface HttpRequest {
   url: URL;
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST';
   headers?: Record<string, string>;
+  /** Form body for POST (OAuth2 token requests); never logged. */
+  body?: string;
   /** A larger body is an error (hostile or broken server). */
   maxBodyBytes: number;
   /** Stop reading (without error) after this many bytes: enough to prove a blob downloads. */
@@ -279,6 +281,7 @@ export class Transport {
         method,
         path: proxied ? url.href : url.pathname + url.search,
         headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
+        body: req.body,
         signal,
       });
       const { body, partial } = await readBody(
