@@ -354,10 +354,11 @@ export async function probeImage(
           step: 'blob',
         });
       } catch (err) {
-        const e =
-          err instanceof RegdoctorError && err.message.includes('redirect')
-            ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `layer ${layer.digest}: ${err.message}`, err.detail)
-            : err;
+        // A redirect loop or a body larger than the descriptor says is a broken download, not a registry outage.
+        const broken = err instanceof RegdoctorError && err.cause === 'REGISTRY_ERROR';
+        const e = broken
+          ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `layer ${layer.digest}: ${err.message}`, err.detail)
+          : err;
         throw failWith('blob', t, e);
       }
       if (res.status !== 200 && res.status !== 206) {

@@ -94,7 +94,11 @@ export async function getBlob(
 ): Promise<HttpResponse> {
   return transport.request({
     url: new URL(`${repo}/blobs/${digest}`, base),
-    headers: auth(authorization),
+    // A Range lets storage back-ends send only what the probe reads; servers that ignore it are cut off anyway.
+    headers: {
+      ...auth(authorization),
+      ...(opts.readAtMost ? { range: `bytes=0-${opts.readAtMost - 1}` } : {}),
+    },
     maxBodyBytes: opts.maxBytes,
     readAtMost: opts.readAtMost,
     step: opts.step,
