@@ -6,6 +6,7 @@ import { registerSecret, redact } from '../credentials/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
 import { proxyEnvFrom } from '../transport/proxy.ts';
+import { apiHost } from '../reference/index.ts';
 import { ProbeSession } from '../probe/session.ts';
 import { dockerConfigSource } from '../probe/credsource.ts';
 import type { CredentialSource } from '../probe/probe.ts';
@@ -107,9 +108,8 @@ export async function registryContext(values: Values, registries: Set<string>): 
     });
   }
   const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
-  const apiHosts = new Set(
-    [...insecureHosts].flatMap((r) => [r, r === 'docker.io' ? 'registry-1.docker.io' : r]),
-  );
+  // Keyed like URL.host: the API host, without a default :443.
+  const apiHosts = new Set([...insecureHosts].map((r) => apiHost(r).replace(/:443$/, '')));
   const verbose = Boolean(values.verbose);
   const session = new ProbeSession({
     timeoutMs,
