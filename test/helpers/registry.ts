@@ -32,6 +32,8 @@ export interface RunningRegistry {
   /** `http(s)://127.0.0.1:PORT` */
   url: string;
   port: number;
+  /** The docker-registry process id. */
+  pid: number;
   /** Temp dir holding config.yml, htpasswd and the storage root. */
   dir: string;
   configPath: string;
@@ -51,7 +53,7 @@ function buildConfig(dir: string, port: number, opts: RegistryOptions): Record<s
   };
   if (opts.htpasswd && opts.token) throw new Error('startRegistry: choose htpasswd or token auth, not both');
   if (opts.htpasswd) config.auth = { htpasswd: { realm: 'regdoctor-test', path: join(dir, 'htpasswd') } };
-  if (opts.token) config.auth = { token: { autoredirect: false, ...opts.token } };
+  if (opts.token) config.auth = { token: { ...opts.token } };
   if (opts.proxy) {
     config.proxy = {
       remoteurl: opts.proxy.remoteUrl,
@@ -117,6 +119,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
         host: `127.0.0.1:${port}`,
         url,
         port,
+        pid: daemon.child.pid ?? -1,
         dir,
         configPath,
         output: daemon.output,

@@ -36,7 +36,7 @@ function destFlags(prefix: 'dest' | 'src' | '', o: SkopeoRegistryOptions): strin
 const isolation = ['--insecure-policy'];
 
 /**
- * Copies a layout (a Layout or `oci:DIR:TAG`) to `docker://HOST/REPO:TAG`; indexes are copied with --all.
+ * Copies a layout (a Layout, `oci:DIR:TAG`, or a layout directory meaning tag `latest`) to `docker://HOST/REPO:TAG`; indexes are copied with --all.
  * Returns the digest of the pushed top-level manifest.
  */
 export async function pushImage(
@@ -44,7 +44,8 @@ export async function pushImage(
   dest: string,
   opts: PushOptions = {},
 ): Promise<{ digest: string }> {
-  const ref = typeof source === 'string' ? source : source.ref;
+  const ref =
+    typeof source !== 'string' ? source.ref : source.startsWith('oci:') ? source : `oci:${source}:latest`;
   const tmp = await makeTempDir('regdoctor-skopeo-');
   try {
     const digestFile = join(tmp.path, 'digest');
