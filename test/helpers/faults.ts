@@ -121,7 +121,7 @@ export interface StallOptions extends FaultOptions {
   phase?: 'accept' | 'headers' | 'body';
 }
 
-/** A server that goes silent at the chosen point. */
+/** A server that goes silent at the chosen point. In phase accept, each connection is recorded as method TCP. */
 export async function stall(opts: StallOptions = {}): Promise<FaultServer> {
   const image = fakeImage();
   const phase = opts.phase ?? 'accept';
@@ -130,7 +130,7 @@ export async function stall(opts: StallOptions = {}): Promise<FaultServer> {
     const requests: TestServer['requests'] = [];
     const srv = createNetServer((socket: Socket) => {
       requests.push({
-        method: 'CONNECT',
+        method: 'TCP',
         url: '',
         headers: {},
         localAddress: socket.localAddress ?? '',
