@@ -1,0 +1,155 @@
+// `npm run bench`: measured numbers for the probe, its request counts against skopeo's, auth dedup and CLI
+// start-up. It reports each target as met or missed but never fails on a number — only when it cannot measure.
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findRegistryBinary } from '../src/demo/registry.ts';
+import { authDedup } from './auth.ts';
+import { probeLoadBreakdown } from './breakdown.ts';
+import { Cleanup } from './cleanup.ts';
+import { snapshotCli } from './cli.ts';
+import { probeArgs, probeVsSkopeo } from './compare.ts';
+import { setUp, N_IMAGES, type Fixture } from './fixtures.ts';
+import { inProcess } from './inprocess.ts';
+import { allPullable } from './measure.ts';
+import { cleanEnv, timeProcess } from './process.ts';
+import { startup } from './startup.ts';
+import { ms } from './stats.ts';
+import { heading, targets as renderTargets, type Target } from './table.ts';
+
+const RUNS = { process: 12, single: 15, many: 5, auth: 5, startup: 25, breakdown: 10 };
+
+const out = (s: string) => process.stdout.write(s);
+const progress = (s: string) => process.stderr.write(`bench: ${s}…\n`);
+
+async function onPath(name: string): Promise<string | null> {
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const p = join(dir, name);
+    if (
+      await access(p, 1).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
+  }
+  return null;
+}
+
+async function version(cmd: string, args: string[]): Promise<string> {
+  const r = await timeProcess(cmd, args, cleanEnv()).catch(() => null);
+  return r?.code === 0 ? (r.stdout || r.stderr).trim().split('\n')[0]! : 'unknown';
+}
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const started = performance.now();
+  const all: Target[] = [];
+  const failures: string[] = [];
+  const snapDir = await mkdtemp(join(tmpdir(), 'regdoctor-bench-cli-'));
+  cleanup.add('CLI copy', () => rm(snapDir, { recursive: true, force: true }));
+  const cli = await snapshotCli(snapDir);
+  const [registry, skopeo] = await Promise.all([findRegistryBinary(), onPath('skopeo')]);
+  out(
+    `regdoctor bench — node ${process.version}, ${cpus().length} CPUs, ` +
+      `skopeo: ${skopeo ? await version(skopeo, ['--version']) : 'not installed'}, ` +
+      `registry: ${registry ? await version(registry, ['--version']) : 'not installed'}\n` +
+      'Times are wall-clock medians after warm-up; runs of compared commands are interleaved.\n' +
+      'Requests are counted by a reverse proxy (separate process) in front of the registry, the same way for every tool.\n',
+  );
+
+  let fx: Fixture | null = null;
+  if (registry) {
+    progress(`starting registries and pushing ${2 * N_IMAGES + 2} images`);
+    fx = await setUp(registry, cleanup);
+  } else {
+    out('\ndocker-registry is not installed: only the start-up section can run.\n');
+  }
+
+  if (fx) {
+    progress('section 1: probe vs skopeo');
+    out(
+      heading(
+        `1a. Whole process: regdoctor probe vs skopeo (${RUNS.process} runs each, plain HTTP, linux/amd64)`,
+      ),
+    );
+    const cmp = await probeVsSkopeo(fx, cli, skopeo, RUNS.process);
+    out(cmp.text);
+    if (!skopeo) out('(skopeo is not installed: its rows are missing)\n');
+    failures.push(...cmp.failures);
+
+    progress('section 1b: in-process probeImage');
+    out(heading('1b. In-process probeImage (ProbeSession; the process is warm, "cold" = new session)'));
+    const inproc = await inProcess(fx, { single: RUNS.single, many: RUNS.many });
+    out(inproc.text);
+    out(renderTargets(inproc.targets));
+    all.push(...inproc.targets);
+    failures.push(...inproc.failures);
+
+    progress('section 2: auth dedup');
+    out(
+      heading(
+        `2. Auth dedup: htpasswd (Basic) registry, ${N_IMAGES} images in one session (${RUNS.auth} runs)`,
+      ),
+    );
+    const auth = await authDedup(fx, cli, RUNS.auth);
+    out(auth.text);
+    out(renderTargets(auth.targets));
+    all.push(...auth.targets);
+    failures.push(...auth.failures);
+  }
+
+  progress('section 3: start-up');
+  out(heading(`3. CLI start-up (${RUNS.startup} interleaved runs each)`));
+  const st = await startup(cli, fx, RUNS.startup);
+  out(st.text);
+  out(renderTargets(st.targets));
+  all.push(...st.targets);
+  failures.push(...st.failures);
+
+  progress('section 3b: what the probe command loads');
+  out(heading(`3b. What a probe process loads before its first request (${RUNS.breakdown} runs each)`));
+  const bd = await probeLoadBreakdown(
+    cli,
+    RUNS.breakdown,
+    fx
+      ? {
+          args: probeArgs(cli, fx.open.ref(fx.multi), fx.emptyConfig),
+          env: cleanEnv(),
+          proxy: fx.open.proxy,
+          ok: (r) => allPullable(r, 1),
+        }
+      : undefined,
+  );
+  out(bd.text);
+  if (bd.heaviest) out(`Heaviest chunk: ${bd.heaviest}.\n`);
+  if (bd.wasmExitMs !== undefined) {
+    out(
+      `--liftoff-only saves ${ms(bd.wasmExitMs)}: time Node spends at exit waiting for V8's background ` +
+        "TurboFan compile of undici's llhttp WebAssembly.\n",
+    );
+  }
+
+  out(heading('Targets'));
+  out(renderTargets(all));
+  out(`${all.filter((t) => t.met).length} of ${all.length} targets met.\n`);
+  if (failures.length) {
+    out(`\nRuns that failed (excluded from the numbers):\n${failures.map((f) => `  ${f}`).join('\n')}\n`);
+  }
+  out(`\nBench took ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
+}
+
+const cleanup = new Cleanup();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`bench: ${sig}, cleaning up\n`);
+    void cleanup.run().finally(() => process.exit(130));
+  });
+}
+try {
+  await main(cleanup);
+} catch (e) {
+  process.stderr.write(`bench: could not measure: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup.run();
+}
