@@ -3,21 +3,29 @@
 
 export class Cleanup {
   private readonly undo: { what: string; fn: () => Promise<void> }[] = [];
-  private done = false;
+  private running: Promise<void> | null = null;
 
   add(what: string, fn: () => Promise<void>): void {
-    this.undo.push({ what, fn });
+    // Something started after cleanup began (a signal arrived mid-setup) is undone at once.
+    if (this.running) void this.running.then(() => this.undoOne(what, fn));
+    else this.undo.push({ what, fn });
   }
 
-  async run(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    for (const { what, fn } of this.undo.reverse()) {
-      try {
-        await fn();
-      } catch (e) {
-        process.stderr.write(`bench: cleanup of ${what} failed: ${(e as Error).message}\n`);
-      }
+  /** Idempotent: a second caller (a signal handler and a finally block) waits for the same cleanup. */
+  run(): Promise<void> {
+    this.running ??= this.undoAll();
+    return this.running;
+  }
+
+  private async undoAll(): Promise<void> {
+    for (const { what, fn } of this.undo.reverse()) await this.undoOne(what, fn);
+  }
+
+  private async undoOne(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      process.stderr.write(`bench: cleanup of ${what} failed: ${(e as Error).message}\n`);
     }
   }
 }

@@ -42,6 +42,9 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  // Without a listener, a send on a closed channel (the proxy was stopped, e.g. on Ctrl-C) would crash the bench
+  // before its cleanup finished; send's callback reports the same error to the caller.
+  child.on('error', () => undefined);
   const pending = new Map<number, (c: Counts) => void>();
   let nextId = 0;
   const port = await new Promise<number>((resolve, reject) => {
@@ -73,7 +76,12 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
         pending.delete(id);
         resolve(c);
       });
-      child.send({ id, op });
+      child.send({ id, op }, (err) => {
+        if (!err) return;
+        clearTimeout(t);
+        pending.delete(id);
+        reject(new Error(`counting proxy is gone (${op}): ${err.message}`));
+      });
     });
   return {
     host: `127.0.0.1:${port}`,
