@@ -182,7 +182,11 @@ export async function handshakeTls(
   const problem = verify(tls, host);
   if (problem && !config.insecure) {
     tls.destroy();
-    throw problem;
+    // The rejected certificate is the evidence (expiry dates, names, issuer): keep it with the error.
+    throw new TransportError(problem.cause, 'tls', problem.message, {
+      code: problem.detail.code,
+      ...certificate,
+    });
   }
   return { socket: tls, certificate, ignoredProblem: problem ?? undefined };
 }
