@@ -373,6 +373,18 @@ export async function probeImage(
         });
         throw new Stop(cause, msg);
       }
+      // A complete answer must hold the whole layer, or the whole requested range of it.
+      const expected = Math.min(layer.size, LIMITS.layerProbeBytes);
+      if (!res.partial && res.body.length !== expected) {
+        const msg = `layer ${layer.digest}: received ${res.body.length} bytes where ${expected} were expected (the manifest says ${layer.size})`;
+        record('blob', false, now() - t, msg, {
+          cause: 'LAYER_DOWNLOAD_FAILED',
+          status: res.status,
+          bytesRead: res.body.length,
+          expectedBytes: expected,
+        });
+        throw new Stop('LAYER_DOWNLOAD_FAILED', msg);
+      }
       if (!res.partial && res.body.length === layer.size && sha256(res.body) !== layer.digest) {
         const msg = `layer ${layer.digest} downloaded but its content has digest ${sha256(res.body)}`;
         record('blob', false, now() - t, msg, { cause: 'LAYER_DOWNLOAD_FAILED' });
