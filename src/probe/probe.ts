@@ -442,7 +442,19 @@ export async function probeImage(
         { maxBytes: LIMITS.configBytes, step: 'config' },
       );
     } catch (err) {
-      throw failWith('config', t, err);
+      // The config is a blob too: a redirect loop or a broken body is a broken download, as in the blob step.
+      const broken = err instanceof RegdoctorError && err.cause === 'REGISTRY_ERROR';
+      throw failWith(
+        'config',
+        t,
+        broken
+          ? new RegdoctorError(
+              'LAYER_DOWNLOAD_FAILED',
+              `config blob ${manifest.config.digest}: ${err.message}`,
+              err.detail,
+            )
+          : err,
+      );
     }
     if (res.status !== 200) {
       const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
