@@ -14,7 +14,12 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    // parseArgs explains some errors over several lines (an option value that starts with a dash); the CLI's
+    // contract is one `regdoctor: …` line on stderr.
+    const message = (err as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/\s*\n\s*/g, ' ');
+    throw new UsageError(message);
   }
 }
 
