@@ -1,5 +1,5 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { UsageError } from '../cause/index.ts';
 import { registerSecret, redact } from '../credentials/index.ts';
@@ -106,6 +106,10 @@ export async function registryContext(values: Values, registries: Set<string>): 
         `--docker-config ${dockerConfig}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
       );
     });
+    // A directory or pipe passes the access check, but the credential loader reads regular files only (it checks
+    // the size first); caught later, it would be reported as an UNKNOWN pull failure instead of a usage error.
+    if (!(await stat(dockerConfig)).isFile())
+      throw new UsageError(`--docker-config ${dockerConfig}: not a regular file`);
   }
   const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
   // Keyed like URL.host: the API host, without a default :443.
