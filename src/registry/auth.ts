@@ -42,6 +42,11 @@ export interface AuthAttempt {
   message: string;
 }
 
+interface BasicCheck {
+  status: number;
+  message: string;
+}
+
 const tokenResponse = z
   .object({
     token: z.string().optional(),
@@ -85,6 +90,7 @@ function grantedActions(token: string, scope: string): string[] | undefined {
 
 export class Authenticator {
   private readonly tokens = new Map<string, Promise<AuthState>>();
+  private readonly basicChecks = new Map<string, Promise<BasicCheck>>();
   tokenRequests = 0;
 
   constructor(private readonly transport: Transport) {}
@@ -144,22 +150,12 @@ export class Authenticator {
           });
           continue;
         }
-        const res = await this.transport.request({
-          url: new URL('/v2/', base),
-          headers: { authorization: h },
-          maxBodyBytes: 64 * 1024,
-          step: 'auth',
-        });
-        if (res.status >= 200 && res.status < 300) {
-          attempts.push({ credential: cred.label, ok: true, status: res.status, message: 'accepted' });
+        const check = await this.basicCheck(base, cred.label, h);
+        if (check.status >= 200 && check.status < 300) {
+          attempts.push({ credential: cred.label, ok: true, status: check.status, message: 'accepted' });
           return { state: { kind: 'basic', credential: cred, header: h }, attempts };
         }
-        attempts.push({
-          credential: cred.label,
-          ok: false,
-          status: res.status,
-          message: describeStatus(res.status, parseErrorBody(res.body, header(res.headers, 'content-type'))),
-        });
+        attempts.push({ credential: cred.label, ok: false, ...check });
       }
       throw new AuthError(
         'UNAUTHORIZED',
@@ -172,6 +168,28 @@ export class Authenticator {
       `registry answered 401 without a usable challenge (${ping.challenges.map((c) => c.scheme).join(', ') || 'no WWW-Authenticate'})`,
       attempts,
     );
+  }
+
+  /** One authorized GET /v2/ per registry and credential per session, as a token is fetched once per scope. */
+  private basicCheck(base: URL, label: string, authorization: string): Promise<BasicCheck> {
+    const key = JSON.stringify([new URL('/v2/', base).href, label, authorization]);
+    let p = this.basicChecks.get(key);
+    if (!p) {
+      p = this.transport
+        .request({
+          url: new URL('/v2/', base),
+          headers: { authorization },
+          maxBodyBytes: 64 * 1024,
+          step: 'auth',
+        })
+        .then((res) => ({
+          status: res.status,
+          message: describeStatus(res.status, parseErrorBody(res.body, header(res.headers, 'content-type'))),
+        }));
+      this.basicChecks.set(key, p);
+      p.catch(() => this.basicChecks.delete(key));
+    }
+    return p;
   }
 
   private cachedToken(
