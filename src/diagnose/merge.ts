@@ -1,0 +1,272 @@
+// From a candidate to a finding: what the message says, corrected by what the pod's pull secrets show, then by
+// what a probe with the pod's own credentials and its node's platform proves. Rules, in order:
+//   - ErrImageNeverPull / InvalidImageName verdicts stand: the kubelet stops before it talks to a registry;
+//   - a malformed pull secret fails every pull of the pod (the kubelet cannot build its keyring): PULL_SECRET_INVALID;
+//   - a refusal (UNAUTHORIZED/FORBIDDEN, from the message or the probe) with secrets that are missing, unusable or
+//     do not cover the registry is the secret problem, with the refusal as evidence; a covering, well-formed secret
+//     that is refused stays UNAUTHORIZED/FORBIDDEN;
+//   - a probe cause that does not depend on where it runs from (missing tag or repository, platform, bad reference,
+//     expired certificate) overrides the message with the probe's confidence (certain);
+//   - a network-path cause seen only from the scanning machine replaces a message with no detail (likely), and is an
+//     alternative otherwise;
+//   - a probe that pulls fine keeps the message's cause: the failure was transient or specific to the node.
+import type { Cause, Confidence } from '../cause/index.ts';
+import { redact } from '../credentials/index.ts';
+import type { ProbeResult } from '../probe/result.ts';
+import { describeEvent } from './events.ts';
+import { findingRemediation } from './remedy.ts';
+import { nodeCredentialRegistry } from './secrets.ts';
+import type { Candidate, Finding, SecretAudit } from './types.ts';
+import { STUCK_REASON, messageVerdict } from './verdict.ts';
+
+const REFUSALS = new Set<Cause>(['UNAUTHORIZED', 'FORBIDDEN']);
+/** Decided by the kubelet before any registry is contacted. */
+const KUBELET_VERDICTS = new Set<Cause>(['NEVER_PULL', 'INVALID_REFERENCE']);
+/** Causes on the node's side that a registry probe cannot see. */
+const NODE_SIDE = new Set<Cause>([
+  'NEVER_PULL',
+  'NODE_DISK_FULL',
+  'PULL_QPS_EXCEEDED',
+  'CREDENTIAL_PROVIDER_ERROR',
+  'POLICY_REJECTED',
+  'SIGNATURE_INVALID',
+  'PULL_TIMEOUT',
+]);
+/** Probe causes that are properties of the registry's content, the same from any machine. */
+const ANYWHERE = new Set<Cause>([
+  'MANIFEST_NOT_FOUND',
+  'REPOSITORY_NOT_FOUND',
+  'PLATFORM_MISMATCH',
+  'INVALID_REFERENCE',
+  'TLS_EXPIRED',
+  'PULL_SECRET_INVALID',
+  'PULL_SECRET_MISSING',
+]);
+const VAGUE = new Set<Cause>(['BACKOFF_NO_DETAIL', 'UNKNOWN']);
+
+const uniq = (causes: Cause[], except: Cause): Cause[] => [...new Set(causes)].filter((c) => c !== except);
+
+function refusalExplained(audit: SecretAudit | null): audit is SecretAudit & { cause: Cause } {
+  return !!audit?.cause;
+}
+
+function waitingLine(c: Candidate): string[] {
+  if (!c.waiting) return [];
+  return [`waiting ${c.waiting.reason}${c.waiting.message ? `: ${c.waiting.message}` : ''}`];
+}
+
+function eventLines(c: Candidate): string[] {
+  // The same message repeated is one line; the newest of each stays, up to a handful.
+  const byText = new Map<string, string>();
+  for (const e of c.events) byText.set(`${e.reason}\0${e.message}`, describeEvent(e));
+  return [...byText.values()].slice(-5);
+}
+
+function auditLines(audit: SecretAudit | null, cause: Cause): string[] {
+  if (!audit) return [];
+  const lines = [...audit.problems, ...audit.notes];
+  if (audit.verdict === 'no-secrets' && REFUSALS.has(cause)) lines.unshift('the pod has no imagePullSecrets');
+  if (audit.verdict === 'covered' && REFUSALS.has(cause)) {
+    lines.push(
+      `${audit.covering.join(', ')} cover${audit.covering.length > 1 ? '' : 's'} ${audit.repository} and look well-formed`,
+    );
+  }
+  return lines;
+}
+
+/** Redacts the free text of a finding in one pass when it holds no secret (the common case). */
+function scrub(f: Finding): Finding {
+  const text = [f.message, ...f.evidence].join('\n');
+  if (redact(text) === text) return f;
+  return { ...f, message: redact(f.message), evidence: f.evidence.map((e) => redact(e)) };
+}
+
+export function initialFinding(candidate: Candidate, audit: SecretAudit | null): Finding {
+  const { best } = candidate;
+  const c = messageVerdict(best.reason, best.message);
+  let cause: Cause = c.cause;
+  let confidence: Confidence = c.confidence;
+  let alternatives: Cause[] = c.alternatives;
+  const decided: string[] = [];
+
+  if (KUBELET_VERDICTS.has(c.cause) && c.confidence === 'certain') {
+    // The kubelet refused before building a keyring; the secrets play no part.
+  } else if (audit?.keyringError) {
+    cause = 'PULL_SECRET_INVALID';
+    confidence = 'certain';
+    alternatives = VAGUE.has(c.cause) ? [] : [c.cause];
+    decided.push(
+      `the kubelet cannot read ${audit.keyringError.split(':')[0]}, so every pull of this pod fails before it reaches a registry`,
+    );
+  } else if (REFUSALS.has(c.cause) && refusalExplained(audit)) {
+    cause = audit.cause;
+    confidence = 'likely';
+    alternatives = uniq([c.cause, ...c.alternatives], cause);
+    decided.push(
+      `the registry refused the pull (${c.cause}) and the pod's pull secrets ${audit.verdict === 'secret-missing' ? 'are missing' : 'cannot be used for it'}`,
+    );
+  } else if (VAGUE.has(c.cause) && audit?.cause) {
+    alternatives = uniq([audit.cause, ...c.alternatives], cause);
+  }
+
+  const evidence = [
+    ...waitingLine(candidate),
+    ...eventLines(candidate),
+    ...(candidate.stuckPulling
+      ? [
+          `${STUCK_REASON} since ${new Date(candidate.stuckPulling.since).toISOString()} (${Math.round(candidate.stuckPulling.ms / 60_000)} min) with no Pulled or Failed event`,
+        ]
+      : []),
+    `the message says ${c.cause}${c.evidence && c.evidence !== best.message ? `: ${c.evidence}` : ''}`,
+    ...auditLines(audit, c.cause),
+    ...decided,
+  ];
+  const finding: Finding = {
+    namespace: candidate.namespace,
+    pod: candidate.pod,
+    container: candidate.container,
+    containerType: candidate.containerType,
+    owner: candidate.owner,
+    node: candidate.node,
+    image: candidate.image,
+    reason: best.reason,
+    message: best.message,
+    cause,
+    confidence,
+    alternatives,
+    evidence,
+    remediation: [],
+    probe: null,
+  };
+  finding.remediation = findingRemediation(finding, audit);
+  return scrub(finding);
+}
+
+function probeLine(f: Finding, probe: ProbeResult): string {
+  const failed = probe.steps.find((s) => !s.ok);
+  const where = f.node ? ` (node ${f.node})` : '';
+  const how = probe.credential ? ` with ${probe.credential.source}` : '';
+  const step = failed ? ` [${failed.name}]` : '';
+  return `probe for ${probe.platform}${where}${how}${step}: ${probe.summary}`;
+}
+
+interface Decision {
+  cause: Cause;
+  confidence: Confidence;
+  alternatives: Cause[];
+  lines: string[];
+}
+
+function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Decision {
+  const msg = messageVerdict(f.reason, f.message);
+  const keep: Decision = {
+    cause: f.cause,
+    confidence: f.confidence,
+    alternatives: f.alternatives,
+    lines: [],
+  };
+  const p = probe.cause;
+
+  if (KUBELET_VERDICTS.has(f.cause) && f.confidence === 'certain') {
+    return {
+      ...keep,
+      lines: p === f.cause ? [] : ['the kubelet decided this before contacting the registry'],
+    };
+  }
+  if (p === null) {
+    const line = NODE_SIDE.has(f.cause)
+      ? `the registry serves ${f.image} for ${probe.platform}: consistent with ${f.cause}, a problem on the node's side`
+      : `the image pulls now with the pod's credentials for ${probe.platform}: the failure was transient or specific to ${f.node ? `node ${f.node}` : 'the node'} (its network path, runtime mirror or proxy configuration)`;
+    return { ...keep, lines: [line] };
+  }
+  const probeAlternatives = probe.alternatives ?? [];
+
+  if (REFUSALS.has(p)) {
+    if (msg.cause === 'CREDENTIAL_PROVIDER_ERROR') {
+      return {
+        ...keep,
+        lines: ["the probe cannot use the node's credential provider, so its refusal is expected"],
+      };
+    }
+    if (audit?.keyringError || refusalExplained(audit)) {
+      const cause = audit.keyringError ? 'PULL_SECRET_INVALID' : audit.cause!;
+      return {
+        cause,
+        confidence: 'certain',
+        alternatives: [p],
+        lines: [
+          `the registry refuses the pod's credentials (${p}) and its pull secrets ${cause === 'PULL_SECRET_MISSING' ? 'are missing' : 'cannot be used for this registry'}`,
+        ],
+      };
+    }
+    const registry = probe.reference?.registry ?? null;
+    const withoutPodCredentials =
+      audit === null ||
+      audit.verdict === 'unknown' ||
+      (audit.covering.length === 0 && !!registry && nodeCredentialRegistry(registry));
+    if (withoutPodCredentials) {
+      const cause = VAGUE.has(msg.cause) ? p : f.cause;
+      return {
+        cause,
+        confidence: cause === p && msg.cause === p ? probe.confidence : 'likely',
+        alternatives: uniq([...f.alternatives, p, ...probeAlternatives], cause),
+        lines: [
+          'the probe ran without the credentials the node uses, so the refusal proves only that the registry wants some',
+        ],
+      };
+    }
+    return {
+      cause: p,
+      confidence: probe.confidence,
+      alternatives: uniq(probeAlternatives, p),
+      lines:
+        audit?.verdict === 'covered'
+          ? [
+              `the registry refuses ${audit.covering[0]}, a covering and well-formed entry: the credentials themselves are wrong, expired or lack access`,
+            ]
+          : [],
+    };
+  }
+
+  if (p === msg.cause || p === f.cause || ANYWHERE.has(p)) {
+    return { cause: p, confidence: probe.confidence, alternatives: uniq(probeAlternatives, p), lines: [] };
+  }
+  // The probe ran from here, not from the node: its network path, DNS and trust store may differ.
+  if (VAGUE.has(msg.cause) || (msg.cause === 'PULL_TIMEOUT' && f.reason === STUCK_REASON)) {
+    return {
+      cause: p,
+      confidence: 'likely',
+      alternatives: uniq([...probeAlternatives, ...(VAGUE.has(msg.cause) ? [] : [msg.cause])], p),
+      lines: [`seen from the scanning machine; the node's network path may differ`],
+    };
+  }
+  return {
+    ...keep,
+    alternatives: uniq([...f.alternatives, p], f.cause),
+    lines: [
+      `from the scanning machine the probe fails with ${p} instead; the node's network path may differ`,
+    ],
+  };
+}
+
+export function mergeProbe(finding: Finding, probe: ProbeResult | null, audit: SecretAudit | null): Finding {
+  if (!probe) return finding;
+  const d = decide(finding, probe, audit);
+  const lines = [probeLine(finding, probe), ...d.lines];
+  if (d.cause === 'MANIFEST_NOT_FOUND' && probe.suggestions?.length) {
+    lines.push(`nearest existing tags: ${probe.suggestions.join(', ')}`);
+  }
+  const merged: Finding = {
+    ...finding,
+    cause: d.cause,
+    confidence: d.confidence,
+    alternatives: d.alternatives,
+    evidence: [...finding.evidence, ...lines],
+    probe,
+  };
+  merged.remediation = findingRemediation(merged, audit, {
+    platform: probe.platform,
+    suggestions: d.cause === 'MANIFEST_NOT_FOUND' ? probe.suggestions : undefined,
+  });
+  return scrub(merged);
+}

@@ -1,0 +1,21 @@
+// The platform a node asks image indexes for: what the kubelet reports in status.nodeInfo, else the well-known
+// labels the kubelet sets on its Node object.
+import type { ClusterState, Node, Pod } from '../cluster/types.ts';
+import { normalizePlatform, type Platform } from '../platform/index.ts';
+
+export function nodePlatform(node: Node | undefined | null): Platform | null {
+  if (!node) return null;
+  const info = node.status.nodeInfo;
+  const labels = node.metadata.labels ?? {};
+  const os = info?.operatingSystem || labels['kubernetes.io/os'] || labels['beta.kubernetes.io/os'];
+  const architecture =
+    info?.architecture || labels['kubernetes.io/arch'] || labels['beta.kubernetes.io/arch'];
+  if (!os || !architecture) return null;
+  return normalizePlatform({ os, architecture });
+}
+
+/** The platform of the node the pod is on; null when it is not scheduled or the node is unknown. */
+export function podPlatform(state: ClusterState, pod: Pod): Platform | null {
+  const name = pod.spec.nodeName;
+  return name ? nodePlatform(state.nodes.get(name)) : null;
+}

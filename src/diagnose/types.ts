@@ -1,0 +1,118 @@
+// Shapes of a cluster diagnosis. `Finding` is the public JSON contract of `scan -o json`; the other types are the
+// intermediate results between candidates, the pull-secret audit and the probe, and never serialized as a whole.
+import type { Cause, Confidence } from '../cause/index.ts';
+import type { ClusterEvent, Pod } from '../cluster/types.ts';
+import type { KeyVerdict } from '../credentials/index.ts';
+import type { ProbeResult } from '../probe/result.ts';
+
+export type ContainerType = 'init' | 'regular' | 'ephemeral';
+
+/** The top-level workload a pod belongs to, e.g. {kind: 'Deployment', name: 'web'}. */
+export interface Owner {
+  kind: string;
+  name: string;
+}
+
+export interface Finding {
+  namespace: string;
+  pod: string;
+  container: string;
+  containerType: ContainerType;
+  owner: Owner | null;
+  node: string | null;
+  image: string;
+  /** The kubelet reason the message came with: a waiting reason (ErrImagePull…) or an event reason (Failed…). */
+  reason: string;
+  message: string;
+  cause: Cause;
+  confidence: Confidence;
+  alternatives: Cause[];
+  /** The chain that led to `cause`, one line each, in the order it was established. */
+  evidence: string[];
+  remediation: string[];
+  probe: ProbeResult | null;
+}
+
+/** One message the kubelet left about a container's pull, from its status or from an event. */
+export interface PullMessage {
+  source: 'waiting' | 'event';
+  reason: string;
+  message: string;
+  /** The event itself, for source 'event'. */
+  event?: ClusterEvent;
+}
+
+/** A container whose image does not pull, before any audit or probe. */
+export interface Candidate {
+  namespace: string;
+  pod: string;
+  container: string;
+  containerType: ContainerType;
+  owner: Owner | null;
+  node: string | null;
+  image: string;
+  imagePullPolicy: string | null;
+  /** The container's waiting state, when it is waiting. */
+  waiting: { reason: string; message: string } | null;
+  /** The most specific message available (see candidates.ts for the order). */
+  best: PullMessage;
+  /** Every pull-related event of this container (and pod-wide pull-secret events), oldest first. */
+  events: ClusterEvent[];
+  /** Set when the container has been `Pulling` with no outcome for longer than the threshold. */
+  stuckPulling: { since: number; ms: number } | null;
+  /** The pod object, for the secret audit and the node platform. */
+  source: Pod;
+}
+
+/** What the audit found about one secret the pod references. */
+export interface SecretCheck {
+  name: string;
+  /**
+   * ok: used by the kubelet. missing: not found. unknown: secrets could not be read. ignored: exists but the
+   * kubelet skips it (type or key). malformed: breaks the pod's whole keyring, so every pull of the pod fails.
+   */
+  state: 'ok' | 'missing' | 'unknown' | 'ignored' | 'malformed';
+  type: string | null;
+  /** Registry keys as written (never values). */
+  keys: string[];
+  problems: string[];
+}
+
+/**
+ * covered: a well-formed entry covers the image. no-secrets: the pod references none. unknown: they could not be
+ * read. node-credentials: none covers a cloud registry whose credentials usually come from the node.
+ * secret-missing / secret-invalid: the secrets explain a refusal.
+ */
+export type AuditVerdict =
+  'covered' | 'no-secrets' | 'unknown' | 'node-credentials' | 'secret-missing' | 'secret-invalid';
+
+/** The pull-secret audit of one pod for one image. Holds no secret value in any enumerable property. */
+export interface SecretAudit {
+  namespace: string;
+  pod: string;
+  image: string;
+  /** `registry/repository` the kubelet matches keys against, or null when the image does not parse. */
+  repository: string | null;
+  serviceAccount: string;
+  /** The pod's imagePullSecrets, in order: the only ones the kubelet uses. */
+  effective: string[];
+  /** Secrets the service account lists that the pod does not have. */
+  serviceAccountOnly: string[];
+  secrets: SecretCheck[];
+  /** Key verdicts over the union of the pod's usable secrets, in kubelet order. */
+  verdicts: KeyVerdict[];
+  /** Labels (`secret ns/name key K`) of the entries that cover the image, in the order the kubelet tries them. */
+  covering: string[];
+  /** Covering entries that are unusable, with why (trailing newline, expired token…). */
+  defective: { label: string; problems: string[] }[];
+  /** Why the kubelet cannot build the pod's keyring at all (a malformed secret fails every pull of the pod). */
+  keyringError: string | null;
+  /** Names from FailedToRetrieveImagePullSecret events. */
+  retrieveFailed: string[];
+  verdict: AuditVerdict;
+  /** What the secrets alone say is wrong for this image, when a refusal is seen. */
+  cause: 'PULL_SECRET_MISSING' | 'PULL_SECRET_INVALID' | null;
+  /** One line each, for the evidence chain. */
+  problems: string[];
+  notes: string[];
+}

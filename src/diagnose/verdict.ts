@@ -1,0 +1,27 @@
+// What a kubelet message alone says: the classifier, plus the one case it cannot see — a pull that has been
+// `Pulling` with no outcome, where the only message is the start of the pull.
+import type { Cause } from '../cause/index.ts';
+import { classify, type Classification } from '../classify/index.ts';
+
+export const STUCK_REASON = 'Pulling';
+
+const STUCK_ALTERNATIVES: Cause[] = ['NETWORK_TIMEOUT', 'REGISTRY_ERROR'];
+
+export function messageVerdict(reason: string, message: string): Classification {
+  const c = classify(message, { reason });
+  if (reason !== STUCK_REASON || (c.cause !== 'UNKNOWN' && c.cause !== 'BACKOFF_NO_DETAIL')) return c;
+  // A pull that never finishes is a slow or stalled transfer: the runtime's progress deadline is what ends it.
+  return {
+    ...c,
+    cause: 'PULL_TIMEOUT',
+    confidence: 'likely',
+    alternatives: STUCK_ALTERNATIVES,
+    explanation: 'the pull started but has not finished or failed',
+    evidence: message,
+  };
+}
+
+/** Messages that say only "it failed, retrying later". */
+export function isBare(c: Classification): boolean {
+  return c.cause === 'BACKOFF_NO_DETAIL';
+}
