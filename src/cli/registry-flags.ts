@@ -12,6 +12,8 @@ import { dockerConfigSource } from '../probe/credsource.ts';
 import type { CredentialSource } from '../probe/probe.ts';
 import type { Options } from './command.ts';
 
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
 export const REGISTRY_FLAGS = {
   platform: { type: 'string' },
   'docker-config': { type: 'string' },
@@ -78,6 +80,9 @@ export async function registryContext(values: Values, registries: Set<string>): 
   const output = outputFormat(values.output);
   const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
   if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+  // Node timers fire at once past 2^31-1 ms (~24.8 days): a huge --timeout would time every request out
+  // immediately and blame the network. No single registry request needs more than a day.
+  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
   const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
   let password: string | undefined;
   if (values['password-stdin']) {
