@@ -28,6 +28,7 @@ describe('regdoctor usage', () => {
     ['no image, only flags', () => ['probe', '-o', 'json', '--plain-http'], /at least one IMAGE/],
     ['unparsable --timeout', (img) => ['probe', img, '--timeout', 'soon'], /duration/],
     ['zero --timeout', (img) => ['probe', img, '--timeout', '0s'], /--timeout/],
+    ['--timeout past what a timer can hold', (img) => ['probe', img, '--timeout', '600h'], /--timeout/],
     ['negative --timeout', (img) => ['probe', img, '--timeout', '-1s'], /--timeout/],
     ['--timeout without a value', (img) => ['probe', img, '--timeout'], /--timeout/],
     ['--platform with too many parts', (img) => ['probe', img, '--platform', 'linux/arm/v7/x'], /platform/],
