@@ -1,0 +1,118 @@
+// One list request through @kubernetes/client-node, keeping the server's JSON as sent.
+//
+// The generated client would turn each answer into its model classes: timestamps become Date objects (losing
+// MicroTime's microseconds) and fields its models do not know are dropped, so a live load would not equal a
+// snapshot of the same objects. A per-call middleware therefore reads the raw body itself, hands the generated
+// code an empty list to deserialize (no wasted work on large pages), and turns non-2xx answers into StatusError
+// with the API server's `Status` object, which the generated code would otherwise throw away for a 401.
+import { z } from 'zod';
+import type * as K8s from '@kubernetes/client-node';
+
+const statusSchema = z
+  .object({
+    kind: z.literal('Status'),
+    message: z.string().optional(),
+    reason: z.string().optional(),
+    code: z.number().optional(),
+  })
+  .passthrough();
+export type ApiStatus = z.infer<typeof statusSchema>;
+
+export const listSchema = z
+  .object({
+    kind: z.string().optional(),
+    apiVersion: z.string().optional(),
+    metadata: z.object({ continue: z.string().optional() }).passthrough().nullish(),
+    items: z.array(z.unknown()).nullable(),
+  })
+  .passthrough();
+export type ListBody = z.infer<typeof listSchema>;
+
+/** A non-2xx answer. `status` is the API server's Status object when the body was one. */
+export class StatusError extends Error {
+  constructor(
+    readonly code: number,
+    readonly status: ApiStatus | undefined,
+    readonly bodyText: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(status?.message ?? `HTTP ${code}`);
+    this.name = 'StatusError';
+  }
+}
+
+/** A 2xx answer whose body is not a Kubernetes list (a proxy's HTML page, a truncated body). */
+export class NotAListError extends Error {
+  constructor(
+    message: string,
+    readonly contentType: string,
+  ) {
+    super(message);
+    this.name = 'NotAListError';
+  }
+}
+
+const EMPTY_LIST = '{"kind":"List","apiVersion":"v1","metadata":{},"items":[]}';
+
+function parseStatus(text: string): ApiStatus | undefined {
+  try {
+    const r = statusSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfter(headers: Record<string, string>): number | undefined {
+  const v = headers['retry-after'];
+  if (v === undefined) return undefined;
+  const s = Number(v);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
+}
+
+export interface CallOptions {
+  /** Aborts this request: the per-request timeout combined with the whole load's cancellation. */
+  signal: AbortSignal;
+}
+
+/** Runs `send` (a generated list method given per-call options) and returns the page as the server sent it. */
+export async function callList(
+  k8s: typeof K8s,
+  send: (options: K8s.ConfigurationOptions) => Promise<unknown>,
+  opts: CallOptions,
+): Promise<ListBody> {
+  let raw: string | undefined;
+  let contentType = '';
+  const middleware: K8s.ObservableMiddleware = {
+    pre(ctx) {
+      ctx.setSignal(opts.signal);
+      return new k8s.Observable(Promise.resolve(ctx));
+    },
+    post(rsp) {
+      const read = async (): Promise<K8s.ResponseContext> => {
+        const text = await rsp.body.text();
+        contentType = rsp.headers['content-type'] ?? '';
+        if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {
+          throw new StatusError(rsp.httpStatusCode, parseStatus(text), text, retryAfter(rsp.headers));
+        }
+        raw = text;
+        rsp.body = { text: async () => EMPTY_LIST, binary: async () => Buffer.from(EMPTY_LIST) };
+        return rsp;
+      };
+      return new k8s.Observable(read());
+    },
+  };
+  // `append` keeps any middleware configured on the client; the array is fresh because the generated code
+  // reverses it in place for the response side.
+  await send({ middleware: [middleware], middlewareMergeStrategy: 'append' });
+  if (raw === undefined) throw new NotAListError('no response body', contentType);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new NotAListError('the answer is not JSON', contentType);
+  }
+  const r = listSchema.safeParse(json);
+  if (!r.success) throw new NotAListError('the answer is not a Kubernetes list', contentType);
+  return r.data;
+}
