@@ -115,7 +115,16 @@ export async function inspectImage(
     targets = [{ platform: probe.manifest?.selected?.platform ?? probe.platform, digest: top.digest }];
   }
   for (const target of targets) {
-    const m = target.digest === top.digest ? top : await fetch(target.digest);
+    let m: FetchedManifest;
+    try {
+      m = target.digest === top.digest ? top : await fetch(target.digest);
+    } catch (err) {
+      // An index can list a manifest the registry no longer has (a platform deleted or never replicated). The
+      // platform the probe checked is fine, so report the others that are there instead of giving up on all.
+      if (!(err instanceof RegdoctorError)) throw err;
+      result.warnings.push(`${target.platform}: listed in the index but unreadable: ${err.message}`);
+      continue;
+    }
     if (isIndex(m.manifest)) continue;
     const manifest: ImageManifest = m.manifest;
     const cfgRes = await getBlob(session.transport, base, repository, manifest.config.digest, authorization, {
