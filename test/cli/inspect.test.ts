@@ -183,6 +183,36 @@ describe('regdoctor inspect', () => {
     assert.match(r.stdout, /^1 layer\(s\) shared between platforms/m, show(r));
   });
 
+  test('an index that lists a platform the registry no longer has: the others are still shown', async () => {
+    // Same image in another repository, then one platform's manifest deleted there (as a cleanup job or a
+    // platform-filtered replication leaves it): the index still names it.
+    const sparse = `${reg.host}/team/sparse:1`;
+    await pushImage(layout, `docker://${sparse}`, { tlsVerify: false });
+    const gone = layout.images[1]!.manifest.digest;
+    const del = await fetch(`${reg.url}/v2/team/sparse/manifests/${gone}`, { method: 'DELETE' });
+    assert.equal(del.status, 202);
+    const r = await cli.run([
+      'inspect',
+      sparse,
+      '--plain-http',
+      '-o',
+      'json',
+      '--platform',
+      'linux/amd64',
+      '--all-platforms',
+    ]);
+    assert.equal(r.code, 0, show(r));
+    const o = inspectJson(r);
+    assert.deepEqual(
+      o.platforms.map((p) => [p.platform, p.totalSize]),
+      [['linux/amd64', expectedTotal(0)]],
+    );
+    assert.ok(
+      o.warnings.some((w) => w.startsWith('linux/arm64: ') && w.includes(gone) && w.includes('404')),
+      JSON.stringify(o.warnings),
+    );
+  });
+
   test('a missing tag: exit 1 and the probe verdict instead of sizes', async () => {
     const missing = `${reg.host}/team/app:3`;
     const [json, text] = await Promise.all([
