@@ -62,13 +62,20 @@ function eventLines(c: Candidate): string[] {
   return [...byText.values()].slice(-5);
 }
 
+/** Covering entries with no defect, in the order the kubelet tries them. */
+export function cleanCovering(audit: SecretAudit): string[] {
+  const bad = new Set(audit.defective.map((d) => d.label));
+  return audit.covering.filter((l) => !bad.has(l));
+}
+
 function auditLines(audit: SecretAudit | null, cause: Cause): string[] {
   if (!audit) return [];
   const lines = [...audit.problems, ...audit.notes];
   if (audit.verdict === 'no-secrets' && REFUSALS.has(cause)) lines.unshift('the pod has no imagePullSecrets');
-  if (audit.verdict === 'covered' && REFUSALS.has(cause)) {
+  const clean = cleanCovering(audit);
+  if (audit.verdict === 'covered' && REFUSALS.has(cause) && clean.length > 0) {
     lines.push(
-      `${audit.covering.join(', ')} cover${audit.covering.length > 1 ? '' : 's'} ${audit.repository} and look well-formed`,
+      `${clean.join(', ')} cover${clean.length > 1 ? '' : 's'} ${audit.repository} and look${clean.length > 1 ? '' : 's'} well-formed`,
     );
   }
   return lines;
@@ -222,9 +229,13 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
       lines:
         audit?.verdict === 'covered'
           ? [
-              `the registry refuses ${audit.covering[0]}, a covering and well-formed entry: the credentials themselves are wrong, expired or lack access`,
+              `the registry refuses ${cleanCovering(audit)[0]}, a covering and well-formed entry: the credentials themselves are wrong, expired or lack access`,
             ]
-          : [],
+          : audit?.verdict === 'no-secrets'
+            ? [
+                'the pod has no imagePullSecrets, so the kubelet pulls anonymously and the registry wants credentials',
+              ]
+            : [],
     };
   }
 

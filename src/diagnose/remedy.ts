@@ -84,6 +84,16 @@ function secretSteps(f: Subject, audit: SecretAudit, registry: string): string[]
       );
     }
   }
+  const bad = new Set(audit.defective.map((d) => d.label));
+  const clean = audit.covering.filter((l) => !bad.has(l));
+  if ((f.cause === 'UNAUTHORIZED' || f.cause === 'FORBIDDEN') && audit.verdict === 'covered' && clean[0]) {
+    const name = /^secret [^/]*\/(\S+)/.exec(clean[0])?.[1] ?? '<secret-name>';
+    steps.push(
+      f.cause === 'UNAUTHORIZED'
+        ? `The registry refuses ${clean[0]}: put current credentials in it: ${createSecret(name, registry, ns)} --dry-run=client -o yaml | kubectl apply -f -`
+        : `The registry accepts ${clean[0]} but denies it access to this repository: grant that account pull access, or use another account's credentials in ${ns}/${name}`,
+    );
+  }
   if (
     (f.cause === 'UNAUTHORIZED' || f.cause === 'FORBIDDEN') &&
     audit.verdict === 'no-secrets' &&
