@@ -60,6 +60,15 @@ async function main(argv: string[]): Promise<number> {
   return mod.default(rest);
 }
 
+// `regdoctor probe -f images.txt -o json | head -1`: once the reader is gone, writes fail with EPIPE (Node ignores
+// SIGPIPE), and an unhandled stream error would print a stack trace. The reader chose to stop; end quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
