@@ -23,6 +23,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Kill the child after this long (it then shows up as code null). Default 30 s. */
   killAfterMs?: number;
+  /** Close the reading end of stdout before the child writes anything, like `| head -0` would. */
+  closeStdout?: boolean;
 }
 
 export interface Cli {
@@ -72,7 +74,8 @@ function runCli(bin: string, home: string, args: string[], opts: CliOptions = {}
     const unguard = child.pid !== undefined ? guardPid(child.pid) : () => undefined;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    if (opts.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     // The CLI may exit before reading stdin (a usage error); that EPIPE is not a test failure.
     child.stdin.on('error', () => undefined);

@@ -120,6 +120,17 @@ describe('regdoctor usage', () => {
     assert.match(r.stdout, /Usage: regdoctor <command>/, show(r));
   });
 
+  test('a reader that goes away (| head) ends the CLI quietly, without a stack trace', async () => {
+    const runs = await Promise.all([
+      cli.run(['--help'], { closeStdout: true }),
+      cli.run(['probe', image, image, image, '-o', 'json'], { closeStdout: true }),
+    ]);
+    for (const r of runs) {
+      assert.equal(r.stderr, '', show(r));
+      assert.equal(r.code, 0, show(r));
+    }
+  });
+
   test('--version', async () => {
     const r = await cli.run(['--version']);
     assert.equal(r.code, 0, show(r));
