@@ -21,11 +21,14 @@ export interface SourceFlags {
 export function chooseSource(flags: SourceFlags): ClusterSource {
   if (flags.snapshot !== undefined) {
     if (flags.snapshot === '') throw new UsageError('--snapshot needs a file, a directory, or - for stdin');
-    const clash = [flags.kubeconfig !== undefined && '--kubeconfig', flags.context !== undefined && '--context'].filter(
-      Boolean,
-    );
+    const clash = [
+      flags.kubeconfig !== undefined && '--kubeconfig',
+      flags.context !== undefined && '--context',
+    ].filter(Boolean);
     if (clash.length > 0) {
-      throw new UsageError(`--snapshot reads files, not a cluster: it cannot be combined with ${clash.join(' or ')}`);
+      throw new UsageError(
+        `--snapshot reads files, not a cluster: it cannot be combined with ${clash.join(' or ')}`,
+      );
     }
     return snapshotSource(flags.snapshot);
   }

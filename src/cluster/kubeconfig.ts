@@ -96,8 +96,23 @@ export function loadKubeConfig(k8s: typeof K8s, choice: KubeconfigChoice): Loade
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
-    throw new ClusterError('config', `context "${context}" in ${where} names no cluster that the file defines`);
+    throw new ClusterError(
+      'config',
+      `context "${context}" in ${where} names no cluster that the file defines`,
+    );
   }
-  const label = where === 'in-cluster config' ? `in-cluster (${cluster.server})` : `context "${context}" (${cluster.server})`;
+  if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+    // The client library refuses to send credentials over plain HTTP unless the cluster is marked insecure; say
+    // so before it does, with the way out (a local `kubectl proxy` is the usual reason for an http server).
+    throw new ClusterError(
+      'config',
+      `context "${context}" points at plain-HTTP ${cluster.server}; use https, or mark the cluster ` +
+        '`insecure-skip-tls-verify: true` in the kubeconfig to allow plain HTTP (e.g. for kubectl proxy)',
+    );
+  }
+  const label =
+    where === 'in-cluster config'
+      ? `in-cluster (${cluster.server})`
+      : `context "${context}" (${cluster.server})`;
   return { kc, context, server: cluster.server, label };
 }

@@ -37,14 +37,18 @@ export const RESOURCES: readonly ResourceDef[] = [
     group: '',
     namespaced: true,
     list: (a, ns, p, o) =>
-      ns === null ? a.core.listPodForAllNamespaces(p, o) : a.core.listNamespacedPod({ namespace: ns, ...p }, o),
+      ns === null
+        ? a.core.listPodForAllNamespaces(p, o)
+        : a.core.listNamespacedPod({ namespace: ns, ...p }, o),
   },
   {
     resource: 'events',
     group: '',
     namespaced: true,
     list: (a, ns, p, o) =>
-      ns === null ? a.core.listEventForAllNamespaces(p, o) : a.core.listNamespacedEvent({ namespace: ns, ...p }, o),
+      ns === null
+        ? a.core.listEventForAllNamespaces(p, o)
+        : a.core.listNamespacedEvent({ namespace: ns, ...p }, o),
   },
   {
     resource: 'events',
@@ -61,7 +65,9 @@ export const RESOURCES: readonly ResourceDef[] = [
     namespaced: true,
     secret: true,
     list: (a, ns, p, o) =>
-      ns === null ? a.core.listSecretForAllNamespaces(p, o) : a.core.listNamespacedSecret({ namespace: ns, ...p }, o),
+      ns === null
+        ? a.core.listSecretForAllNamespaces(p, o)
+        : a.core.listNamespacedSecret({ namespace: ns, ...p }, o),
   },
   {
     resource: 'serviceaccounts',
@@ -120,7 +126,9 @@ export const RESOURCES: readonly ResourceDef[] = [
     group: 'batch',
     namespaced: true,
     list: (a, ns, p, o) =>
-      ns === null ? a.batch.listJobForAllNamespaces(p, o) : a.batch.listNamespacedJob({ namespace: ns, ...p }, o),
+      ns === null
+        ? a.batch.listJobForAllNamespaces(p, o)
+        : a.batch.listNamespacedJob({ namespace: ns, ...p }, o),
   },
   {
     resource: 'cronjobs',

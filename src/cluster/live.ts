@@ -183,7 +183,12 @@ class Loader {
         try {
           body = await this.page(def, ns, cont);
         } catch (err) {
-          if (err instanceof StatusError && err.code === 410 && cont !== undefined && restarts < MAX_RESTARTS) {
+          if (
+            err instanceof StatusError &&
+            err.code === 410 &&
+            cont !== undefined &&
+            restarts < MAX_RESTARTS
+          ) {
             restarts++;
             collected.length = 0;
             cont = undefined;
@@ -191,7 +196,9 @@ class Loader {
           }
           throw err;
         }
-        collected.push(...listItems({ kind: body.kind, apiVersion: body.apiVersion, items: body.items ?? [] }));
+        collected.push(
+          ...listItems({ kind: body.kind, apiVersion: body.apiVersion, items: body.items ?? [] }),
+        );
         const next = body.metadata?.continue || undefined;
         if (next === undefined) break;
         if (next === cont) {
@@ -222,7 +229,11 @@ class Loader {
         : err.code === 404
           ? 'not served by this cluster'
           : `HTTP ${err.code}${err.status?.reason ? ` ${err.status.reason}` : ''}`;
-    return { resource: qualified(def), ...(ns !== null ? { namespace: ns } : {}), reason: `${what}: ${said}` };
+    return {
+      resource: qualified(def),
+      ...(ns !== null ? { namespace: ns } : {}),
+      reason: `${what}: ${said}`,
+    };
   }
 
   async run(defs: readonly ResourceDef[], namespace: string | null, concurrency: number): Promise<void> {

@@ -30,14 +30,7 @@ export type Skipped = ClusterState['skipped'][number];
 
 /** Which reader an object goes to; null for kinds regdoctor does not use (ConfigMap, Service, …). */
 export type ObjectClass =
-  | 'pod'
-  | 'coreEvent'
-  | 'eventsV1'
-  | 'secret'
-  | 'serviceAccount'
-  | 'node'
-  | 'workload'
-  | null;
+  'pod' | 'coreEvent' | 'eventsV1' | 'secret' | 'serviceAccount' | 'node' | 'workload' | null;
 
 const WORKLOAD_GROUPS: Record<string, readonly string[]> = {
   ReplicaSet: ['apps', 'extensions'],
@@ -283,7 +276,8 @@ export function normalize(objects: Iterable<unknown>, opts: NormalizeOptions): C
     const obj = trimmed(raw as Record<string, unknown>, cls === 'secret');
     // Nodes are cluster-scoped; everything else is filtered by namespace before parsing (cheaper, and an
     // out-of-scope broken object is not worth a skipped entry).
-    if (cls !== 'node' && cls !== 'coreEvent' && cls !== 'eventsV1' && !inScope(metaOf(obj).namespace)) continue;
+    if (cls !== 'node' && cls !== 'coreEvent' && cls !== 'eventsV1' && !inScope(metaOf(obj).namespace))
+      continue;
     switch (cls) {
       case 'pod': {
         const p = parse(podSchema, obj);

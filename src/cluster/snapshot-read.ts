@@ -73,7 +73,10 @@ async function readBounded(
 /** Text of a snapshot input; refuses binary data with a hint for the common case (a compressed bundle). */
 export function decode(name: string, buf: Buffer): SnapshotInput {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    throw new ClusterError('input', `snapshot ${name} is gzip-compressed; decompress it first (gunzip, or zcat … |)`);
+    throw new ClusterError(
+      'input',
+      `snapshot ${name} is gzip-compressed; decompress it first (gunzip, or zcat … |)`,
+    );
   }
   if (buf.subarray(0, 8192).includes(0)) {
     throw new ClusterError('input', `snapshot ${name} is binary data, not JSON or YAML`);
@@ -145,7 +148,8 @@ export async function readSnapshotInputs(pathOrDash: string, opts: ReadOptions):
   let used = 0;
   for (const f of files) {
     const what = files.length === 1 ? f : `directory ${pathOrDash}`;
-    const fst = f === pathOrDash ? st : await stat(f).catch((err: unknown) => Promise.reject(fsError(f, err)));
+    const fst =
+      f === pathOrDash ? st : await stat(f).catch((err: unknown) => Promise.reject(fsError(f, err)));
     // Regular files are checked before reading; pipes and devices only while reading.
     if (fst.isFile() && used + fst.size > maxBytes) throw sizeLimitError(what, maxBytes);
     const buf = await readBounded(createReadStream(f), f, what, maxBytes - used, maxBytes);

@@ -43,7 +43,8 @@ interface Collected {
 function collect(doc: unknown, where: string, into: Collected, depth = 0): void {
   if (doc === null || doc === undefined) return; // an empty YAML document, e.g. after a trailing `---`
   if (Array.isArray(doc)) {
-    if (depth > 0) throw new ClusterError('input', `${where}: nested arrays are not Kubernetes objects; ${HINT}`);
+    if (depth > 0)
+      throw new ClusterError('input', `${where}: nested arrays are not Kubernetes objects; ${HINT}`);
     doc.forEach((d, i) => collect(d, `${where} element ${i}`, into, depth + 1));
     return;
   }
@@ -61,10 +62,18 @@ function collect(doc: unknown, where: string, into: Collected, depth = 0): void 
     }
     if (depth > 2) throw new ClusterError('input', `${where}: lists nested too deeply`);
     listItems({ kind, apiVersion: o.apiVersion, items: o.items }).forEach((item, i) => {
-      if (item && typeof item === 'object' && !Array.isArray(item) && typeof (item as { kind?: unknown }).kind === 'string') {
+      if (
+        item &&
+        typeof item === 'object' &&
+        !Array.isArray(item) &&
+        typeof (item as { kind?: unknown }).kind === 'string'
+      ) {
         collect(item, `${where} item ${i}`, into, depth + 1);
       } else {
-        into.skipped.push({ resource: `${where} item ${i}`, reason: `not a Kubernetes object (${shapeOf(item)} without "kind")` });
+        into.skipped.push({
+          resource: `${where} item ${i}`,
+          reason: `not a Kubernetes object (${shapeOf(item)} without "kind")`,
+        });
       }
     });
     return;
@@ -115,14 +124,18 @@ export function parseDocuments(input: SnapshotInput): unknown[] {
   for (const [i, d] of list.entries()) {
     const err = d.errors[0];
     if (err) {
-      if (jsonError !== undefined) throw new ClusterError('input', `snapshot ${name} is not valid JSON: ${jsonError}`);
+      if (jsonError !== undefined)
+        throw new ClusterError('input', `snapshot ${name} is not valid JSON: ${jsonError}`);
       const doc = list.length > 1 ? ` (document ${i + 1})` : '';
       throw new ClusterError('input', `snapshot ${name}${doc} is not valid YAML: ${firstLine(err.message)}`);
     }
     try {
       out.push(d.toJS({ maxAliasCount: 100 }));
     } catch (e) {
-      throw new ClusterError('input', `snapshot ${name} is not usable YAML: ${firstLine((e as Error).message)}`);
+      throw new ClusterError(
+        'input',
+        `snapshot ${name} is not usable YAML: ${firstLine((e as Error).message)}`,
+      );
     }
   }
   return out;
@@ -139,7 +152,9 @@ export function collectObjects(inputs: SnapshotInput[]): Collected {
       into.skipped.push({ resource: input.name, reason: 'empty file' });
       continue;
     }
-    docs.forEach((d, i) => collect(d, docs.length > 1 ? `${input.name} document ${i + 1}` : input.name, into));
+    docs.forEach((d, i) =>
+      collect(d, docs.length > 1 ? `${input.name} document ${i + 1}` : input.name, into),
+    );
   }
   return into;
 }

@@ -31,10 +31,17 @@ const container = z
 
 const containerState = z
   .object({
-    waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).passthrough().nullish(),
+    waiting: z
+      .object({ reason: z.string().optional(), message: z.string().optional() })
+      .passthrough()
+      .nullish(),
     running: z.object({ startedAt: z.string().nullish() }).passthrough().nullish(),
     terminated: z
-      .object({ reason: z.string().optional(), message: z.string().optional(), exitCode: z.number().optional() })
+      .object({
+        reason: z.string().optional(),
+        message: z.string().optional(),
+        exitCode: z.number().optional(),
+      })
       .passthrough()
       .nullish(),
   })
@@ -103,7 +110,10 @@ export const coreEventSchema = z
     firstTimestamp: z.string().nullish(),
     lastTimestamp: z.string().nullish(),
     eventTime: z.string().nullish(),
-    series: z.object({ count: z.number().optional(), lastObservedTime: z.string().nullish() }).passthrough().nullish(),
+    series: z
+      .object({ count: z.number().optional(), lastObservedTime: z.string().nullish() })
+      .passthrough()
+      .nullish(),
   })
   .passthrough();
 
@@ -119,7 +129,10 @@ export const eventsV1Schema = z
     deprecatedFirstTimestamp: z.string().nullish(),
     deprecatedLastTimestamp: z.string().nullish(),
     eventTime: z.string().nullish(),
-    series: z.object({ count: z.number().optional(), lastObservedTime: z.string().nullish() }).passthrough().nullish(),
+    series: z
+      .object({ count: z.number().optional(), lastObservedTime: z.string().nullish() })
+      .passthrough()
+      .nullish(),
   })
   .passthrough();
 
@@ -167,7 +180,9 @@ export const nodeSchema = z
           .passthrough()
           .optional(),
         conditions: z
-          .array(z.object({ type: z.string(), status: z.string(), message: z.string().optional() }).passthrough())
+          .array(
+            z.object({ type: z.string(), status: z.string(), message: z.string().optional() }).passthrough(),
+          )
           .nullish(),
       })
       .passthrough()
@@ -178,11 +193,23 @@ export type Node = z.infer<typeof nodeSchema>;
 
 /** ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob: metadata for grouping, spec kept as is. */
 export const workloadSchema = z
-  .object({ kind: z.string(), apiVersion: z.string().optional(), metadata: objectMeta, spec: z.unknown().optional() })
+  .object({
+    kind: z.string(),
+    apiVersion: z.string().optional(),
+    metadata: objectMeta,
+    spec: z.unknown().optional(),
+  })
   .passthrough();
 export type Workload = z.infer<typeof workloadSchema>;
 
-export const WORKLOAD_KINDS = ['ReplicaSet', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export const WORKLOAD_KINDS = [
+  'ReplicaSet',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+] as const;
 
 /** What a scan needs from a cluster, whichever source it came from. */
 export interface ClusterState {

@@ -2,7 +2,7 @@
 // kubeconfig: paging, scopes, RBAC refusals, bad credentials, unreachable and hanging servers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { get } from 'node:https';
 import { UsageError } from '../../src/cause/index.ts';
@@ -21,7 +21,12 @@ const servers: KubeApi[] = [];
 before(async () => {
   tmp = await makeTempDir('regdoctor-kube-');
   ca = await createCA(join(tmp.path, 'ca'));
-  cert = await ca.issue({ name: 'kube-api', commonName: '127.0.0.1', dns: ['localhost'], ips: ['127.0.0.1'] });
+  cert = await ca.issue({
+    name: 'kube-api',
+    commonName: '127.0.0.1',
+    dns: ['localhost'],
+    ips: ['127.0.0.1'],
+  });
 });
 after(async () => {
   await Promise.all(servers.map((s) => s.stop()));
@@ -56,23 +61,20 @@ describe('live source: loading', () => {
     assert.deepEqual(state.skipped, []);
     assert.match(state.source, /^context "kind-test" \(https:\/\/127\.0\.0\.1:\d+\)$/);
     assert.equal(source.describe(), state.source);
-    assert.deepEqual(
-      [...listPaths(api)].sort(),
-      [
-        '/api/v1/events',
-        '/api/v1/nodes',
-        '/api/v1/pods',
-        '/api/v1/secrets',
-        '/api/v1/serviceaccounts',
-        '/apis/apps/v1/daemonsets',
-        '/apis/apps/v1/deployments',
-        '/apis/apps/v1/replicasets',
-        '/apis/apps/v1/statefulsets',
-        '/apis/batch/v1/cronjobs',
-        '/apis/batch/v1/jobs',
-        '/apis/events.k8s.io/v1/events',
-      ],
-    );
+    assert.deepEqual([...listPaths(api)].sort(), [
+      '/api/v1/events',
+      '/api/v1/nodes',
+      '/api/v1/pods',
+      '/api/v1/secrets',
+      '/api/v1/serviceaccounts',
+      '/apis/apps/v1/daemonsets',
+      '/apis/apps/v1/deployments',
+      '/apis/apps/v1/replicasets',
+      '/apis/apps/v1/statefulsets',
+      '/apis/batch/v1/cronjobs',
+      '/apis/batch/v1/jobs',
+      '/apis/events.k8s.io/v1/events',
+    ]);
     assert.ok(api.log.every((e) => e.authorized && e.status === 200 && e.query.limit === '500'));
   });
 
@@ -204,7 +206,11 @@ describe('live source: partial access and failures', () => {
       caPem: ca.certPem,
       context: 'prod',
     });
-    const e = await rejectsWith(liveSource({ kubeconfig }).load(ALL), 'unauthorized', /context "prod".*401 Unauthorized/);
+    const e = await rejectsWith(
+      liveSource({ kubeconfig }).load(ALL),
+      'unauthorized',
+      /context "prod".*401 Unauthorized/,
+    );
     assert.ok(!e.message.includes('expired-token-value'));
     assert.ok(!e.message.includes(api.token));
     assert.ok(e instanceof UsageError, 'exits 2 through the CLI');
@@ -235,6 +241,22 @@ describe('live source: partial access and failures', () => {
     await rejectsWith(liveSource({ kubeconfig }).load(ALL), 'unreachable', /certificate.*not trusted/);
   });
 
+  test('plain http: used with insecure-skip-tls-verify, refused with a way out without it (credentials in clear)', async () => {
+    const api = await startKubeApi({ objects: fixtureItems() });
+    servers.push(api);
+    assert.match(api.url, /^http:/);
+    const ok = await writeKubeconfig(join(tmp.path, 'http-ok'), { server: api.url, token: api.token });
+    assert.equal((await liveSource({ kubeconfig: ok }).load(ALL)).pods.length, 9);
+    const strict = join(tmp.path, 'http-strict.yaml');
+    await writeFile(strict, (await readFile(ok, 'utf8')).replace(/\s*insecure-skip-tls-verify: true/, ''));
+    assert.ok(!(await readFile(strict, 'utf8')).includes('insecure'));
+    await rejectsWith(
+      liveSource({ kubeconfig: strict }).load(ALL),
+      'config',
+      /points at plain-HTTP http:\/\/127\.0\.0\.1:\d+; use https, or mark the cluster `insecure-skip-tls-verify: true`/,
+    );
+  });
+
   test('a server that never answers: the per-request timeout ends the load', async () => {
     const { source } = await cluster({ stall: ['pods'] }, { timeoutMs: 300 });
     await rejectsWith(source.load(ALL), 'timeout', /no answer to listing pods within 0\.3 s/);
@@ -260,7 +282,10 @@ describe('live source: partial access and failures', () => {
   });
 
   test('a 5xx that persists skips that resource only', async () => {
-    const { source } = await cluster({ faults: [{ resource: 'jobs.batch', status: 500, times: 99 }] }, { retryDelayMs: 1 });
+    const { source } = await cluster(
+      { faults: [{ resource: 'jobs.batch', status: 500, times: 99 }] },
+      { retryDelayMs: 1 },
+    );
     const state = await source.load(ALL);
     assert.equal(state.pods.length, 9);
     assert.deepEqual(state.skipped, [
@@ -289,8 +314,16 @@ describe('live source: partial access and failures', () => {
       { tls: cert },
     );
     try {
-      const kubeconfig = await writeKubeconfig(join(tmp.path, 'html'), { server: web.url, token: 't', caPem: ca.certPem });
-      await rejectsWith(liveSource({ kubeconfig }).load(ALL), 'protocol', /not JSON \(content-type text\/html\)/);
+      const kubeconfig = await writeKubeconfig(join(tmp.path, 'html'), {
+        server: web.url,
+        token: 't',
+        caPem: ca.certPem,
+      });
+      await rejectsWith(
+        liveSource({ kubeconfig }).load(ALL),
+        'protocol',
+        /not JSON \(content-type text\/html\)/,
+      );
     } finally {
       await web.stop();
     }
@@ -338,7 +371,11 @@ describe('live source: choosing the kubeconfig and context', () => {
     );
     const broken = join(tmp.path, 'broken.yaml');
     await writeFile(broken, 'clusters: [\n');
-    await rejectsWith(liveSource({ kubeconfig: broken }).load(ALL), 'config', /cannot load kubeconfig .*broken\.yaml/);
+    await rejectsWith(
+      liveSource({ kubeconfig: broken }).load(ALL),
+      'config',
+      /cannot load kubeconfig .*broken\.yaml/,
+    );
   });
 
   test('KUBECONFIG is used when no --kubeconfig is given', async () => {
@@ -371,8 +408,14 @@ describe('live source: choosing the kubeconfig and context', () => {
     assert.equal(state.pods.length, 9);
     assert.match(state.source, /^in-cluster \(https:\/\/127\.0\.0\.1:\d+\)$/);
     assert.ok(api.log.every((e) => e.authorized));
-    const forced = await liveSource({ inCluster: true, inClusterRoot: root }).load({ namespace: 'data', secrets: false });
-    assert.deepEqual(forced.pods.map((p) => p.metadata.name), ['db-0']);
+    const forced = await liveSource({ inCluster: true, inClusterRoot: root }).load({
+      namespace: 'data',
+      secrets: false,
+    });
+    assert.deepEqual(
+      forced.pods.map((p) => p.metadata.name),
+      ['db-0'],
+    );
     await rejectsWith(
       liveSource({ inCluster: true, inClusterRoot: join(tmp.path, 'no-sa') }).load(ALL),
       'config',

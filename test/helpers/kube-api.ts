@@ -41,7 +41,8 @@ const API_RESOURCES: ApiResource[] = [
 ];
 
 /** `pods`, `deployments.apps`, `events.events.k8s.io`. */
-const qualifiedName = (r: { group: string; resource: string }) => (r.group ? `${r.resource}.${r.group}` : r.resource);
+const qualifiedName = (r: { group: string; resource: string }) =>
+  r.group ? `${r.resource}.${r.group}` : r.resource;
 const apiVersionOf = (r: ApiResource) => (r.group ? `${r.group}/${r.version}` : r.version);
 
 export interface ForbidRule {
@@ -190,7 +191,8 @@ function buildStore(objects: unknown[], managedFields: boolean): Map<string, Obj
     if (!raw || typeof raw !== 'object') continue;
     let o = raw as Obj;
     const group = groupOf(o.apiVersion);
-    if (o.kind === 'Event' && group === 'events.k8s.io') o = { kind: 'Event', apiVersion: 'v1', ...toCoreEvent(o) };
+    if (o.kind === 'Event' && group === 'events.k8s.io')
+      o = { kind: 'Event', apiVersion: 'v1', ...toCoreEvent(o) };
     const r = API_RESOURCES.find((x) => x.kind === o.kind && x.group === groupOf(o.apiVersion));
     if (!r) continue;
     const { kind: _k, apiVersion: _a, ...item } = o;
@@ -226,7 +228,9 @@ interface ContinueToken {
 }
 
 const encodeContinue = (start: string): string =>
-  Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(RESOURCE_VERSION), start })).toString('base64url');
+  Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(RESOURCE_VERSION), start })).toString(
+    'base64url',
+  );
 
 function decodeContinue(token: string): ContinueToken | undefined {
   try {
@@ -249,7 +253,9 @@ function route(path: string): Route | 'unknown-group' | undefined {
   if (core) [group, version, ns, resource] = ['', 'v1', core[1], core[2] ?? ''];
   else if (named) [group, version, ns, resource] = [named[1] ?? '', named[2] ?? '', named[3], named[4] ?? ''];
   else return undefined;
-  const api = API_RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+  const api = API_RESOURCES.find(
+    (r) => r.group === group && r.version === version && r.resource === resource,
+  );
   if (!api) return group && !API_RESOURCES.some((r) => r.group === group) ? 'unknown-group' : undefined;
   if (ns !== undefined && !api.namespaced) return undefined;
   return { api, ...(ns !== undefined ? { namespace: decodeURIComponent(ns) } : {}) };
@@ -268,7 +274,13 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     const url = new URL(req.url ?? '/', 'http://x');
     const query = Object.fromEntries(url.searchParams);
     const authorized = req.headers.authorization === `Bearer ${token}`;
-    const entry: KubeApiLogEntry = { method: req.method ?? '', path: url.pathname, query, status: 0, authorized };
+    const entry: KubeApiLogEntry = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      status: 0,
+      authorized,
+    };
     log.push(entry);
     const send = (code: number, body: Obj, headers: Record<string, string> = {}) => {
       entry.status = code;
@@ -283,7 +295,10 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     // Authentication comes before routing, as in the API server: an anonymous caller learns nothing.
     if (!authorized) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     if (req.method !== 'GET') {
-      return send(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+      return send(
+        405,
+        status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+      );
     }
     const r = route(url.pathname);
     if (r === undefined || r === 'unknown-group') {
@@ -295,7 +310,9 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     if (opts.missing?.includes(name)) {
       return send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
     }
-    const denied = opts.forbid?.some((f) => f.resource === name && (f.namespace === undefined || f.namespace === r.namespace));
+    const denied = opts.forbid?.some(
+      (f) => f.resource === name && (f.namespace === undefined || f.namespace === r.namespace),
+    );
     if (denied) {
       const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
       return send(
@@ -314,8 +331,14 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       fault.times--;
       const reason = fault.status === 429 ? 'TooManyRequests' : 'InternalError';
       const message =
-        fault.status === 429 ? 'Too many requests, please try again later.' : 'an error on the server has prevented the request from succeeding';
-      return send(fault.status, status(fault.status, reason, message, {}), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+        fault.status === 429
+          ? 'Too many requests, please try again later.'
+          : 'an error on the server has prevented the request from succeeding';
+      return send(
+        fault.status,
+        status(fault.status, reason, message, {}),
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
     }
 
     let items = store.get(r.api.group === 'events.k8s.io' ? 'events' : name) ?? [];
@@ -325,7 +348,11 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     let start = 0;
     if (query.continue !== undefined) {
       const t = decodeContinue(query.continue);
-      if (!t) return send(400, status(400, 'BadRequest', 'continue key is not valid: illegal base64 data at input byte 0'));
+      if (!t)
+        return send(
+          400,
+          status(400, 'BadRequest', 'continue key is not valid: illegal base64 data at input byte 0'),
+        );
       if (expireLeft > 0) {
         expireLeft--;
         return send(
@@ -395,7 +422,11 @@ export async function writeKubeconfig(dir: string, spec: KubeconfigSpec): Promis
     contexts: [
       {
         name: context,
-        context: { cluster: 'test-cluster', user: 'test-user', ...(spec.namespace ? { namespace: spec.namespace } : {}) },
+        context: {
+          cluster: 'test-cluster',
+          user: 'test-user',
+          ...(spec.namespace ? { namespace: spec.namespace } : {}),
+        },
       },
     ],
     'current-context': spec.currentContext ?? context,
