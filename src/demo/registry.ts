@@ -57,7 +57,7 @@ export async function startRegistry(binary: string, opts: { htpasswd?: string } 
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()).slice(-4000));
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     child.kill('SIGTERM');
