@@ -5,6 +5,7 @@ import { useFixture } from '../helpers/fixture.ts';
 import { buildIndexLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
+import { rateLimited } from '../helpers/faults.ts';
 import { buildCli, show, type Cli } from './cli.ts';
 import { assertFailureJson, assertNoAnsi, assertPullableJson, probeLines } from './contract.ts';
 
@@ -90,6 +91,21 @@ describe('regdoctor probe output', () => {
     const lines = probeLines(r);
     assert.equal(lines.length, 2);
     lines.forEach(assertPullableJson);
+  });
+
+  test('rateLimit appears when the registry reports one', async () => {
+    const limited = await fx.start(rateLimited());
+    const image = `${limited.host}/team/app:1`;
+    const [r, text] = await Promise.all([
+      cli.run(['probe', image, '--plain-http', ...AMD, '-o', 'json']),
+      cli.run(['probe', image, '--plain-http', ...AMD]),
+    ]);
+    assert.equal(r.code, 1, show(r));
+    const [o] = probeLines(r);
+    assertFailureJson(o!, 'RATE_LIMITED');
+    assert.deepEqual(o!.rateLimit, { limit: 100, remaining: 0, windowSeconds: 21600, source: '127.0.0.1' });
+    assert.equal(text.code, 1, show(text));
+    assert.match(text.stdout, /^ {2}rate limit: 0 of 100 left per 21600s$/m, show(text));
   });
 
   test('text output on a pipe: waterfall and verdict without colour, a tally for several images', async () => {
