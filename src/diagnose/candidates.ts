@@ -102,12 +102,21 @@ function slots(pod: Pod): Slot[] {
   return out;
 }
 
+const canonicalCache = new Map<string, string>();
+
+/** The fully qualified form, so that `nginx` and `docker.io/library/nginx:latest` compare equal. */
 const canonical = (image: string): string => {
-  try {
-    return formatReference(parseReference(image));
-  } catch {
-    return image;
+  let c = canonicalCache.get(image);
+  if (c === undefined) {
+    try {
+      c = formatReference(parseReference(image));
+    } catch {
+      c = image;
+    }
+    if (canonicalCache.size >= 10_000) canonicalCache.clear();
+    canonicalCache.set(image, c);
   }
+  return c;
 };
 
 const IMAGE_IN_MESSAGE = /image \\?"([^"\\]+)\\?"/i;

@@ -15,7 +15,7 @@ import { redact } from '../credentials/index.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import { describeEvent } from './events.ts';
 import { findingRemediation } from './remedy.ts';
-import { nodeCredentialRegistry } from './secrets.ts';
+import { nodeCredentialRegistry, podSecretValues } from './secrets.ts';
 import type { Candidate, Finding, SecretAudit } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
 
@@ -81,11 +81,16 @@ function auditLines(audit: SecretAudit | null, cause: Cause): string[] {
   return lines;
 }
 
-/** Redacts the free text of a finding in one pass when it holds no secret (the common case). */
-function scrub(f: Finding): Finding {
+/**
+ * Redacts the free text of a finding (kubelet messages are copied into it) in one pass when it holds no secret,
+ * the common case. With an audit, the pod's own credentials are the ones its messages can carry.
+ */
+function scrub(f: Finding, audit: SecretAudit | null): Finding {
+  const values = audit ? podSecretValues(audit) : undefined;
+  if (values && values.length === 0) return f;
   const text = [f.message, ...f.evidence].join('\n');
-  if (redact(text) === text) return f;
-  return { ...f, message: redact(f.message), evidence: f.evidence.map((e) => redact(e)) };
+  if (redact(text, values) === text) return f;
+  return { ...f, message: redact(f.message, values), evidence: f.evidence.map((e) => redact(e, values)) };
 }
 
 export function initialFinding(candidate: Candidate, audit: SecretAudit | null): Finding {
@@ -93,7 +98,7 @@ export function initialFinding(candidate: Candidate, audit: SecretAudit | null):
   const c = messageVerdict(best.reason, best.message);
   let cause: Cause = c.cause;
   let confidence: Confidence = c.confidence;
-  let alternatives: Cause[] = c.alternatives;
+  let alternatives: Cause[] = [...c.alternatives];
   const decided: string[] = [];
 
   if (KUBELET_VERDICTS.has(c.cause) && c.confidence === 'certain') {
@@ -146,7 +151,7 @@ export function initialFinding(candidate: Candidate, audit: SecretAudit | null):
     probe: null,
   };
   finding.remediation = findingRemediation(finding, audit);
-  return scrub(finding);
+  return scrub(finding, audit);
 }
 
 function probeLine(f: Finding, probe: ProbeResult): string {
@@ -279,5 +284,5 @@ export function mergeProbe(finding: Finding, probe: ProbeResult | null, audit: S
     platform: probe.platform,
     suggestions: d.cause === 'MANIFEST_NOT_FOUND' ? probe.suggestions : undefined,
   });
-  return scrub(merged);
+  return scrub(merged, audit);
 }

@@ -182,6 +182,21 @@ export function keyringOf(audit: SecretAudit): CredentialEntry[] {
   return ((audit as unknown as Record<string, unknown>)[KEYRING] as CredentialEntry[] | undefined) ?? [];
 }
 
+/**
+ * The values the kubelet would send for this pod — the only secrets its messages can echo (a registry or proxy
+ * repeating a URL with userinfo, say). Redacting a pod's text with these is as safe as with every registered
+ * secret, and stays cheap when a scan has registered thousands.
+ */
+export function podSecretValues(audit: SecretAudit): string[] {
+  const out = new Set<string>();
+  for (const e of keyringOf(audit)) {
+    const { username, password, identityToken, registryToken } = e.auth;
+    for (const v of [password, identityToken, registryToken]) if (v) out.add(v);
+    if (password) out.add(`${username ?? ''}:${password}`);
+  }
+  return [...out];
+}
+
 /** Whether a secret's absence from the state means nothing: the list was forbidden, or the object did not parse. */
 function unreadable(state: ClusterState, namespace: string, name: string): boolean {
   return state.skipped.some(
@@ -336,7 +351,7 @@ export function auditSecrets(
         : verdict === 'secret-invalid'
           ? 'PULL_SECRET_INVALID'
           : null,
-    problems: problems.map((p) => redact(p)),
+    problems,
     notes,
   };
   Object.defineProperty(audit, KEYRING, { value: keyring, enumerable: false });
