@@ -8,6 +8,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Probe a registry step by step and say why an image cannot be pulled',
     load: () => import('./commands/probe.ts'),
   },
+  scan: {
+    summary: 'Diagnose every image-pull failure in a cluster (live or from a snapshot)',
+    load: () => import('./commands/scan.ts'),
+  },
   inspect: {
     summary: 'Show layers, sizes and config of an image per platform, without pulling',
     load: () => import('./commands/inspect.ts'),

@@ -1,0 +1,118 @@
+// Renders a scan: text grouped by cause → workload → pods, a wide table, or the JSON contract.
+import { CAUSE_TITLES, type Cause } from '../cause/index.ts';
+import type { Finding } from '../diagnose/types.ts';
+import type { ScanResult } from '../scan/index.ts';
+import { probeJson } from './probe.ts';
+import { style as makeStyle } from './style.ts';
+
+function workload(f: Finding): string {
+  return f.owner ? `${f.owner.kind} ${f.namespace}/${f.owner.name}` : `Pod ${f.namespace}/${f.pod}`;
+}
+
+function groupBy<T>(items: T[], keyOf: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = keyOf(i);
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  }
+  return m;
+}
+
+export function renderScanText(r: ScanResult, opts: { colour: boolean }): string {
+  const s = makeStyle(opts.colour);
+  const out: string[] = [];
+  const sum = r.summary;
+  out.push(
+    s.bold(`Scanned ${sum.source}: `) +
+      (sum.findings
+        ? `${sum.findings} container(s) cannot pull in ${sum.pods} pod(s); ${sum.uniqueImages} image(s), ${sum.probes} probe(s), ${sum.registryRequests} registry request(s)`
+        : 'no image-pull problems found'),
+  );
+  for (const sk of sum.skipped)
+    out.push(s.yellow(`  skipped ${sk.resource}${sk.namespace ? ` in ${sk.namespace}` : ''}: ${sk.reason}`));
+  const byCause = groupBy(r.findings, (f) => f.cause);
+  const order = [...byCause.keys()].sort((a, b) => byCause.get(b)!.length - byCause.get(a)!.length);
+  for (const cause of order) {
+    const list = byCause.get(cause)!;
+    out.push('', `${s.red(s.bold(cause))} — ${CAUSE_TITLES[cause as Cause]} ${s.dim(`(${list.length})`)}`);
+    for (const [wl, group] of groupBy(list, workload)) {
+      // Containers of one workload that fail the same way share one explanation.
+      for (const same of groupBy(group, (f) => `${f.container}\0${f.image}\0${f.confidence}`).values()) {
+        const f = same[0]!;
+        const pods = [...new Set(same.map((x) => x.pod))];
+        out.push(
+          `  ${s.bold(wl)}  container ${f.container}${f.containerType !== 'regular' ? ` (${f.containerType})` : ''}  ${s.dim(`[${f.confidence}]`)}`,
+        );
+        out.push(`    image ${f.image}`);
+        out.push(
+          `    pods  ${pods.slice(0, 5).join(', ')}${pods.length > 5 ? ` and ${pods.length - 5} more` : ''}`,
+        );
+        if (f.alternatives.length) out.push(s.dim(`    could also be: ${f.alternatives.join(', ')}`));
+        out.push('    evidence:');
+        for (const e of f.evidence) out.push(`      - ${e}`);
+        if (f.remediation.length) {
+          out.push('    fix:');
+          f.remediation.forEach((step, i) => out.push(`      ${i + 1}. ${step}`));
+        }
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function renderScanWide(r: ScanResult): string {
+  const rows = [
+    ['NAMESPACE', 'POD', 'CONTAINER', 'TYPE', 'IMAGE', 'REASON', 'CAUSE', 'CONFIDENCE', 'NODE', 'OWNER'],
+  ];
+  for (const f of r.findings) {
+    rows.push([
+      f.namespace,
+      f.pod,
+      f.container,
+      f.containerType,
+      f.image,
+      f.reason,
+      f.cause,
+      f.confidence,
+      f.node ?? '<none>',
+      f.owner ? `${f.owner.kind}/${f.owner.name}` : '<none>',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('   ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
+
+export function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    namespace: f.namespace,
+    pod: f.pod,
+    container: f.container,
+    containerType: f.containerType,
+    owner: f.owner,
+    node: f.node,
+    image: f.image,
+    reason: f.reason,
+    message: f.message,
+    cause: f.cause,
+    confidence: f.confidence,
+    alternatives: f.alternatives,
+    evidence: f.evidence,
+    remediation: f.remediation,
+    probe: f.probe ? probeJson(f.probe) : null,
+  };
+}
+
+export function scanJson(r: ScanResult): Record<string, unknown> {
+  return { findings: r.findings.map(findingJson), summary: r.summary };
+}

@@ -1,0 +1,118 @@
+// `scan`: the whole chain for every failing container of a cluster — candidates, pull-secret audit, the message's
+// verdict, then one probe per unique (image, credentials, platform) with the pod's own credentials and node
+// platform, merged into findings.
+import type { Cause } from '../cause/index.ts';
+import type { ClusterState } from '../cluster/types.ts';
+import {
+  auditSecrets,
+  credentialIdentities,
+  findCandidates,
+  initialFinding,
+  mergeProbe,
+  podCredentialSource,
+  podPlatform,
+  probeKey,
+  type Candidate,
+  type Finding,
+  type SecretAudit,
+} from '../diagnose/index.ts';
+import type { Platform } from '../platform/index.ts';
+import { probeImage } from '../probe/probe.ts';
+import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeSession } from '../probe/session.ts';
+
+export interface ScanOptions {
+  /** null: do not probe (`--no-probe`). */
+  session: ProbeSession | null;
+  /** Platform for pods whose node is unknown (not scheduled, or nodes not readable). */
+  defaultPlatform: Platform;
+  plainHttp?: (registry: string) => boolean;
+  /** Probes in flight at once (connections per registry are limited by the session's transport). */
+  concurrency?: number;
+  now?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ScanSummary {
+  source: string;
+  findings: number;
+  pods: number;
+  byCause: Partial<Record<Cause, number>>;
+  uniqueImages: number;
+  probes: number;
+  registryRequests: number;
+  skipped: ClusterState['skipped'];
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  summary: ScanSummary;
+}
+
+/** Causes a registry probe cannot add to: the image is never pulled, or the reference cannot be sent. */
+const NO_PROBE: ReadonlySet<Cause> = new Set(['NEVER_PULL', 'INVALID_REFERENCE']);
+
+interface Work {
+  candidate: Candidate;
+  audit: SecretAudit;
+  finding: Finding;
+  platform: Platform;
+  key: string | null;
+}
+
+export async function scanCluster(state: ClusterState, opts: ScanOptions): Promise<ScanResult> {
+  const now = opts.now ?? Date.now();
+  const work: Work[] = findCandidates(state, { now }).map((candidate) => {
+    const audit = auditSecrets(state, candidate.source, candidate.image, { now });
+    const finding = initialFinding(candidate, audit);
+    const platform = podPlatform(state, candidate.source) ?? opts.defaultPlatform;
+    const key =
+      opts.session && !NO_PROBE.has(finding.cause)
+        ? probeKey(candidate.image, credentialIdentities(audit), platform)
+        : null;
+    return { candidate, audit, finding, platform, key };
+  });
+
+  const unique = new Map<string, Work>();
+  for (const w of work) if (w.key && !unique.has(w.key)) unique.set(w.key, w);
+  const results = new Map<string, ProbeResult>();
+  if (opts.session && unique.size) {
+    const session = opts.session;
+    const queue = [...unique.entries()];
+    let done = 0;
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        const [key, w] = item;
+        results.set(
+          key,
+          await probeImage(w.candidate.image, session, {
+            platform: w.platform,
+            credentials: podCredentialSource(w.audit),
+            plainHttp: opts.plainHttp,
+          }),
+        );
+        opts.onProgress?.(++done, unique.size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, queue.length) }, worker));
+  }
+
+  const findings = work.map((w) =>
+    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit),
+  );
+  const byCause: Partial<Record<Cause, number>> = {};
+  for (const f of findings) byCause[f.cause] = (byCause[f.cause] ?? 0) + 1;
+  return {
+    findings,
+    summary: {
+      source: state.source,
+      findings: findings.length,
+      pods: new Set(findings.map((f) => `${f.namespace}/${f.pod}`)).size,
+      byCause,
+      uniqueImages: new Set(work.map((w) => w.candidate.image)).size,
+      probes: results.size,
+      registryRequests: opts.session?.requestCount ?? 0,
+      skipped: state.skipped,
+    },
+  };
+}
