@@ -1,6 +1,7 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
 import { access, readFile, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { UsageError } from '../cause/index.ts';
 import { registerSecret, redact } from '../credentials/index.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -13,6 +14,7 @@ import type { CredentialSource } from '../probe/probe.ts';
 import type { Options } from './command.ts';
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 export const REGISTRY_FLAGS = {
   platform: { type: 'string' },
@@ -100,8 +102,17 @@ export async function registryContext(values: Values, registries: Set<string>): 
     const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
-    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-      throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
+    const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+    if (blocks.length === 0) throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
+    // Node's TLS silently skips a block it cannot parse, which would surface as TLS_UNTRUSTED and send the user
+    // hunting for the wrong CA; a damaged file is a usage error.
+    blocks.forEach((block, i) => {
+      try {
+        new X509Certificate(block);
+      } catch (e) {
+        throw new UsageError(`--ca-file ${f}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
+      }
+    });
     ca.push(pem);
   }
   const dockerConfig = values['docker-config'];
