@@ -14,12 +14,15 @@ describe('regdoctor usage', () => {
   let cli: Cli;
   let image: string;
   let notPem: string;
+  let badPem: string;
 
   before(async () => {
     cli = await buildCli(fx);
     image = `127.0.0.1:${await closedPort()}/team/app:1`;
     notPem = join(fx.dir, 'not-a-cert.txt');
     await writeFile(notPem, 'this is not a certificate\n');
+    badPem = join(fx.dir, 'damaged.pem');
+    await writeFile(badPem, '-----BEGIN CERTIFICATE-----\nAAAAnot-base64!\n-----END CERTIFICATE-----\n');
   });
 
   const cases: [string, (img: string) => string[], RegExp, string?][] = [
@@ -44,6 +47,7 @@ describe('regdoctor usage', () => {
     ],
     ['--docker-config is a directory', (img) => ['probe', img, '--docker-config', '/'], /not a regular file/],
     ['--ca-file that is not PEM', (img) => ['probe', img, '--ca-file', 'NOT_PEM'], /no PEM certificate/],
+    ['--ca-file with a damaged certificate', (img) => ['probe', img, '--ca-file', 'BAD_PEM'], /not valid/],
     ['missing --ca-file', (img) => ['probe', img, '--ca-file', '/nonexistent/ca.pem'], /no such file/],
     ['--concurrency 0', (img) => ['probe', img, '--concurrency', '0'], /--concurrency/],
     ['missing --file', () => ['probe', '-f', '/nonexistent/images.txt'], /no such file/],
@@ -58,7 +62,7 @@ describe('regdoctor usage', () => {
   describe('usage errors', { concurrency: 4 }, () => {
     for (const [name, args, message] of cases) {
       test(`${name}: exit 2, one line on stderr`, async () => {
-        const argv = args(image).map((a) => (a === 'NOT_PEM' ? notPem : a));
+        const argv = args(image).map((a) => (a === 'NOT_PEM' ? notPem : a === 'BAD_PEM' ? badPem : a));
         const r = await cli.run(argv);
         assertUsageError(r, message);
       });
