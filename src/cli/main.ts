@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Diagnose every image-pull failure in a cluster (live or from a snapshot)',
     load: () => import('./commands/scan.ts'),
   },
+  pod: {
+    summary: 'Diagnose one pod in full detail, with all its events and the probe waterfall',
+    load: () => import('./commands/pod.ts'),
+  },
   inspect: {
     summary: 'Show layers, sizes and config of an image per platform, without pulling',
     load: () => import('./commands/inspect.ts'),

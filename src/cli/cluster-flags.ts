@@ -1,0 +1,110 @@
+// Flags and set-up shared by the cluster commands (`scan`, `pod`): where the cluster comes from, how to probe.
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../cause/index.ts';
+import { redact } from '../credentials/index.ts';
+import type { ClusterSource } from '../cluster/types.ts';
+import type { Platform } from '../platform/index.ts';
+import type { ProbeSession } from '../probe/session.ts';
+import type { Options } from './command.ts';
+import { outputFormat } from './registry-flags.ts';
+
+export const CLUSTER_FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  snapshot: { type: 'string' },
+  'no-secrets': { type: 'boolean' },
+  'no-probe': { type: 'boolean' },
+  platform: { type: 'string' },
+  'ca-file': { type: 'string', multiple: true },
+  'insecure-skip-tls-verify-registry': { type: 'string', multiple: true },
+  'plain-http-registry': { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+  concurrency: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+export const CLUSTER_FLAGS_HELP = `Cluster flags:
+  --kubeconfig FILE             kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or in-cluster config)
+  --context NAME                kubeconfig context
+  -n, --namespace NS            only this namespace
+  --snapshot FILE|DIR|-         read \`kubectl get … -o json|yaml\` output instead of a live cluster
+  --no-secrets                  do not read secrets (no pull-secret audit; probes go anonymously)
+Probe flags:
+  --no-probe                    classify from messages and secrets only; no registry traffic
+  --platform OS/ARCH            platform for pods whose node is unknown (default linux/<this machine's arch>)
+  --ca-file FILE                extra CA certificate(s) to trust, repeatable
+  --insecure-skip-tls-verify-registry HOST   skip TLS verification for this registry, repeatable
+  --plain-http-registry HOST    talk plain HTTP to this registry, repeatable
+  --timeout DURATION            per-request timeout (default 10s)
+  --concurrency N               probes in flight (default 16; at most 4 connections per registry)
+Output:
+  -o, --output text|json|yaml|wide
+  -v, --verbose                 every registry request on stderr (credentials as ***)`;
+
+type Values = {
+  [K in keyof typeof CLUSTER_FLAGS]?: (typeof CLUSTER_FLAGS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof CLUSTER_FLAGS)[K] extends { type: 'boolean' }
+      ? boolean
+      : string;
+};
+
+export interface ClusterContext {
+  source: ClusterSource;
+  format: 'text' | 'json' | 'yaml' | 'wide';
+  session: ProbeSession | null;
+  defaultPlatform: Platform;
+  plainHttp: (registry: string) => boolean;
+  concurrency: number;
+}
+
+export async function clusterContext(values: Values): Promise<ClusterContext> {
+  const format =
+    values.output === 'wide' || values.output === 'yaml' ? values.output : outputFormat(values.output);
+  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError('--concurrency must be a positive integer');
+  const [{ chooseSource }, { parseDuration }, platformMod, { ProbeSession }, { proxyEnvFrom }, { apiHost }] =
+    await Promise.all([
+      import('../cluster/index.ts'),
+      import('../util/duration.ts'),
+      import('../platform/index.ts'),
+      import('../probe/session.ts'),
+      import('../transport/proxy.ts'),
+      import('../reference/index.ts'),
+    ]);
+  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
+  const defaultPlatform = values.platform
+    ? platformMod.parsePlatform(values.platform)
+    : platformMod.hostPlatform();
+  const ca: string[] = [];
+  for (const f of values['ca-file'] ?? []) {
+    const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+    });
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
+    ca.push(pem);
+  }
+  // Keyed like URL.host: the API host, without a default :443.
+  const hostKey = (r: string) => apiHost(r).replace(/:443$/, '');
+  const insecure = new Set((values['insecure-skip-tls-verify-registry'] ?? []).map(hostKey));
+  const plain = new Set(values['plain-http-registry'] ?? []);
+  const source = chooseSource({
+    snapshot: values.snapshot,
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+  });
+  const session = values['no-probe']
+    ? null
+    : new ProbeSession({
+        timeoutMs,
+        proxyEnv: proxyEnvFrom(process.env),
+        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
+        log: values.verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
+      });
+  return { source, format, session, defaultPlatform, plainHttp: (r) => plain.has(r), concurrency };
+}

@@ -1,0 +1,78 @@
+import { UsageError } from '../../cause/index.ts';
+import { redact } from '../../credentials/index.ts';
+import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+
+const HELP = `Usage: regdoctor pod NAME [-n NAMESPACE] [flags]
+
+The same diagnosis as \`scan\` for one pod, in full: its containers, pull secrets, every event, each finding
+with its evidence, and the probe's step-by-step waterfall.
+
+Examples:
+  regdoctor pod web-7c9f8d6b5d-x2k4p -n shop
+  regdoctor pod db-0 -n data --snapshot bundle/ -o json
+
+${CLUSTER_FLAGS_HELP}
+
+Exit codes: 0 no image-pull problem in the pod, 1 problems found, 2 error (including: no such pod).
+`;
+
+const run: Command = async (argv) => {
+  const { values, positionals } = parseFlags(argv, CLUSTER_FLAGS);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1)
+    throw new UsageError('pod takes exactly one pod NAME; see `regdoctor pod --help`');
+  const name = positionals[0]!;
+  const namespace = values.namespace ?? 'default';
+  const ctx = await clusterContext(values);
+  try {
+    const state = await ctx.source.load({ namespace, secrets: !values['no-secrets'] });
+    const pod = state.pods.find(
+      (p) => p.metadata.name === name && (p.metadata.namespace ?? 'default') === namespace,
+    );
+    if (!pod) {
+      const forbidden = state.skipped.find((s) => s.resource === 'pods');
+      throw new UsageError(
+        forbidden
+          ? `cannot list pods in ${namespace}: ${forbidden.reason}`
+          : `pod ${namespace}/${name} not found in ${ctx.source.describe()}`,
+      );
+    }
+    const [{ scanCluster }, { podEvents, podPlatform }, { formatPlatform }, { renderPodText, podJson }] =
+      await Promise.all([
+        import('../../scan/index.ts'),
+        import('../../diagnose/index.ts'),
+        import('../../platform/index.ts'),
+        import('../../report/pod.ts'),
+      ]);
+    const result = await scanCluster(
+      { ...state, pods: [pod] },
+      {
+        session: ctx.session,
+        defaultPlatform: ctx.defaultPlatform,
+        plainHttp: ctx.plainHttp,
+        concurrency: ctx.concurrency,
+      },
+    );
+    const platform = podPlatform(state, pod);
+    const view = {
+      pod,
+      events: podEvents(state, pod),
+      node: pod.spec.nodeName ?? null,
+      platform: platform ? formatPlatform(platform) : null,
+      result,
+    };
+    let out: string;
+    if (ctx.format === 'json') out = `${JSON.stringify(podJson(view), null, 2)}\n`;
+    else if (ctx.format === 'yaml') out = (await import('yaml')).stringify(podJson(view));
+    else out = renderPodText(view, { colour: useColour() });
+    process.stdout.write(redact(out));
+    return result.findings.length ? EXIT.problem : EXIT.ok;
+  } finally {
+    await ctx.session?.close();
+  }
+};
+export default run;
