@@ -519,13 +519,11 @@ export async function probeImage(
       }
     }
     if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
-      const tags = await listTags(
-        session.transport,
-        base!,
-        ref!.repository,
-        authHeader(authState),
-        step,
-      ).catch(() => null);
+      const tags = await session
+        .tags(base!, ref!.repository, authState?.credential?.label ?? 'anonymous', () =>
+          listTags(session.transport, base!, ref!.repository, authHeader(authState), step),
+        )
+        .catch(() => null);
       if (tags && 'tags' in tags) {
         cause = 'MANIFEST_NOT_FOUND';
         const wanted = ref!.digest ?? ref!.tag ?? 'latest';

@@ -3,7 +3,7 @@
 import { Transport, type StageReport, type TransportOptions } from '../transport/http.ts';
 import { TransportError, fromSystemError } from '../transport/errors.ts';
 import { Authenticator, type PingResult } from '../registry/auth.ts';
-import { ping } from '../registry/api.ts';
+import { ping, type listTags } from '../registry/api.ts';
 import type { HttpResponse } from '../transport/http.ts';
 
 export interface OriginState {
@@ -17,6 +17,7 @@ export class ProbeSession {
   readonly transport: Transport;
   readonly auth: Authenticator;
   private readonly origins = new Map<string, Promise<OriginState>>();
+  private readonly tagLists = new Map<string, Promise<Awaited<ReturnType<typeof listTags>>>>();
 
   constructor(options: TransportOptions) {
     this.transport = new Transport(options);
@@ -45,6 +46,26 @@ export class ProbeSession {
     } catch (err) {
       return { stages, error: fromSystemError(err, 'ping', `GET ${base.href}`) };
     }
+  }
+
+  /**
+   * A repository's tag list, fetched once per session and identity: a scan of many missing tags in one
+   * repository lists its tags once.
+   */
+  tags(
+    base: URL,
+    repository: string,
+    identity: string,
+    fetch: () => ReturnType<typeof listTags>,
+  ): ReturnType<typeof listTags> {
+    const key = JSON.stringify([base.href, repository, identity]);
+    let p = this.tagLists.get(key);
+    if (!p) {
+      p = fetch();
+      this.tagLists.set(key, p);
+      p.catch(() => this.tagLists.delete(key));
+    }
+    return p;
   }
 
   get requestCount(): number {
