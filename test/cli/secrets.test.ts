@@ -24,6 +24,8 @@ const USER = 'ci';
 const GOOD = secret('good');
 const WRONG = secret('wrong');
 const OTHER = secret('other');
+const IDENTITY = secret('identity');
+const REGISTRY_TOKEN = secret('registry-token');
 
 describe('regdoctor keeps secrets', () => {
   const fx = useFixture();
@@ -42,6 +44,8 @@ describe('regdoctor keeps secrets', () => {
     b64(`${USER}:${GOOD}`),
     b64(`${USER}:${WRONG}`),
     b64(`bob:${OTHER}`),
+    IDENTITY,
+    REGISTRY_TOKEN,
     ...issued,
   ];
 
@@ -172,6 +176,28 @@ describe('regdoctor keeps secrets', () => {
         }
         assertNoLeak(r);
       });
+    }
+  });
+
+  test('identitytoken and registrytoken entries stay unseen too (verbose, both formats)', async () => {
+    const file = join(fx.dir, 'tokens.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        auths: {
+          [basicReg.host]: { username: USER, identitytoken: IDENTITY },
+          [tokenReg.host]: { registrytoken: REGISTRY_TOKEN },
+        },
+      }),
+    );
+    const images = [`${basicReg.host}/team/app:1`, `${tokenReg.host}/team/app:1`];
+    const common = ['probe', ...images, '--docker-config', file, '--plain-http', '--verbose'];
+    const runs = await Promise.all([cli.run(common), cli.run([...common, '-o', 'json'])]);
+    for (const r of runs) {
+      // Neither is a working credential here; what matters is that a failure does not print them.
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, /authorization: Bearer \*\*\*/i, 'the registry token was sent, masked');
+      assertNoLeak(r);
     }
   });
 
