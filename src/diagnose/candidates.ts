@@ -5,6 +5,7 @@ import type { ClusterEvent, ClusterState, ContainerStatus, Pod } from '../cluste
 import { formatReference, parseReference } from '../reference/index.ts';
 import { podEvents } from './events.ts';
 import { resolveOwner } from './owner.ts';
+import { scrubCandidates } from './scrub.ts';
 import type { Candidate, ContainerType, PullMessage } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
 
@@ -168,7 +169,7 @@ function started(status: ContainerStatus | undefined): boolean {
   return !!(status?.state?.running || status?.state?.terminated);
 }
 
-export function podCandidates(state: ClusterState, pod: Pod, opts: CandidateOptions = {}): Candidate[] {
+function collect(state: ClusterState, pod: Pod, opts: CandidateOptions): Candidate[] {
   const now = opts.now ?? Date.now();
   const stuckAfter = opts.stuckPullingMs ?? DEFAULT_STUCK_PULLING_MS;
   const events = podEvents(state, pod);
@@ -233,11 +234,21 @@ export function podCandidates(state: ClusterState, pod: Pod, opts: CandidateOpti
         : failures,
       stuckPulling,
       source: pod,
+      scrubbed: false,
     });
   }
   return out;
 }
 
+/** The pod's failing containers, with every message redacted. */
+export function podCandidates(state: ClusterState, pod: Pod, opts: CandidateOptions = {}): Candidate[] {
+  return scrubCandidates(state, collect(state, pod, opts));
+}
+
+/** Every failing container of the state, with every message redacted (in one pass for the whole state). */
 export function findCandidates(state: ClusterState, opts: CandidateOptions = {}): Candidate[] {
-  return state.pods.flatMap((pod) => podCandidates(state, pod, opts));
+  return scrubCandidates(
+    state,
+    state.pods.flatMap((pod) => collect(state, pod, opts)),
+  );
 }

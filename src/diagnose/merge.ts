@@ -15,7 +15,7 @@ import { redact } from '../credentials/index.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import { describeEvent } from './events.ts';
 import { findingRemediation } from './remedy.ts';
-import { nodeCredentialRegistry, podSecretValues } from './secrets.ts';
+import { nodeCredentialRegistry } from './secrets.ts';
 import type { Candidate, Finding, SecretAudit } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
 
@@ -82,15 +82,13 @@ function auditLines(audit: SecretAudit | null, cause: Cause): string[] {
 }
 
 /**
- * Redacts the free text of a finding (kubelet messages are copied into it) in one pass when it holds no secret,
- * the common case. With an audit, the pod's own credentials are the ones its messages can carry.
+ * Redacts a finding built from a candidate whose messages were not redacted yet (one made by hand rather than by
+ * findCandidates/podCandidates). Slow per call with many secrets registered; candidates normally arrive scrubbed.
  */
-function scrub(f: Finding, audit: SecretAudit | null): Finding {
-  const values = audit ? podSecretValues(audit) : undefined;
-  if (values && values.length === 0) return f;
+function scrub(f: Finding): Finding {
   const text = [f.message, ...f.evidence].join('\n');
-  if (redact(text, values) === text) return f;
-  return { ...f, message: redact(f.message, values), evidence: f.evidence.map((e) => redact(e, values)) };
+  if (redact(text) === text) return f;
+  return { ...f, message: redact(f.message), evidence: f.evidence.map((e) => redact(e)) };
 }
 
 export function initialFinding(candidate: Candidate, audit: SecretAudit | null): Finding {
@@ -151,7 +149,7 @@ export function initialFinding(candidate: Candidate, audit: SecretAudit | null):
     probe: null,
   };
   finding.remediation = findingRemediation(finding, audit);
-  return scrub(finding, audit);
+  return candidate.scrubbed ? finding : scrub(finding);
 }
 
 function probeLine(f: Finding, probe: ProbeResult): string {
@@ -284,5 +282,5 @@ export function mergeProbe(finding: Finding, probe: ProbeResult | null, audit: S
     platform: probe.platform,
     suggestions: d.cause === 'MANIFEST_NOT_FOUND' ? probe.suggestions : undefined,
   });
-  return scrub(merged, audit);
+  return merged;
 }

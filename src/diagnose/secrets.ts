@@ -140,6 +140,15 @@ function parseSecret(secret: Secret): ParsedSecret {
   return out;
 }
 
+const registeredStates = new WeakSet<ClusterState>();
+
+/** Decodes (and so registers for redaction) every secret of the state once, before any of its text is shown. */
+export function registerStateSecrets(state: ClusterState): void {
+  if (registeredStates.has(state)) return;
+  registeredStates.add(state);
+  for (const s of state.secrets.values()) parseSecret(s);
+}
+
 const ENDS_WITH_SPACE = /\s$/;
 const STARTS_WITH_SPACE = /^\s/;
 
@@ -180,21 +189,6 @@ const KEYRING = 'keyring';
 /** The credential entries of the pod's keyring (usable secrets, in the pod's order). Holds secret values. */
 export function keyringOf(audit: SecretAudit): CredentialEntry[] {
   return ((audit as unknown as Record<string, unknown>)[KEYRING] as CredentialEntry[] | undefined) ?? [];
-}
-
-/**
- * The values the kubelet would send for this pod — the only secrets its messages can echo (a registry or proxy
- * repeating a URL with userinfo, say). Redacting a pod's text with these is as safe as with every registered
- * secret, and stays cheap when a scan has registered thousands.
- */
-export function podSecretValues(audit: SecretAudit): string[] {
-  const out = new Set<string>();
-  for (const e of keyringOf(audit)) {
-    const { username, password, identityToken, registryToken } = e.auth;
-    for (const v of [password, identityToken, registryToken]) if (v) out.add(v);
-    if (password) out.add(`${username ?? ''}:${password}`);
-  }
-  return [...out];
 }
 
 /** Whether a secret's absence from the state means nothing: the list was forbidden, or the object did not parse. */

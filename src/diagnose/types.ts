@@ -62,6 +62,8 @@ export interface Candidate {
   stuckPulling: { since: number; ms: number } | null;
   /** The pod object, for the secret audit and the node platform. */
   source: Pod;
+  /** Whether the messages were redacted after the state's pull secrets were registered (see scrub.ts). */
+  scrubbed: boolean;
 }
 
 /** What the audit found about one secret the pod references. */

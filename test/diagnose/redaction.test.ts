@@ -2,7 +2,7 @@
 // the diagnosis produces: findings before and after a probe, audits, and the probe's credential step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeProbe, podCredentialSource } from '../../src/diagnose/index.ts';
+import { findCandidates, initialFinding, mergeProbe, podCredentialSource } from '../../src/diagnose/index.ts';
 import { parseReference } from '../../src/reference/index.ts';
 import { MSG, NOW, b64, dockerSecret, login, secret, waitingState } from './objects.ts';
 import { probeResult, scenario } from './scenario.ts';
@@ -125,4 +125,28 @@ test('no form of any secret value appears in findings, audits or the probe crede
     if (f.length < 6) continue;
     assert.ok(!text.includes(f), `output contains a secret form: ${JSON.stringify(f.slice(0, 12))}…`);
   }
+});
+
+test('candidates from findCandidates are redacted in one pass; a hand-built candidate is redacted by initialFinding', () => {
+  const pw = 'Sw0rdfish-batch-88';
+  const leaky = `Failed to pull image "${IMG}": Head "https://bob:${pw}@registry.example.com/v2/": 401 Unauthorized`;
+  const s = scenario({
+    imagePullSecrets: ['bob'],
+    secrets: [dockerSecret('bob', { 'registry.example.com': login('bob', pw) })],
+    states: { app: waitingState('ErrImagePull', leaky) },
+  });
+  const found = findCandidates(s.state, { now: NOW });
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.scrubbed, true);
+  assert.ok(!JSON.stringify([found[0]!.best, found[0]!.waiting, found[0]!.events]).includes(pw));
+
+  const raw = {
+    ...s.candidate,
+    scrubbed: false,
+    waiting: { reason: 'ErrImagePull', message: leaky },
+    best: { source: 'waiting' as const, reason: 'ErrImagePull', message: leaky },
+  };
+  const f = initialFinding(raw, s.audit);
+  assert.match(f.message, /https:\/\/\*\*\*@registry/);
+  assert.ok(!JSON.stringify(f).includes(pw));
 });
