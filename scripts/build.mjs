@@ -13,6 +13,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
+  minify: true,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   banner: {

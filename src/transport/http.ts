@@ -1,8 +1,13 @@
-// HTTP for registry calls: undici pools whose sockets come from our own dial stages (so the first connection's
-// DNS/TCP/TLS evidence is the same socket the requests then use), bounded bodies, deadlines on every call, and
-// redirects followed by hand so that credentials never travel to another host.
-import { Pool } from 'undici';
+// HTTP for registry calls: keep-alive agents whose sockets come from our own dial stages (so the first
+// connection's DNS/TCP/TLS evidence is the same socket the requests then use), bounded bodies, deadlines on every
+// call, and redirects followed by hand so that credentials never travel to another host.
+//
+// node:http rather than undici on purpose: undici is ~1 MB of JavaScript plus a WebAssembly parser that V8 keeps
+// optimising after the work is done, which alone tripled the start-up-to-exit time of a one-shot `probe` process
+// (measured in `npm run bench`). node:http's parser is native and already loaded.
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Readable } from 'node:stream';
 import {
   connectTcp,
@@ -77,7 +82,7 @@ export function safeUrl(url: URL): string {
 
 export class Transport {
   readonly options: TransportOptions;
-  private readonly pools = new Map<string, Pool>();
+  private readonly agents = new Map<string, Agent>();
   private readonly primed = new Map<string, Socket>();
   /** HTTP exchanges sent (each redirect hop counts), for benchmarks and dedup tests. */
   requestCount = 0;
@@ -186,33 +191,28 @@ export class Transport {
     return socket;
   }
 
-  private pool(url: URL): Pool {
+  private agent(url: URL): Agent {
     const key = this.poolKey(url);
-    let pool = this.pools.get(key);
-    if (!pool) {
-      const origin = key.startsWith('proxy ') ? key.slice(6) : url.origin;
-      pool = new Pool(origin, {
-        connections: this.options.connectionsPerOrigin ?? 4,
-        headersTimeout: this.options.timeoutMs,
-        bodyTimeout: this.options.timeoutMs,
-        keepAliveTimeout: 30_000,
-        connect: (_opts, cb) => {
-          const pre = this.primed.get(key);
-          if (pre && !pre.destroyed) {
-            this.primed.delete(key);
-            // undici re-enters its queue from this callback; calling it synchronously stalls the request.
-            setImmediate(() => cb(null, pre));
-            return;
-          }
-          this.dial(url).then(
-            (s) => cb(null, s),
-            (e: Error) => cb(e, null),
-          );
-        },
-      });
-      this.pools.set(key, pool);
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true, maxSockets: this.options.connectionsPerOrigin ?? 4 });
+      // The socket comes from our dial (or the one `prime` already opened), handed over through the callback.
+      agent.createConnection = ((_opts: unknown, cb: (err: Error | null, socket?: Duplex) => void) => {
+        const pre = this.primed.get(key);
+        if (pre && !pre.destroyed) {
+          this.primed.delete(key);
+          setImmediate(() => cb(null, pre));
+          return undefined;
+        }
+        this.dial(url).then(
+          (sock) => cb(null, sock),
+          (e: Error) => cb(e),
+        );
+        return undefined;
+      }) as unknown as Agent['createConnection'];
+      this.agents.set(key, agent);
     }
-    return pool;
+    return agent;
   }
 
   /** One HTTP exchange, following redirects (at most `maxRedirects`, default 5) without leaking credentials. */
@@ -271,28 +271,44 @@ export class Transport {
       for (const [k, v] of Object.entries(headers))
         log(`>   ${k}: ${k.toLowerCase() === 'authorization' ? `${v.split(' ')[0]} ***` : v}`);
     const proxied = this.poolKey(url).startsWith('proxy ');
-    // A ref'd timer (AbortSignal.timeout's is not) so a stalled server cannot outlive the deadline.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.options.timeoutMs);
-    const signal = abort.signal;
     const t0 = performance.now();
+    let timedOut = false;
     try {
-      const res = await this.pool(url).request({
-        method,
-        path: proxied ? url.href : url.pathname + url.search,
-        headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
-        body: req.body,
-        signal,
-      });
-      const { body, partial } = await readBody(
-        res.body,
-        req.maxBodyBytes,
-        req.readAtMost,
-        req.step,
-        safeUrl(url),
+      const res = await new Promise<{ status: number; headers: Headers; body: Buffer; partial: boolean }>(
+        (resolve, reject) => {
+          const r = httpRequest(
+            {
+              agent: this.agent(url),
+              method,
+              host: url.hostname,
+              port: url.port || (url.protocol === 'https:' ? 443 : 80),
+              path: proxied ? url.href : url.pathname + url.search,
+              setHost: false,
+              headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
+            },
+            (res: IncomingMessage) => {
+              readBody(res, req.maxBodyBytes, req.readAtMost, req.step, safeUrl(url)).then(
+                ({ body, partial }) =>
+                  resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res), body, partial }),
+                reject,
+              );
+            },
+          );
+          // One deadline for the whole exchange, headers and body: a server that stalls anywhere is cut off.
+          const timer = setTimeout(() => {
+            timedOut = true;
+            r.destroy(new Error('deadline'));
+          }, this.options.timeoutMs);
+          r.on('close', () => clearTimeout(timer));
+          r.on('error', (e) => {
+            clearTimeout(timer);
+            reject(e);
+          });
+          r.end(req.body);
+        },
       );
       log?.(
-        `< ${res.statusCode} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${body.length} bytes)`,
+        `< ${res.status} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${res.body.length} bytes)`,
       );
       if (log) {
         for (const k of [
@@ -308,19 +324,16 @@ export class Transport {
           if (v) log(`<   ${k}: ${k === 'location' ? safeUrl(new URL(v, url)) : v}`);
         }
       }
-      return { status: res.statusCode, headers: res.headers as Headers, body, partial };
+      return res;
     } catch (err) {
-      if (signal.aborted && !(err instanceof TransportError)) {
+      if (timedOut && !(err instanceof TransportError)) {
         throw new TransportError(
           'NETWORK_TIMEOUT',
           req.step,
           `${method} ${safeUrl(url)}: no complete answer within ${this.options.timeoutMs} ms`,
-          {
-            timeoutMs: this.options.timeoutMs,
-          },
+          { timeoutMs: this.options.timeoutMs },
         );
       }
-      const e = fromSystemError(err, req.step, `${method} ${safeUrl(url)}`);
       if (
         (err as { code?: string }).code === 'HPE_INVALID_CONSTANT' ||
         /Expected HTTP|HPE_/.test((err as Error).message ?? '')
@@ -329,21 +342,28 @@ export class Transport {
           'HTTP_HTTPS_MISMATCH',
           req.step,
           `${safeUrl(url)} did not answer in HTTP (does it expect TLS?)`,
-          { parser: (err as Error).message },
+          {
+            parser: (err as Error).message,
+          },
         );
       }
-      throw e;
-    } finally {
-      clearTimeout(timer);
+      throw fromSystemError(err, req.step, `${method} ${safeUrl(url)}`);
     }
   }
 
   async close(): Promise<void> {
     for (const s of this.primed.values()) s.destroy();
     this.primed.clear();
-    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => undefined)));
-    this.pools.clear();
+    for (const a of this.agents.values()) a.destroy();
+    this.agents.clear();
   }
+}
+
+/** Headers with repeated fields kept apart (several WWW-Authenticate challenges, for one). */
+function flatHeaders(res: IncomingMessage): Headers {
+  const out: Headers = {};
+  for (const [k, v] of Object.entries(res.headersDistinct)) out[k] = v && v.length === 1 ? v[0] : v;
+  return out;
 }
 
 async function readBody(
