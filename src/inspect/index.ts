@@ -6,6 +6,7 @@ import {
   formatPlatform,
   isSelectable,
   normalizePlatform,
+  parsePlatform,
   selectPlatform,
   type Platform,
 } from '../platform/index.ts';
@@ -76,13 +77,44 @@ function fmtBytes(n: number): string {
 }
 export { fmtBytes };
 
+/** The first platform the probed manifest offers, if it names one this tool can parse. */
+function firstPlatform(probe: ProbeResult): Platform | null {
+  const listed = probe.manifest?.platforms[0];
+  if (!listed) return null;
+  try {
+    return parsePlatform(listed);
+  } catch {
+    return null;
+  }
+}
+
 export async function inspectImage(
   image: string,
   session: ProbeSession,
-  opts: ProbeOptions & { bandwidth: number; onlyPlatform?: Platform },
+  opts: ProbeOptions & {
+    bandwidth: number;
+    onlyPlatform?: Platform;
+    /**
+     * `opts.platform` is only a default (the user named none): when the image has no such platform, inspect it
+     * through one it does have rather than stopping at PLATFORM_MISMATCH.
+     */
+    platformIsDefault?: boolean;
+  },
 ): Promise<InspectResult> {
   let access: RepositoryAccess | undefined;
-  const probe = await probeImage(image, session, { ...opts, onPullable: (a) => (access = a) });
+  const onPullable = (a: RepositoryAccess) => (access = a);
+  let probe = await probeImage(image, session, { ...opts, onPullable });
+  const warnings: string[] = [];
+  const offered = probe.cause === 'PLATFORM_MISMATCH' && opts.platformIsDefault ? firstPlatform(probe) : null;
+  if (offered) {
+    // "Which platforms does it have?" is what the PLATFORM_MISMATCH remediation sends people here to learn.
+    const missing = probe.platform;
+    probe = await probeImage(image, session, { ...opts, platform: offered, onPullable });
+    if (probe.cause === null)
+      warnings.push(
+        `no image for ${missing} (this machine's platform): nodes of that platform cannot pull it`,
+      );
+  }
   const result: InspectResult = {
     image,
     digest: probe.manifest?.digest ?? null,
@@ -90,7 +122,7 @@ export async function inspectImage(
     bandwidthBytesPerSecond: opts.bandwidth,
     platforms: [],
     sharedLayers: [],
-    warnings: [],
+    warnings,
     probe,
   };
   if (!access) return result;

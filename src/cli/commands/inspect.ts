@@ -11,7 +11,8 @@ const HELP = `Usage: regdoctor inspect IMAGE [flags]
 
 Shows, per platform and without pulling, the layers with their compressed sizes, the total, the config
 (entrypoint, user, created), layers shared between platforms and the estimated pull time at a bandwidth.
-An image that cannot be pulled gets the probe's verdict instead.
+An image that cannot be pulled gets the probe's verdict instead; without --platform, an image with no build for
+this machine is still shown (through the platforms it has), with a warning.
 
 Examples:
   regdoctor inspect nginx:1.27
@@ -55,6 +56,7 @@ const run: Command = async (argv) => {
       plainHttp: ctx.plainHttp,
       bandwidth,
       onlyPlatform,
+      platformIsDefault: values.platform === undefined,
     });
     const out =
       ctx.output === 'json'
