@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { CAUSES } from '../../src/cause/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
-import { buildIndexLayout, platformString, type Layout } from '../helpers/oci.ts';
+import { buildImageLayout, buildIndexLayout, platformString, type Layout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { buildCli, show, type Cli, type CliResult } from './cli.ts';
@@ -211,6 +211,54 @@ describe('regdoctor inspect', () => {
       o.warnings.some((w) => w.startsWith('linux/arm64: ') && w.includes(gone) && w.includes('404')),
       JSON.stringify(o.warnings),
     );
+  });
+
+  test('without --platform, an image with none for this machine is still inspected, with a warning', async () => {
+    // Platforms no CI machine runs on, so the default (this machine's) is never among them.
+    const foreign = await buildIndexLayout(await fx.subdir('foreign'), {
+      images: ['linux/s390x', 'linux/riscv64'],
+    });
+    const single = await buildImageLayout(await fx.subdir('single'), {
+      platform: { os: 'linux', architecture: 's390x' },
+    });
+    await Promise.all([
+      pushImage(foreign, `docker://${reg.host}/team/foreign:1`, { tlsVerify: false }),
+      pushImage(single, `docker://${reg.host}/team/single:1`, { tlsVerify: false }),
+    ]);
+    const [index, one, explicit] = await Promise.all([
+      cli.run(['inspect', `${reg.host}/team/foreign:1`, '--plain-http', '-o', 'json']),
+      cli.run(['inspect', `${reg.host}/team/single:1`, '--plain-http', '-o', 'json']),
+      cli.run([
+        'inspect',
+        `${reg.host}/team/foreign:1`,
+        '--plain-http',
+        '-o',
+        'json',
+        '--platform',
+        'linux/amd64',
+      ]),
+    ]);
+    assert.equal(index.code, 0, show(index));
+    const i = inspectJson(index);
+    assert.deepEqual(
+      i.platforms.map((p) => [p.platform, p.totalSize]),
+      foreign.images.map((img) => [
+        platformString(img.platform),
+        img.layers.reduce((a, l) => a + l.size, 0) + img.config.size,
+      ]),
+    );
+    assert.ok(
+      i.warnings.some((w) => /^no image for linux\/\S+ \(this machine's platform\)/.test(w)),
+      JSON.stringify(i.warnings),
+    );
+    assert.equal(one.code, 0, show(one));
+    assert.deepEqual(
+      inspectJson(one).platforms.map((p) => p.platform),
+      ['linux/s390x'],
+    );
+    // A platform the user names is a question about that platform: the probe's verdict stands.
+    assert.equal(explicit.code, 1, show(explicit));
+    assert.equal(inspectJson(explicit).cause, 'PLATFORM_MISMATCH');
   });
 
   test('a missing tag: exit 1 and the probe verdict instead of sizes', async () => {
