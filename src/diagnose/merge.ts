@@ -1,15 +1,18 @@
 // From a candidate to a finding: what the message says, corrected by what the pod's pull secrets show, then by
 // what a probe with the pod's own credentials and its node's platform proves. Rules, in order:
 //   - ErrImageNeverPull / InvalidImageName verdicts stand: the kubelet stops before it talks to a registry;
-//   - a malformed pull secret fails every pull of the pod (the kubelet cannot build its keyring): PULL_SECRET_INVALID;
+//   - a malformed pull secret fails every pull of the pod (the kubelet cannot build its keyring): PULL_SECRET_INVALID,
+//     whatever the message or the probe says;
+//   - a probe that pulls fine keeps the message's cause: the failure was transient or specific to the node;
 //   - a refusal (UNAUTHORIZED/FORBIDDEN, from the message or the probe) with secrets that are missing, unusable or
 //     do not cover the registry is the secret problem, with the refusal as evidence; a covering, well-formed secret
-//     that is refused stays UNAUTHORIZED/FORBIDDEN;
+//     that is refused stays UNAUTHORIZED/FORBIDDEN; a refusal the probe got without the node's credentials (secrets
+//     unreadable, cloud registries) proves little;
+//   - an anonymous REPOSITORY_NOT_FOUND when the secrets are missing or do not cover the registry is only likely;
 //   - a probe cause that does not depend on where it runs from (missing tag or repository, platform, bad reference,
 //     expired certificate) overrides the message with the probe's confidence (certain);
 //   - a network-path cause seen only from the scanning machine replaces a message with no detail (likely), and is an
-//     alternative otherwise;
-//   - a probe that pulls fine keeps the message's cause: the failure was transient or specific to the node.
+//     alternative otherwise.
 import type { Cause, Confidence } from '../cause/index.ts';
 import { redact } from '../credentials/index.ts';
 import type { ProbeResult } from '../probe/result.ts';
@@ -183,6 +186,15 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
       lines: p === f.cause ? [] : ['the kubelet decided this before contacting the registry'],
     };
   }
+  if (audit?.keyringError && p !== 'PULL_SECRET_INVALID') {
+    // The kubelet fails before any request; what the registry says to another credential source is beside the point.
+    return {
+      cause: 'PULL_SECRET_INVALID',
+      confidence: 'certain',
+      alternatives: p ? uniq([...f.alternatives, p], 'PULL_SECRET_INVALID') : f.alternatives,
+      lines: ["the pod's keyring cannot be built, so the kubelet never reaches the registry"],
+    };
+  }
   if (p === null) {
     const line = NODE_SIDE.has(f.cause)
       ? `the registry serves ${f.image} for ${probe.platform}: consistent with ${f.cause}, a problem on the node's side`
@@ -242,6 +254,17 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
     };
   }
 
+  if (p === 'REPOSITORY_NOT_FOUND' && !probe.credential && refusalExplained(audit)) {
+    // Many registries answer 404 to an anonymous request for a private repository rather than admit it exists.
+    return {
+      cause: p,
+      confidence: 'likely',
+      alternatives: uniq([audit.cause, ...probeAlternatives], p),
+      lines: [
+        `the probe ran anonymously because the pod's pull secrets ${audit.cause === 'PULL_SECRET_MISSING' ? 'are missing' : 'do not cover this registry'}; a private repository can look missing to it`,
+      ],
+    };
+  }
   if (p === msg.cause || p === f.cause || ANYWHERE.has(p)) {
     return { cause: p, confidence: probe.confidence, alternatives: uniq(probeAlternatives, p), lines: [] };
   }

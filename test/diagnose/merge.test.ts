@@ -459,3 +459,90 @@ describe('mergeProbe', () => {
     assert.deepEqual(f.alternatives, ['REPOSITORY_NOT_FOUND']);
   });
 });
+
+describe('mergeProbe with secrets that explain the failure', () => {
+  test('a malformed secret stays PULL_SECRET_INVALID whatever another credential source found', () => {
+    const { finding, audit } = scenario({
+      imagePullSecrets: ['broken'],
+      secrets: [
+        secret('broken', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': b64('{"auths": 1}') }),
+      ],
+      states: backoff,
+    });
+    const f = mergeProbe(
+      finding,
+      probeResult({ image: IMG, cause: 'MANIFEST_NOT_FOUND', summary: 'no tag' }),
+      audit,
+    );
+    assert.equal(f.cause, 'PULL_SECRET_INVALID');
+    assert.equal(f.confidence, 'certain');
+    assert.ok(f.alternatives.includes('MANIFEST_NOT_FOUND'));
+    const g = mergeProbe(
+      finding,
+      probeResult({
+        image: IMG,
+        cause: 'PULL_SECRET_INVALID',
+        step: 'credentials',
+        summary: 'secret shop/broken: …',
+      }),
+      audit,
+    );
+    assert.equal(g.cause, 'PULL_SECRET_INVALID');
+  });
+
+  test('an anonymous REPOSITORY_NOT_FOUND with a missing secret is only likely, with the secret as alternative', () => {
+    const { finding, audit } = scenario({ imagePullSecrets: ['regcred'], states: backoff });
+    const f = mergeProbe(
+      finding,
+      probeResult({
+        image: IMG,
+        cause: 'REPOSITORY_NOT_FOUND',
+        summary: 'repository team/app does not exist',
+      }),
+      audit,
+    );
+    assert.equal(f.cause, 'REPOSITORY_NOT_FOUND');
+    assert.equal(f.confidence, 'likely');
+    assert.deepEqual(f.alternatives, ['PULL_SECRET_MISSING']);
+  });
+
+  test('with a covering secret, REPOSITORY_NOT_FOUND is certain', () => {
+    const { finding, audit } = scenario({
+      imagePullSecrets: ['regcred'],
+      secrets: [dockerSecret('regcred', { 'registry.example.com': login('u', 'pw-repo-7') })],
+      states: backoff,
+    });
+    const probe = probeResult({
+      image: IMG,
+      cause: 'REPOSITORY_NOT_FOUND',
+      summary: 'no such repository',
+      credential: 'secret shop/regcred key registry.example.com',
+    });
+    const f = mergeProbe(finding, probe, audit);
+    assert.equal(f.cause, 'REPOSITORY_NOT_FOUND');
+    assert.equal(f.confidence, 'certain');
+  });
+});
+
+describe('every pull waiting reason becomes a finding with the cause its message gives', () => {
+  const cases: [string, string, string][] = [
+    ['ErrImagePull', MSG.notFound(IMG), 'MANIFEST_NOT_FOUND'],
+    ['ErrImagePull', MSG.platform(IMG), 'PLATFORM_MISMATCH'],
+    ['ImagePullBackOff', MSG.backoff(IMG), 'BACKOFF_NO_DETAIL'],
+    ['ErrImageNeverPull', MSG.neverPull(IMG), 'NEVER_PULL'],
+    ['InvalidImageName', MSG.invalidName('registry.example.com/Team/app:1'), 'INVALID_REFERENCE'],
+    ['RegistryUnavailable', MSG.dns(IMG), 'DNS_FAILURE'],
+    [
+      'ImageInspectError',
+      `Failed to inspect image "${IMG}": rpc error: code = Unknown desc = write /var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db: no space left on device`,
+      'NODE_DISK_FULL',
+    ],
+  ];
+  for (const [reason, message, cause] of cases) {
+    test(`${reason}: ${cause}`, () => {
+      const { finding } = scenario({ states: { app: waitingState(reason, message) } });
+      assert.equal(finding.reason, reason);
+      assert.equal(finding.cause, cause);
+    });
+  }
+});
