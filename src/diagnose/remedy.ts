@@ -113,6 +113,10 @@ function fill(step: string, f: Subject, audit: SecretAudit | null): string {
     ...(audit?.secrets.filter((s) => s.state !== 'ok' && s.state !== 'unknown').map((s) => s.name) ?? []),
     ...(audit?.defective.map((d) => /^secret [^/]*\/(\S+)/.exec(d.label)?.[1] ?? '') ?? []),
   ]);
+  // A secret that is fine but covers other registries is the one at fault when nothing covers this one.
+  if (named.size === 0 && audit?.verdict === 'secret-invalid' && audit.covering.length === 0) {
+    for (const s of audit.secrets) if (s.state === 'ok') named.add(s.name);
+  }
   let out = step.replaceAll('<namespace>', f.namespace).replaceAll('<pod>', f.pod);
   if (audit) out = out.replaceAll('<serviceaccount>', audit.serviceAccount);
   if (f.node) out = out.replaceAll('<node>', f.node);

@@ -237,6 +237,7 @@ describe('mergeProbe', () => {
     assert.equal(f.cause, 'PULL_SECRET_INVALID');
     assert.equal(f.confidence, 'certain');
     assert.deepEqual(f.alternatives, ['FORBIDDEN']);
+    has(f.remediation, /kubectl get secret ghcr -n shop -o jsonpath/);
     has(
       f.remediation,
       /None of shop\/ghcr has an entry for registry.example.com: kubectl create secret docker-registry regcred-registry-example-com .*kubectl patch serviceaccount builder -n shop --type=json/,
