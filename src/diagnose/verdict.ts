@@ -36,8 +36,3 @@ function verdictOf(reason: string, message: string): Classification {
     evidence: message,
   };
 }
-
-/** Messages that say only "it failed, retrying later". */
-export function isBare(c: Classification): boolean {
-  return c.cause === 'BACKOFF_NO_DETAIL';
-}
