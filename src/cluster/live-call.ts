@@ -5,27 +5,23 @@
 // snapshot of the same objects. A per-call middleware therefore reads the raw body itself, hands the generated
 // code an empty list to deserialize (no wasted work on large pages), and turns non-2xx answers into StatusError
 // with the API server's `Status` object, which the generated code would otherwise throw away for a 401.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type * as K8s from '@kubernetes/client-node';
 
-const statusSchema = z
-  .object({
-    kind: z.literal('Status'),
-    message: z.string().optional(),
-    reason: z.string().optional(),
-    code: z.number().optional(),
-  })
-  .passthrough();
+const statusSchema = z.looseObject({
+  kind: z.literal('Status'),
+  message: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  code: z.optional(z.number()),
+});
 export type ApiStatus = z.infer<typeof statusSchema>;
 
-export const listSchema = z
-  .object({
-    kind: z.string().optional(),
-    apiVersion: z.string().optional(),
-    metadata: z.object({ continue: z.string().optional() }).passthrough().nullish(),
-    items: z.array(z.unknown()).nullable(),
-  })
-  .passthrough();
+export const listSchema = z.looseObject({
+  kind: z.optional(z.string()),
+  apiVersion: z.optional(z.string()),
+  metadata: z.optional(z.nullable(z.looseObject({ continue: z.optional(z.string()) }))),
+  items: z.nullable(z.array(z.unknown())),
+});
 export type ListBody = z.infer<typeof listSchema>;
 
 /** A non-2xx answer. `status` is the API server's Status object when the body was one. */

@@ -5,7 +5,8 @@
 // and refusing the whole bundle for it would hide every other finding. So an object with a recognised kind whose
 // fields have the wrong type becomes a `skipped` entry (`pod/web-1`, its namespace, and the bad field path), and
 // the rest loads. Input that is not Kubernetes objects at all is the caller's error (see snapshot.ts).
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { issueText } from '../util/schema.ts';
 import {
   coreEventSchema,
   eventsV1Schema,
@@ -94,12 +95,12 @@ export function objectLabel(obj: Record<string, unknown>): string {
 }
 
 /** The first few zod issues as `field.path: message`; values are never quoted, since a secret's may be sensitive. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   const shown = error.issues.slice(0, 3).map((i) => {
     const path = i.path
       .map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n === 0 ? '' : '.'}${String(p)}`))
       .join('');
-    return `${path || '(object)'}: ${i.message}`;
+    return `${path || '(object)'}: ${issueText(i)}`;
   });
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more)` : '';
   return shown.join('; ') + more;
@@ -256,8 +257,11 @@ export function normalize(objects: Iterable<unknown>, opts: NormalizeOptions): C
   const workloads = new Map<string, Workload>();
   const inScope = (ns: string | undefined) => scope.namespace === null || ns === scope.namespace;
 
-  const parse = <S extends z.ZodType>(schema: S, obj: Record<string, unknown>): z.infer<S> | undefined => {
-    const r = schema.safeParse(obj);
+  const parse = <S extends z.ZodMiniType>(
+    schema: S,
+    obj: Record<string, unknown>,
+  ): z.infer<S> | undefined => {
+    const r = schema.safeParse(obj, { reportInput: true });
     if (r.success) return r.data as z.infer<S>;
     const { namespace } = metaOf(obj);
     skipped.push({

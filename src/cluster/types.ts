@@ -1,140 +1,128 @@
 // Kubernetes objects as regdoctor reads them: only the fields it uses, parsed leniently (unknown fields pass
 // through, missing optional ones are fine) so that a snapshot from any cluster version loads, while a value of the
 // wrong type is a clear error at the edge.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const ownerReference = z.object({
-  apiVersion: z.string().optional(),
+  apiVersion: z.optional(z.string()),
   kind: z.string(),
   name: z.string(),
-  uid: z.string().optional(),
-  controller: z.boolean().optional(),
+  uid: z.optional(z.string()),
+  controller: z.optional(z.boolean()),
 });
 
-export const objectMeta = z
-  .object({
-    name: z.string(),
-    namespace: z.string().optional(),
-    uid: z.string().optional(),
-    creationTimestamp: z.string().nullish(),
-    labels: z.record(z.string(), z.string()).nullish(),
-    annotations: z.record(z.string(), z.string()).nullish(),
-    ownerReferences: z.array(ownerReference).nullish(),
-  })
-  .passthrough();
+export const objectMeta = z.looseObject({
+  name: z.string(),
+  namespace: z.optional(z.string()),
+  uid: z.optional(z.string()),
+  creationTimestamp: z.optional(z.nullable(z.string())),
+  labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  annotations: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  ownerReferences: z.optional(z.nullable(z.array(ownerReference))),
+});
 
-const localRef = z.object({ name: z.string().optional() }).passthrough();
+const localRef = z.looseObject({ name: z.optional(z.string()) });
 
-const container = z
-  .object({ name: z.string(), image: z.string().optional(), imagePullPolicy: z.string().optional() })
-  .passthrough();
+const container = z.looseObject({
+  name: z.string(),
+  image: z.optional(z.string()),
+  imagePullPolicy: z.optional(z.string()),
+});
 
-const containerState = z
-  .object({
-    waiting: z
-      .object({ reason: z.string().optional(), message: z.string().optional() })
-      .passthrough()
-      .nullish(),
-    running: z.object({ startedAt: z.string().nullish() }).passthrough().nullish(),
-    terminated: z
-      .object({
-        reason: z.string().optional(),
-        message: z.string().optional(),
-        exitCode: z.number().optional(),
-      })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
+const containerState = z.looseObject({
+  waiting: z.optional(
+    z.nullable(z.looseObject({ reason: z.optional(z.string()), message: z.optional(z.string()) })),
+  ),
+  running: z.optional(z.nullable(z.looseObject({ startedAt: z.optional(z.nullable(z.string())) }))),
+  terminated: z.optional(
+    z.nullable(
+      z.looseObject({
+        reason: z.optional(z.string()),
+        message: z.optional(z.string()),
+        exitCode: z.optional(z.number()),
+      }),
+    ),
+  ),
+});
 
-const containerStatus = z
-  .object({
-    name: z.string(),
-    image: z.string().optional(),
-    imageID: z.string().optional(),
-    state: containerState.nullish(),
-    lastState: containerState.nullish(),
-    ready: z.boolean().optional(),
-    restartCount: z.number().optional(),
-  })
-  .passthrough();
+const containerStatus = z.looseObject({
+  name: z.string(),
+  image: z.optional(z.string()),
+  imageID: z.optional(z.string()),
+  state: z.optional(z.nullable(containerState)),
+  lastState: z.optional(z.nullable(containerState)),
+  ready: z.optional(z.boolean()),
+  restartCount: z.optional(z.number()),
+});
 
-export const podSchema = z
-  .object({
-    kind: z.literal('Pod').optional(),
-    metadata: objectMeta,
-    spec: z
-      .object({
-        containers: z.array(container).default([]),
-        initContainers: z.array(container).nullish(),
-        ephemeralContainers: z.array(container).nullish(),
-        imagePullSecrets: z.array(localRef).nullish(),
-        serviceAccountName: z.string().optional(),
-        nodeName: z.string().optional(),
-      })
-      .passthrough(),
-    status: z
-      .object({
-        phase: z.string().optional(),
-        startTime: z.string().nullish(),
-        containerStatuses: z.array(containerStatus).nullish(),
-        initContainerStatuses: z.array(containerStatus).nullish(),
-        ephemeralContainerStatuses: z.array(containerStatus).nullish(),
-      })
-      .passthrough()
-      .default({}),
-  })
-  .passthrough();
+export const podSchema = z.looseObject({
+  kind: z.optional(z.literal('Pod')),
+  metadata: objectMeta,
+  spec: z.looseObject({
+    containers: z._default(z.array(container), []),
+    initContainers: z.optional(z.nullable(z.array(container))),
+    ephemeralContainers: z.optional(z.nullable(z.array(container))),
+    imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
+    serviceAccountName: z.optional(z.string()),
+    nodeName: z.optional(z.string()),
+  }),
+  status: z._default(
+    z.looseObject({
+      phase: z.optional(z.string()),
+      startTime: z.optional(z.nullable(z.string())),
+      containerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+      initContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+      ephemeralContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+    }),
+    {},
+  ),
+});
 export type Pod = z.infer<typeof podSchema>;
 export type ContainerStatus = z.infer<typeof containerStatus>;
 
-const objectRef = z
-  .object({
-    kind: z.string().optional(),
-    name: z.string().optional(),
-    namespace: z.string().optional(),
-    uid: z.string().optional(),
-    fieldPath: z.string().optional(),
-  })
-  .passthrough();
+const objectRef = z.looseObject({
+  kind: z.optional(z.string()),
+  name: z.optional(z.string()),
+  namespace: z.optional(z.string()),
+  uid: z.optional(z.string()),
+  fieldPath: z.optional(z.string()),
+});
 
 /** core/v1 Event. */
-export const coreEventSchema = z
-  .object({
-    metadata: objectMeta,
-    involvedObject: objectRef,
-    reason: z.string().optional(),
-    message: z.string().optional(),
-    type: z.string().optional(),
-    count: z.number().optional(),
-    firstTimestamp: z.string().nullish(),
-    lastTimestamp: z.string().nullish(),
-    eventTime: z.string().nullish(),
-    series: z
-      .object({ count: z.number().optional(), lastObservedTime: z.string().nullish() })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
+export const coreEventSchema = z.looseObject({
+  metadata: objectMeta,
+  involvedObject: objectRef,
+  reason: z.optional(z.string()),
+  message: z.optional(z.string()),
+  type: z.optional(z.string()),
+  count: z.optional(z.number()),
+  firstTimestamp: z.optional(z.nullable(z.string())),
+  lastTimestamp: z.optional(z.nullable(z.string())),
+  eventTime: z.optional(z.nullable(z.string())),
+  series: z.optional(
+    z.nullable(
+      z.looseObject({ count: z.optional(z.number()), lastObservedTime: z.optional(z.nullable(z.string())) }),
+    ),
+  ),
+});
 
 /** events.k8s.io/v1 Event. */
-export const eventsV1Schema = z
-  .object({
-    metadata: objectMeta,
-    regarding: objectRef,
-    reason: z.string().optional(),
-    note: z.string().optional(),
-    type: z.string().optional(),
-    deprecatedCount: z.number().optional(),
-    deprecatedFirstTimestamp: z.string().nullish(),
-    deprecatedLastTimestamp: z.string().nullish(),
-    eventTime: z.string().nullish(),
-    series: z
-      .object({ count: z.number().optional(), lastObservedTime: z.string().nullish() })
-      .passthrough()
-      .nullish(),
-  })
-  .passthrough();
+export const eventsV1Schema = z.looseObject({
+  metadata: objectMeta,
+  regarding: objectRef,
+  reason: z.optional(z.string()),
+  note: z.optional(z.string()),
+  type: z.optional(z.string()),
+  deprecatedCount: z.optional(z.number()),
+  deprecatedFirstTimestamp: z.optional(z.nullable(z.string())),
+  deprecatedLastTimestamp: z.optional(z.nullable(z.string())),
+  eventTime: z.optional(z.nullable(z.string())),
+  series: z.optional(
+    z.nullable(
+      z.looseObject({ count: z.optional(z.number()), lastObservedTime: z.optional(z.nullable(z.string())) }),
+    ),
+  ),
+});
 
 /** Both event APIs in one shape. */
 export interface ClusterEvent {
@@ -149,57 +137,51 @@ export interface ClusterEvent {
   firstSeen: number;
 }
 
-export const secretSchema = z
-  .object({
-    metadata: objectMeta,
-    type: z.string().optional(),
-    data: z.record(z.string(), z.string()).nullish(),
-    stringData: z.record(z.string(), z.string()).nullish(),
-  })
-  .passthrough();
+export const secretSchema = z.looseObject({
+  metadata: objectMeta,
+  type: z.optional(z.string()),
+  data: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  stringData: z.optional(z.nullable(z.record(z.string(), z.string()))),
+});
 export type Secret = z.infer<typeof secretSchema>;
 
-export const serviceAccountSchema = z
-  .object({ metadata: objectMeta, imagePullSecrets: z.array(localRef).nullish() })
-  .passthrough();
+export const serviceAccountSchema = z.looseObject({
+  metadata: objectMeta,
+  imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
+});
 export type ServiceAccount = z.infer<typeof serviceAccountSchema>;
 
-export const nodeSchema = z
-  .object({
-    metadata: objectMeta,
-    status: z
-      .object({
-        nodeInfo: z
-          .object({
-            architecture: z.string().optional(),
-            operatingSystem: z.string().optional(),
-            containerRuntimeVersion: z.string().optional(),
-            kubeletVersion: z.string().optional(),
-            osImage: z.string().optional(),
-          })
-          .passthrough()
-          .optional(),
-        conditions: z
-          .array(
-            z.object({ type: z.string(), status: z.string(), message: z.string().optional() }).passthrough(),
-          )
-          .nullish(),
-      })
-      .passthrough()
-      .default({}),
-  })
-  .passthrough();
+export const nodeSchema = z.looseObject({
+  metadata: objectMeta,
+  status: z._default(
+    z.looseObject({
+      nodeInfo: z.optional(
+        z.looseObject({
+          architecture: z.optional(z.string()),
+          operatingSystem: z.optional(z.string()),
+          containerRuntimeVersion: z.optional(z.string()),
+          kubeletVersion: z.optional(z.string()),
+          osImage: z.optional(z.string()),
+        }),
+      ),
+      conditions: z.optional(
+        z.nullable(
+          z.array(z.looseObject({ type: z.string(), status: z.string(), message: z.optional(z.string()) })),
+        ),
+      ),
+    }),
+    {},
+  ),
+});
 export type Node = z.infer<typeof nodeSchema>;
 
 /** ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob: metadata for grouping, spec kept as is. */
-export const workloadSchema = z
-  .object({
-    kind: z.string(),
-    apiVersion: z.string().optional(),
-    metadata: objectMeta,
-    spec: z.unknown().optional(),
-  })
-  .passthrough();
+export const workloadSchema = z.looseObject({
+  kind: z.string(),
+  apiVersion: z.optional(z.string()),
+  metadata: objectMeta,
+  spec: z.optional(z.unknown()),
+});
 export type Workload = z.infer<typeof workloadSchema>;
 
 export const WORKLOAD_KINDS = [

@@ -3,15 +3,15 @@
 // username/password, and anything Go's json.Unmarshal would reject — bad JSON, wrong types, bad base64 in `auth` —
 // makes the whole secret unusable, so it throws PULL_SECRET_INVALID. Every credential is registered for redaction.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { describeType, invalid, isObject, parseJsonText, pickField } from './json.ts';
 import { normalizeKey } from './keyring.ts';
 import { credentialProblems, keyProblems } from './problems.ts';
 import { registerSecret } from './redact.ts';
 import type { AuthConfig, CredentialEntry, DockerConfigFile } from './types.ts';
 
-const optionalString = z.string().nullable().optional();
-const credHelpersSchema = z.record(z.string(), z.string()).nullable().optional();
+const optionalString = z.optional(z.nullable(z.string()));
+const credHelpersSchema = z.optional(z.nullable(z.record(z.string(), z.string())));
 
 function stringField(obj: Record<string, unknown>, name: string, where: string, source: string): string {
   const value = pickField(obj, name);

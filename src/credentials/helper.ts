@@ -3,7 +3,7 @@
 // non-zero exit, Username "<token>" meaning the secret is an identity token.
 
 import { spawn } from 'node:child_process';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import { isObject, pickField } from './json.ts';
 import { redact, registerSecret } from './redact.ts';

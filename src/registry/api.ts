@@ -5,7 +5,7 @@ import type { StepName } from '../probe/result.ts';
 import { parseChallenges } from './challenge.ts';
 import { MANIFEST_ACCEPT, parseManifest, sha256, type Manifest } from './manifest.ts';
 import type { PingResult } from './auth.ts';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 export const LIMITS = {
   /** distribution refuses manifests over 4 MiB; anything larger is hostile. */
@@ -105,7 +105,7 @@ export async function getBlob(
   });
 }
 
-const tagList = z.object({ name: z.string().optional(), tags: z.array(z.string()).nullable().optional() });
+const tagList = z.object({ name: z.optional(z.string()), tags: z.optional(z.nullable(z.array(z.string()))) });
 
 /** Lists tags (following `Link` pagination up to a bound). Returns the response on a non-200 answer. */
 export async function listTags(

@@ -1,6 +1,6 @@
 // The registry's auth dance: the /v2/ challenge, then Basic credentials or a Bearer token from the realm.
 // Tokens are cached per (realm, service, scope, credential) so a scan asks once per repository scope.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import { registerSecret } from '../credentials/index.ts';
 import { TransportError } from '../transport/errors.ts';
@@ -49,12 +49,17 @@ interface BasicCheck {
 
 const tokenResponse = z
   .object({
-    token: z.string().optional(),
-    access_token: z.string().optional(),
-    expires_in: z.number().optional(),
-    issued_at: z.string().optional(),
+    token: z.optional(z.string()),
+    access_token: z.optional(z.string()),
+    expires_in: z.optional(z.number()),
+    issued_at: z.optional(z.string()),
   })
-  .refine((t) => t.token || t.access_token, 'token response has neither "token" nor "access_token"');
+  .check(
+    z.refine(
+      (t) => Boolean(t.token || t.access_token),
+      'token response has neither "token" nor "access_token"',
+    ),
+  );
 
 const MAX_TOKEN_BODY = 1024 * 1024;
 

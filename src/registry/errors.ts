@@ -1,10 +1,10 @@
 // How a registry says no: the distribution error body and the HTTP status, mapped to cause codes.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Cause } from '../cause/index.ts';
 
 const errorBody = z.object({
   errors: z.array(
-    z.object({ code: z.string(), message: z.string().optional(), detail: z.unknown().optional() }),
+    z.object({ code: z.string(), message: z.optional(z.string()), detail: z.optional(z.unknown()) }),
   ),
 });
 

@@ -1,7 +1,8 @@
 // Manifests as they cross the wire: parsed with a schema keyed on mediaType so that a registry answering
 // garbage becomes a clear REGISTRY_ERROR here, not a TypeError three modules later.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { describeIssue } from '../util/schema.ts';
 import { RegdoctorError } from '../cause/index.ts';
 import type { IndexEntry } from '../platform/index.ts';
 
@@ -22,34 +23,36 @@ export const MANIFEST_ACCEPT = [
   MEDIA.dockerManifest,
 ].join(', ');
 
-const digest = z.string().regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest');
+const digest = z.string().check(z.regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest'));
+const annotations = z.optional(z.record(z.string(), z.string()));
 
-const descriptor = z.object({
+const descriptorShape = {
   mediaType: z.string(),
   digest,
-  size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-});
+  size: z.number().check(z.int(), z.nonnegative()),
+  urls: z.optional(z.array(z.string())),
+  annotations,
+};
+const descriptor = z.object(descriptorShape);
 
 const platform = z.object({
   os: z.string(),
   architecture: z.string(),
-  variant: z.string().optional(),
-  'os.version': z.string().optional(),
-  'os.features': z.array(z.string()).optional(),
+  variant: z.optional(z.string()),
+  'os.version': z.optional(z.string()),
+  'os.features': z.optional(z.array(z.string())),
 });
 
 const indexBody = {
   schemaVersion: z.literal(2),
-  manifests: z.array(descriptor.extend({ platform: platform.optional() })),
-  annotations: z.record(z.string(), z.string()).optional(),
+  manifests: z.array(z.object({ ...descriptorShape, platform: z.optional(platform) })),
+  annotations,
 };
 const manifestBody = {
   schemaVersion: z.literal(2),
   config: descriptor,
   layers: z.array(descriptor),
-  annotations: z.record(z.string(), z.string()).optional(),
+  annotations,
 };
 
 export const manifestSchema = z.discriminatedUnion('mediaType', [
@@ -109,11 +112,9 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Ma
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new RegdoctorError(
       'REGISTRY_ERROR',
-      `manifest is not a valid image manifest or index${where}: ${issue?.message ?? 'invalid'}`,
+      `manifest is not a valid image manifest or index: ${describeIssue(parsed.error.issues[0])}`,
       {
         mediaType: type,
       },
@@ -123,20 +124,21 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Ma
 }
 
 const imageConfig = z.object({
-  architecture: z.string().optional(),
-  os: z.string().optional(),
-  variant: z.string().optional(),
-  created: z.string().optional(),
-  config: z
-    .object({
-      Entrypoint: z.array(z.string()).nullish(),
-      Cmd: z.array(z.string()).nullish(),
-      User: z.string().nullish(),
-      WorkingDir: z.string().nullish(),
-    })
-    .passthrough()
-    .nullish(),
-  rootfs: z.object({ type: z.string(), diff_ids: z.array(z.string()) }).optional(),
+  architecture: z.optional(z.string()),
+  os: z.optional(z.string()),
+  variant: z.optional(z.string()),
+  created: z.optional(z.string()),
+  config: z.optional(
+    z.nullable(
+      z.looseObject({
+        Entrypoint: z.optional(z.nullable(z.array(z.string()))),
+        Cmd: z.optional(z.nullable(z.array(z.string()))),
+        User: z.optional(z.nullable(z.string())),
+        WorkingDir: z.optional(z.nullable(z.string())),
+      }),
+    ),
+  ),
+  rootfs: z.optional(z.object({ type: z.string(), diff_ids: z.array(z.string()) })),
 });
 export type ImageConfig = z.infer<typeof imageConfig>;
 
@@ -151,7 +153,7 @@ export function parseImageConfig(body: Buffer): ImageConfig {
   if (!parsed.success)
     throw new RegdoctorError(
       'REGISTRY_ERROR',
-      `image config blob is malformed: ${parsed.error.issues[0]?.message}`,
+      `image config blob is malformed: ${describeIssue(parsed.error.issues[0])}`,
     );
   return parsed.data;
 }

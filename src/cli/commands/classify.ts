@@ -1,4 +1,5 @@
 // `regdoctor classify`: message → cause code, offline. Thin: parse flags, read input, call classify, render.
+import * as z from 'zod/mini';
 import { UsageError } from '../../cause/index.ts';
 import { classify, type Classification } from '../../classify/index.ts';
 import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
@@ -75,10 +76,8 @@ const run: Command = async (argv) => {
 };
 export default run;
 
-// zod is loaded only here: single-message runs never parse untrusted JSON.
 async function classifyBatch(input: string): Promise<string> {
-  const { z } = await import('zod');
-  const Line = z.object({ message: z.string(), reason: z.string().optional() });
+  const Line = z.object({ message: z.string(), reason: z.optional(z.string()) });
   const out: string[] = [];
   input.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
