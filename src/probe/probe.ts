@@ -518,7 +518,12 @@ export async function probeImage(
         } else extra.alternatives = ['REPOSITORY_NOT_FOUND'];
       }
     }
-    if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
+    if (step === 'platform' && (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND')) {
+      // The tag resolved; what is missing is the platform manifest the index points at (a broken push or a
+      // garbage-collected child), so listing tags would only mislead.
+      cause = 'MANIFEST_NOT_FOUND';
+      msg = `the index of ${formatReference(ref!)} lists a manifest for ${result.platform} that the registry does not have (${describeStatus(res.status, info)}); the image was pushed incompletely or garbage-collected`;
+    } else if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
       const tags = await session
         .tags(base!, ref!.repository, authState?.credential?.label ?? 'anonymous', () =>
           listTags(session.transport, base!, ref!.repository, authHeader(authState), step),
@@ -531,7 +536,7 @@ export async function probeImage(
         extra.suggestions = suggestions;
         detail.tagCount = tags.tags.length;
         detail.suggestions = extra.suggestions;
-        msg = `${ref!.repository} exists (${tags.tags.length} tags) but has no ${ref!.digest ? `manifest ${ref!.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
+        msg = `${ref!.repository} exists (${tags.tags.length} tag${tags.tags.length === 1 ? '' : 's'}) but has no ${ref!.digest ? `manifest ${ref!.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
       } else if (tags) {
         const tinfo = parseErrorBody(tags.response.body, header(tags.response.headers, 'content-type'));
         detail.tagsStatus = tags.response.status;

@@ -88,7 +88,8 @@ export class Transport {
   requestCount = 0;
 
   constructor(options: TransportOptions) {
-    this.options = options;
+    // Node timers overflow past 2^31-1 ms and fire at once; no registry call needs longer than that.
+    this.options = { ...options, timeoutMs: Math.min(Math.max(1, options.timeoutMs), 2 ** 31 - 1) };
   }
 
   private tls(host: string): TlsConfig {
