@@ -7,10 +7,15 @@ const MIN_SECRET_LENGTH = 4;
 const MIN_FRAGMENT_LENGTH = 6;
 
 const registered = new Set<string>();
+/** The search strings for `registered`, built once per change: a scan redacts thousands of strings. */
+let registeredNeedles: string[] | null = null;
 
 /** Adds a value to the process-wide set redact() uses by default; values under 4 characters are ignored. */
 export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SECRET_LENGTH) registered.add(value);
+  if (value !== undefined && value.length >= MIN_SECRET_LENGTH && !registered.has(value)) {
+    registered.add(value);
+    registeredNeedles = null;
+  }
 }
 
 function urlSafe(b64: string): string {
@@ -41,13 +46,17 @@ function formsOf(secret: string): string[] {
 }
 
 /** Replaces every secret (registered ones when none are given) and its encoded forms with '***'. */
-export function redact(text: string, secrets?: Iterable<string>): string {
+function needlesOf(secrets: Iterable<string>): string[] {
   const needles = new Set<string>();
-  for (const s of secrets ?? registered) {
+  for (const s of secrets) {
     if (s.length < MIN_SECRET_LENGTH) continue;
     for (const f of formsOf(s)) if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
   }
-  const ordered = [...needles].sort((a, b) => b.length - a.length);
+  return [...needles].sort((a, b) => b.length - a.length);
+}
+
+export function redact(text: string, secrets?: Iterable<string>): string {
+  const ordered = secrets ? needlesOf(secrets) : (registeredNeedles ??= needlesOf(registered));
   // Replacing can join two halves into a new occurrence; every pass shortens the text, so this ends.
   let out = text;
   for (let changed = true; changed;) {
