@@ -3,7 +3,7 @@
 import type { ClusterEvent, Pod } from '../cluster/types.ts';
 import type { ScanResult } from '../scan/index.ts';
 import { renderProbeText } from './probe.ts';
-import { findingJson } from './scan.ts';
+import { findingBody, findingJson } from './scan.ts';
 import { style as makeStyle } from './style.ts';
 
 export interface PodView {
@@ -57,13 +57,7 @@ export function renderPodText(v: PodView, opts: { colour: boolean }): string {
       '',
       `${s.red(s.bold(f.cause))} ${s.dim(`[${f.confidence}]`)}  container ${f.container}  ${f.image}`,
     );
-    if (f.alternatives.length) out.push(s.dim(`  could also be: ${f.alternatives.join(', ')}`));
-    out.push('  evidence:');
-    for (const e of f.evidence) out.push(`    - ${e}`);
-    if (f.remediation.length) {
-      out.push('  fix:');
-      f.remediation.forEach((step, i) => out.push(`    ${i + 1}. ${step}`));
-    }
+    out.push(...findingBody(f, '  ', s));
     if (f.probe)
       out.push(
         '  probe:',

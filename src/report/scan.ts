@@ -3,7 +3,7 @@ import { CAUSE_TITLES, type Cause } from '../cause/index.ts';
 import type { Finding } from '../diagnose/types.ts';
 import type { ScanResult } from '../scan/index.ts';
 import { probeJson } from './probe.ts';
-import { style as makeStyle } from './style.ts';
+import { style as makeStyle, type Style } from './style.ts';
 
 function workload(f: Finding): string {
   return f.owner ? `${f.owner.kind} ${f.namespace}/${f.owner.name}` : `Pod ${f.namespace}/${f.pod}`;
@@ -49,17 +49,24 @@ export function renderScanText(r: ScanResult, opts: { colour: boolean }): string
         out.push(
           `    pods  ${pods.slice(0, 5).join(', ')}${pods.length > 5 ? ` and ${pods.length - 5} more` : ''}`,
         );
-        if (f.alternatives.length) out.push(s.dim(`    could also be: ${f.alternatives.join(', ')}`));
-        out.push('    evidence:');
-        for (const e of f.evidence) out.push(`      - ${e}`);
-        if (f.remediation.length) {
-          out.push('    fix:');
-          f.remediation.forEach((step, i) => out.push(`      ${i + 1}. ${step}`));
-        }
+        out.push(...findingBody(f, '    ', s));
       }
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** Alternatives, the evidence chain and the fix of one finding, indented. */
+export function findingBody(f: Finding, indent: string, s: Style): string[] {
+  const out: string[] = [];
+  if (f.alternatives.length) out.push(s.dim(`${indent}could also be: ${f.alternatives.join(', ')}`));
+  out.push(`${indent}evidence:`);
+  for (const e of f.evidence) out.push(`${indent}  - ${e}`);
+  if (f.remediation.length) {
+    out.push(`${indent}fix:`);
+    f.remediation.forEach((step, i) => out.push(`${indent}  ${i + 1}. ${step}`));
+  }
+  return out;
 }
 
 export function renderScanWide(r: ScanResult): string {
