@@ -8,6 +8,7 @@ import { dockerConfigSource } from '../probe/credsource.ts';
 import { probeImage } from '../probe/probe.ts';
 import { ProbeSession } from '../probe/session.ts';
 import { renderProbeText } from '../report/probe.ts';
+import { redact } from '../credentials/index.ts';
 import { style } from '../report/style.ts';
 import { buildImage, buildIndex } from './image.ts';
 import { pushImage } from './push.ts';
@@ -179,6 +180,47 @@ export async function runDemo(colour: boolean): Promise<number> {
         out(s.bold(`── ${i + 1}. ${c.title}\n`) + s.dim(`$ regdoctor probe ${c.image} ${flags}\n`));
         out(renderProbeText(r, { colour }) + '\n');
         rows.push([c.title, r.cause ?? 'pullable', r.cause === c.expect]);
+      } finally {
+        await session.close();
+      }
+    }
+    if (registries.length) {
+      out(
+        s.bold('── A cluster scan\n') +
+          s.dim(
+            '$ regdoctor scan   # on a built-in demo cluster whose broken pods use the registries above\n',
+          ),
+      );
+      const [{ demoCluster }, { scanCluster }, { renderScanText }] = await Promise.all([
+        import('./cluster.ts'),
+        import('../scan/index.ts'),
+        import('../report/scan.ts'),
+      ]);
+      const [open, locked] = registries as [DemoRegistry, DemoRegistry];
+      const state = demoCluster({ open: open.host, locked: locked.host, user: USER, password: PASSWORD });
+      const session = new ProbeSession({ timeoutMs: 5000 });
+      try {
+        const scan = await scanCluster(state, {
+          session,
+          defaultPlatform: parsePlatform('linux/amd64'),
+          plainHttp: (host) => host === open.host || host === locked.host,
+        });
+        out(redact(renderScanText(scan, { colour })) + '\n');
+        const want: Record<string, Cause> = {
+          'web-5d8f7c9b6-k2x8p': 'MANIFEST_NOT_FOUND',
+          'agent-7xk2m': 'PLATFORM_MISMATCH',
+          invoicer: 'UNAUTHORIZED',
+          reports: 'PULL_SECRET_MISSING',
+          ledger: 'PULL_SECRET_INVALID',
+        };
+        for (const [podName, cause] of Object.entries(want)) {
+          const f = scan.findings.find((x) => x.pod === podName);
+          rows.push([
+            `scan: pod ${podName}`,
+            f ? `${f.cause} (${f.confidence})` : 'no finding',
+            f?.cause === cause && f.confidence === 'certain',
+          ]);
+        }
       } finally {
         await session.close();
       }

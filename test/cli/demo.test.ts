@@ -24,7 +24,7 @@ describe('regdoctor demo', () => {
     assert.doesNotMatch(r.stdout, /not installed/, 'the full tour ran (docker-registry is on PATH)');
     const summary = r.stdout.slice(r.stdout.lastIndexOf('Summary\n') + 'Summary\n'.length);
     const rows = summary.split('\n').filter((l) => /^ {2}[✔✘] /.test(l));
-    assert.equal(rows.length, 11, `eleven cases, as the README says\n${show(r)}`);
+    assert.equal(rows.length, 16, `eleven probe cases and five scanned pods, as the README says\n${show(r)}`);
     assert.ok(
       rows.every((l) => l.startsWith('  ✔ ')),
       summary,
@@ -44,6 +44,18 @@ describe('regdoctor demo', () => {
       assert.ok(
         rows.some((l) => l.endsWith(`  ${cause}`)),
         `${cause} in the summary\n${summary}`,
+      );
+    // The scan of the built-in cluster: every pod's cause proved by a probe.
+    for (const cause of [
+      'MANIFEST_NOT_FOUND',
+      'PLATFORM_MISMATCH',
+      'UNAUTHORIZED',
+      'PULL_SECRET_MISSING',
+      'PULL_SECRET_INVALID',
+    ])
+      assert.ok(
+        rows.some((l) => l.startsWith('  ✔ scan: pod ') && l.endsWith(`  ${cause} (certain)`)),
+        `scan ${cause} in the summary\n${summary}`,
       );
     assert.deepEqual(await readdir(tmp), [], 'the demo removed its registries and files');
     assert.ok(
