@@ -49,8 +49,12 @@ export interface ScanResult {
   summary: ScanSummary;
 }
 
-/** Causes a registry probe cannot add to: the image is never pulled, or the reference cannot be sent. */
-const NO_PROBE: ReadonlySet<Cause> = new Set(['NEVER_PULL', 'INVALID_REFERENCE']);
+/**
+ * Causes a registry probe cannot add to: the image is never pulled, the reference cannot be sent, or the runtime
+ * never chose a registry for a short name (probing docker.io would test an image the node does not pull, and
+ * send a scan's traffic to Docker Hub for nothing).
+ */
+const NO_PROBE: ReadonlySet<Cause> = new Set(['NEVER_PULL', 'INVALID_REFERENCE', 'SHORT_NAME_UNRESOLVED']);
 
 interface Work {
   candidate: Candidate;
