@@ -24,6 +24,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Classify a kubelet/runtime error message into a cause code',
     load: () => import('./commands/classify.ts'),
   },
+  alerts: {
+    summary: 'Print Prometheus alert rules (PrometheusRule or rules file) for the exporter metrics',
+    load: () => import('./commands/alerts.ts'),
+  },
+  policy: {
+    summary: 'Check workloads against ImagePolicy files (CI gate or cluster audit)',
+    load: () => import('./commands/policy.ts'),
+  },
   demo: {
     summary: 'Start throwaway local registries with broken cases and diagnose them',
     load: () => import('./commands/demo.ts'),
