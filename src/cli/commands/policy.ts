@@ -1,0 +1,179 @@
+import { UsageError } from '../../cause/index.ts';
+import type { Evaluation, Note, PolicyObject, Violation } from '../../policy/evaluate.ts';
+import { EXIT, parseFlags, type Command } from '../command.ts';
+import { outputFormat } from '../registry-flags.ts';
+
+const HELP = `Usage: regdoctor policy check --policy FILE... [-f FILE|DIR|-]... [flags]
+
+Evaluates ImagePolicy files (regdoctor.dev/v1alpha1, the same files the webhook takes) against workloads: Pods,
+Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs, in all their containers, init containers
+and ephemeral containers. Images are compared in their normalized form (nginx = docker.io/library/nginx:latest).
+Without -f or --snapshot, reads the live cluster. Several policies combine: every one applies.
+
+Examples:
+  regdoctor policy check --policy policies/ -f k8s/                # CI gate over manifests
+  helm template ./chart | regdoctor policy check --policy p.yaml -f -
+  regdoctor policy check --policy p.yaml --snapshot snap.json -o json
+  regdoctor policy check --policy p.yaml -n shop                   # live cluster, one namespace
+
+  --policy FILE|DIR|-           ImagePolicy file(s), repeatable (multi-document YAML or JSON)
+  -f, --filename FILE|DIR|-     manifests to check, repeatable (directories are read recursively)
+  --snapshot FILE|DIR|-         \`kubectl get … -o json|yaml\` output instead of a live cluster
+  --kubeconfig FILE             kubeconfig for the live cluster
+  --context NAME                kubeconfig context
+  -n, --namespace NS            live/snapshot: only this namespace; -f: namespace of objects without one
+  -o, --output text|json        json: {violations:[…], notes:[…], summary:{…}}
+
+Not evaluated yet (reported as notes): requiredSignatures, minimumSeverity, maxImageSize, allowedPlatforms.
+
+Exit codes: 0 no violations, or warn-mode ones only; 1 enforce-mode violations; 2 error (bad policy, bad input).
+`;
+
+const FLAGS = {
+  policy: { type: 'string', multiple: true },
+  filename: { type: 'string', short: 'f', multiple: true },
+  snapshot: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', short: 'n' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+interface Target extends PolicyObject {
+  kind: string;
+}
+
+const run: Command = async (argv) => {
+  const { values, positionals } = parseFlags(argv, FLAGS);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const [sub, ...extra] = positionals;
+  if (sub !== 'check') {
+    throw new UsageError(
+      sub === undefined
+        ? 'policy needs a subcommand: check (see --help)'
+        : `unknown policy subcommand "${sub}"`,
+    );
+  }
+  if (extra.length)
+    throw new UsageError(`policy check takes no arguments (got ${extra.join(' ')}); use -f FILE`);
+  if (!values.policy?.length) throw new UsageError('policy check needs at least one --policy FILE');
+  const format = outputFormat(values.output);
+  const files = values.filename ?? [];
+  if (files.length) {
+    const clash = ['snapshot', 'kubeconfig', 'context'].filter(
+      (k) => values[k as keyof typeof values] !== undefined,
+    );
+    if (clash.length)
+      throw new UsageError(`-f reads manifests: it cannot be combined with --${clash.join(' or --')}`);
+  }
+  if ([...values.policy, ...files].filter((p) => p === '-').length > 1) {
+    throw new UsageError("only one of --policy and -f can read stdin ('-')");
+  }
+
+  const [{ loadPolicies, readInputs, manifestsFrom }, { evaluate }] = await Promise.all([
+    import('../../policy/load.ts'),
+    import('../../policy/evaluate.ts'),
+  ]);
+  const policies = await loadPolicies(values.policy);
+
+  let targets: Target[];
+  let labels: (ns: string) => Record<string, string> | undefined = () => undefined;
+  let ignored = 0;
+  let source: string;
+  if (files.length) {
+    const manifests = manifestsFrom(await readInputs(files));
+    targets = manifests.objects.map((o) => ({ ...o, kind: o.kind ?? 'Pod' }));
+    labels = (ns) => manifests.namespaceLabels.get(ns);
+    ignored = manifests.ignored;
+    source = files.map((f) => (f === '-' ? '(stdin)' : f)).join(', ');
+  } else {
+    const { chooseSource } = await import('../../cluster/index.ts');
+    const src = chooseSource({
+      snapshot: values.snapshot,
+      kubeconfig: values.kubeconfig,
+      context: values.context,
+    });
+    const state = await src.load({ namespace: values.namespace ?? null, secrets: false });
+    source = state.source;
+    targets = topLevel([
+      ...state.pods.map((p) => ({ ...p, kind: 'Pod' })),
+      ...[...state.workloads.values()].map((w) => ({ ...w, kind: w.kind })),
+    ]);
+  }
+
+  const all: Evaluation = { violations: [], notes: [] };
+  const noteKeys = new Set<string>();
+  const options = { defaultNamespace: values.namespace ?? 'default', namespaceLabels: labels };
+  for (const t of targets) {
+    const r = evaluate(policies, t, options);
+    all.violations.push(...r.violations);
+    for (const n of r.notes) {
+      const k = `${n.policy}\0${n.rule}\0${n.message}`;
+      if (!noteKeys.has(k)) {
+        noteKeys.add(k);
+        all.notes.push(n);
+      }
+    }
+  }
+  const enforce = all.violations.filter((v) => v.mode === 'enforce').length;
+  const summary = {
+    source,
+    policies: policies.length,
+    objects: targets.length,
+    ignored,
+    violations: all.violations.length,
+    enforce,
+    warn: all.violations.length - enforce,
+  };
+  process.stdout.write(
+    format === 'json'
+      ? `${JSON.stringify({ violations: all.violations, notes: all.notes, summary }, null, 2)}\n`
+      : renderText(all.violations, all.notes, summary),
+  );
+  return enforce > 0 ? EXIT.problem : EXIT.ok;
+};
+export default run;
+
+/**
+ * In a cluster a Deployment's violation would otherwise be reported again on its ReplicaSet and every pod: an
+ * object whose controlling owner was loaded too is left to that owner.
+ */
+function topLevel(objects: Target[]): Target[] {
+  const id = (ns: string | undefined, kind: string, name: string) => `${ns ?? ''}/${kind}/${name}`;
+  const present = new Set(objects.map((o) => id(o.metadata.namespace, o.kind, o.metadata.name)));
+  return objects.filter((o) => {
+    const owners = (
+      o.metadata as { ownerReferences?: { kind: string; name: string; controller?: boolean }[] | null }
+    ).ownerReferences;
+    const owner = owners?.find((r) => r.controller) ?? null;
+    return owner === null || !present.has(id(o.metadata.namespace, owner.kind, owner.name));
+  });
+}
+
+function renderText(
+  violations: Violation[],
+  notes: Note[],
+  s: { policies: number; objects: number; violations: number; enforce: number; warn: number },
+): string {
+  const lines: string[] = [];
+  for (const v of violations) {
+    const where = v.containerType === 'container' ? v.container : `${v.container} (${v.containerType})`;
+    lines.push(
+      `${v.mode === 'enforce' ? 'DENY' : 'WARN'}  ${v.kind} ${v.namespace}/${v.name}  ${where}  [${v.policy}/${v.rule}]`,
+      `      ${v.message}`,
+    );
+  }
+  for (const n of notes) lines.push(`note: policy ${n.policy}: ${n.rule} ${n.message}`);
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const what = `${plural(s.objects, 'object')}, ${s.policies} ${s.policies === 1 ? 'policy' : 'policies'}`;
+  lines.push(
+    s.violations === 0
+      ? `no violations (${what})`
+      : `${plural(s.violations, 'violation')}: ${s.enforce} enforce, ${s.warn} warn (${what})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
