@@ -32,10 +32,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Check workloads against ImagePolicy files (CI gate or cluster audit)',
     load: () => import('./commands/policy.ts'),
   },
-  policy: {
-    summary: 'Check workloads against ImagePolicy files (CI gate or cluster audit)',
-    load: () => import('./commands/policy.ts'),
-  },
   demo: {
     summary: 'Start throwaway local registries with broken cases and diagnose them',
     load: () => import('./commands/demo.ts'),
