@@ -1,0 +1,41 @@
+// promtool (Debian `prometheus` package, installed by scripts/install-system-deps.sh) as the judge of the rules
+// and the exposition. Tests skip, saying why, only when the binary is missing.
+import { spawn, spawnSync } from 'node:child_process';
+
+export const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
+
+/** A skip reason when promtool cannot run here, false when it can. */
+export function promtoolMissing(): string | false {
+  const r = spawnSync(PROMTOOL, ['--version'], { encoding: 'utf8' });
+  return r.error || r.status !== 0
+    ? `promtool not found (${PROMTOOL}); install the Debian prometheus package`
+    : false;
+}
+
+export interface PromtoolResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs promtool to completion; never rejects on a non-zero exit, the test asserts on `code` and `output`. */
+export function promtool(
+  args: string[],
+  opts: { input?: string; cwd?: string } = {},
+): Promise<PromtoolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PROMTOOL, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
