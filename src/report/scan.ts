@@ -1,4 +1,5 @@
 // Renders a scan: text grouped by cause → workload → pods, a wide table, or the JSON contract.
+import { stringify as toYaml } from 'yaml';
 import { CAUSE_TITLES, type Cause } from '../cause/index.ts';
 import type { Finding } from '../diagnose/types.ts';
 import type { ScanResult } from '../scan/index.ts';
@@ -122,4 +123,12 @@ export function findingJson(f: Finding): Record<string, unknown> {
 
 export function scanJson(r: ScanResult): Record<string, unknown> {
   return { findings: r.findings.map(findingJson), summary: r.summary };
+}
+
+/**
+ * The JSON contract as YAML. `yaml` is imported statically here: the bundle turns a dynamic import() of that
+ * CommonJS package into a chunk with only a default export, so `(await import('yaml')).stringify` was undefined.
+ */
+export function scanYaml(r: ScanResult): string {
+  return toYaml(scanJson(r));
 }

@@ -41,13 +41,17 @@ const run: Command = async (argv) => {
           : `pod ${namespace}/${name} not found in ${ctx.source.describe()}`,
       );
     }
-    const [{ scanCluster }, { podEvents, podPlatform }, { formatPlatform }, { renderPodText, podJson }] =
-      await Promise.all([
-        import('../../scan/index.ts'),
-        import('../../diagnose/index.ts'),
-        import('../../platform/index.ts'),
-        import('../../report/pod.ts'),
-      ]);
+    const [
+      { scanCluster },
+      { podEvents, podPlatform },
+      { formatPlatform },
+      { renderPodText, podJson, podYaml },
+    ] = await Promise.all([
+      import('../../scan/index.ts'),
+      import('../../diagnose/index.ts'),
+      import('../../platform/index.ts'),
+      import('../../report/pod.ts'),
+    ]);
     const result = await scanCluster(
       { ...state, pods: [pod] },
       {
@@ -67,7 +71,7 @@ const run: Command = async (argv) => {
     };
     let out: string;
     if (ctx.format === 'json') out = `${JSON.stringify(podJson(view), null, 2)}\n`;
-    else if (ctx.format === 'yaml') out = (await import('yaml')).stringify(podJson(view));
+    else if (ctx.format === 'yaml') out = podYaml(view);
     else out = renderPodText(view, { colour: useColour() });
     process.stdout.write(redact(out));
     return result.findings.length ? EXIT.problem : EXIT.ok;

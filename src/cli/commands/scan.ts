@@ -55,10 +55,10 @@ const run: Command = async (argv) => {
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
     });
     progress?.('');
-    const { renderScanText, renderScanWide, scanJson } = await import('../../report/scan.ts');
+    const { renderScanText, renderScanWide, scanJson, scanYaml } = await import('../../report/scan.ts');
     let out: string;
     if (ctx.format === 'json') out = `${JSON.stringify(scanJson(result), null, 2)}\n`;
-    else if (ctx.format === 'yaml') out = (await import('yaml')).stringify(scanJson(result));
+    else if (ctx.format === 'yaml') out = scanYaml(result);
     else if (ctx.format === 'wide') out = renderScanWide(result);
     else out = renderScanText(result, { colour: useColour() });
     process.stdout.write(redact(out));
