@@ -1,0 +1,193 @@
+// Cosign key-based verification of signatures stored the classic way: a manifest at tag `sha256-<hex>.sig` in the
+// image's repository whose simple-signing layers each carry a payload and, in an annotation, its signature
+// (sigstore/cosign specs/SIGNATURE_SPEC.md; research-notes E). The transparency log (Rekor) is not consulted.
+import { RegdoctorError } from '../cause/index.ts';
+import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
+import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeSession } from '../probe/session.ts';
+import { getBlob, getManifest } from '../registry/api.ts';
+import { describeStatus, parseErrorBody, statusCause } from '../registry/errors.ts';
+import { isIndex, sha256, type Descriptor } from '../registry/manifest.ts';
+import { header, type HttpResponse, type Transport } from '../transport/http.ts';
+import type { TrustedKey } from './key.ts';
+import { readPayload } from './payload.ts';
+import { checkSignature } from './signature.ts';
+
+export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+/** Cosign payloads are a few hundred bytes; anything near this is not one. */
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export type VerifyReason =
+  | 'no signature'
+  | 'wrong key'
+  | 'payload digest mismatch'
+  | 'tampered payload'
+  | 'invalid payload'
+  | 'unsupported key';
+
+export interface LayerVerdict {
+  layerDigest: string;
+  ok: boolean;
+  reason: VerifyReason | null;
+  message: string;
+}
+
+export interface CosignResult {
+  verified: boolean;
+  /** The digest the signatures must name: what the reference resolved to (an index or an image manifest). */
+  digest: string;
+  signatureTag: string;
+  signatures: LayerVerdict[];
+  reason: VerifyReason | null;
+  message: string;
+  /** Rekor inclusion is never checked here (like `cosign verify --insecure-ignore-tlog`). */
+  transparencyLog: 'not checked';
+}
+
+/** `sha256:abc…` → `sha256-abc….sig`, cosign's tag for the image's signatures. */
+export function signatureTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
+// When several signatures all fail, the one closest to verifying explains best what is wrong.
+const PRIORITY: VerifyReason[] = [
+  'payload digest mismatch',
+  'tampered payload',
+  'invalid payload',
+  'wrong key',
+  'unsupported key',
+  'no signature',
+];
+
+function registryFailure(res: HttpResponse, what: string, step: 'manifest' | 'blob'): RegdoctorError {
+  const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
+  return new RegdoctorError(
+    statusCause(res.status, info.codes),
+    `${what}: ${describeStatus(res.status, info)}`,
+    {
+      step,
+      status: res.status,
+      codes: info.codes,
+    },
+  );
+}
+
+async function checkLayer(
+  transport: Transport,
+  access: RepositoryAccess,
+  layer: Descriptor,
+  key: TrustedKey,
+): Promise<LayerVerdict> {
+  const verdict = (ok: boolean, reason: VerifyReason | null, message: string): LayerVerdict => ({
+    layerDigest: layer.digest,
+    ok,
+    reason,
+    message,
+  });
+  const sigText = layer.annotations?.[SIGNATURE_ANNOTATION];
+  if (!sigText) return verdict(false, 'no signature', `no ${SIGNATURE_ANNOTATION} annotation on the layer`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sigText.trim()))
+    return verdict(false, 'invalid payload', `the ${SIGNATURE_ANNOTATION} annotation is not base64`);
+  if (layer.size > MAX_PAYLOAD_BYTES)
+    return verdict(
+      false,
+      'invalid payload',
+      `the payload is ${layer.size} bytes; cosign payloads are far smaller`,
+    );
+  const res = await getBlob(transport, access.base, access.repository, layer.digest, access.authorization, {
+    maxBytes: Math.min(layer.size + 1024, MAX_PAYLOAD_BYTES),
+    step: 'blob',
+  });
+  if (res.status === 404)
+    return verdict(false, 'invalid payload', `the payload blob ${layer.digest} is missing from the registry`);
+  if (res.status !== 200) throw registryFailure(res, `signature payload ${layer.digest}`, 'blob');
+  const body = res.body;
+  const actual = sha256(body);
+  if (actual !== layer.digest)
+    return verdict(false, 'tampered payload', `the payload blob has digest ${actual}, not ${layer.digest}`);
+  const sig = checkSignature(key, body, Buffer.from(sigText.trim(), 'base64'));
+  if (!sig.ok) return verdict(false, sig.reason, sig.message);
+  const payload = readPayload(body);
+  if (!payload.ok) return verdict(false, 'invalid payload', `signed with this key, but ${payload.message}`);
+  if (payload.digest.toLowerCase() !== access.digest)
+    return verdict(
+      false,
+      'payload digest mismatch',
+      `signed with this key, but for ${payload.digest}, not ${access.digest}: a signature of another image`,
+    );
+  return verdict(true, null, `valid ${sig.scheme} signature for ${access.digest}`);
+}
+
+/** Verifies the `.sig` signatures of the manifest `access.digest` against one trusted key. */
+export async function verifyCosign(
+  transport: Transport,
+  access: RepositoryAccess,
+  key: TrustedKey,
+): Promise<CosignResult> {
+  const tag = signatureTag(access.digest);
+  const result = (
+    signatures: LayerVerdict[],
+    reason: VerifyReason | null,
+    message: string,
+  ): CosignResult => ({
+    verified: reason === null,
+    digest: access.digest,
+    signatureTag: tag,
+    signatures,
+    reason,
+    message,
+    transparencyLog: 'not checked',
+  });
+  if (key.kind === 'unsupported')
+    return result(
+      [],
+      'unsupported key',
+      `${key.description}: use an ECDSA P-256 or RSA (2048 bits or more) key`,
+    );
+  const got = await getManifest(
+    transport,
+    access.base,
+    access.repository,
+    tag,
+    access.authorization,
+    'manifest',
+  );
+  if (!('manifest' in got)) {
+    const info = parseErrorBody(got.response.body, header(got.response.headers, 'content-type'));
+    if (got.response.status === 404 || info.codes.includes('MANIFEST_UNKNOWN'))
+      return result([], 'no signature', `no signature: ${access.repository}:${tag} does not exist`);
+    throw registryFailure(got.response, `signature manifest ${tag}`, 'manifest');
+  }
+  if (isIndex(got.manifest))
+    return result([], 'no signature', `${tag} is an image index, not a cosign signature manifest`);
+  const layers = got.manifest.layers.filter((l) => l.mediaType === SIMPLESIGNING_MEDIA_TYPE);
+  if (!layers.length) return result([], 'no signature', `${tag} has no ${SIMPLESIGNING_MEDIA_TYPE} layers`);
+  const verdicts: LayerVerdict[] = [];
+  for (const layer of layers) verdicts.push(await checkLayer(transport, access, layer, key));
+  const good = verdicts.find((v) => v.ok);
+  if (good) return result(verdicts, null, good.message);
+  const worst = PRIORITY.find((r) => verdicts.some((v) => v.reason === r)) ?? 'no signature';
+  const first = verdicts.find((v) => v.reason === worst)!;
+  const count = verdicts.length === 1 ? '' : ` (none of ${verdicts.length} signatures verified)`;
+  return result(verdicts, worst, `${first.message}${count}`);
+}
+
+export interface VerifyOutcome {
+  probe: ProbeResult;
+  /** null when the probe could not reach a pullable image (its verdict says why). */
+  cosign: CosignResult | null;
+}
+
+/** Resolves the image with the probe (auth, TLS, tag → digest) and verifies its signatures over the same access. */
+export async function verifyImage(
+  image: string,
+  session: ProbeSession,
+  opts: Omit<ProbeOptions, 'onPullable'> & { key: TrustedKey },
+): Promise<VerifyOutcome> {
+  let access: RepositoryAccess | undefined;
+  const { key, ...probeOpts } = opts;
+  const probe = await probeImage(image, session, { ...probeOpts, onPullable: (a) => (access = a) });
+  if (probe.cause !== null || !access) return { probe, cosign: null };
+  return { probe, cosign: await verifyCosign(session.transport, access, key) };
+}
