@@ -108,10 +108,7 @@ const reference = fc
     digest: fc.option(fc.stringMatching(/^[a-f0-9]{64}$/)),
   })
   .map(({ registry, path, tag, digest }) => {
-    const name =
-      registry === '[::1]:5000/' || registry === 'localhost/'
-        ? registry + path.join('/')
-        : registry + path.join('/');
+    const name = registry + path.join('/');
     return name + (tag !== null ? `:${tag}` : '') + (digest !== null ? `@sha256:${digest}` : '');
   });
 
