@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CAUSES, type Cause } from '../../src/cause/index.ts';
 import type { ProbeResult, Step, StepName } from '../../src/probe/result.ts';
 import { createMonitorMetrics, DEFAULT_MAX_IMAGES, type MonitorMetrics } from '../../src/monitor/metrics.ts';
+import type { MetricValue } from 'prom-client';
 import { promtool, promtoolMissing } from './promtool.ts';
 
 const step = (name: StepName, ok: boolean, ms: number, detail: Record<string, unknown> = {}): Step => ({
@@ -72,7 +73,8 @@ async function value(
 async function series(m: MonitorMetrics, name: string) {
   const metric = m.registry.getSingleMetric(name);
   assert.ok(metric, `${name} is registered`);
-  return (await metric.get()).values;
+  // Histogram samples carry their exposition name (`…_bucket`, `…_sum`, `…_count`); prom-client's type omits it.
+  return (await metric.get()).values as Array<MetricValue<string> & { metricName?: string }>;
 }
 
 describe('recordProbe', () => {
