@@ -6,7 +6,10 @@ import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import type { Options } from './command.ts';
-import { outputFormat } from './registry-flags.ts';
+
+const FORMATS = ['text', 'json', 'yaml', 'wide'] as const;
+/** Node timers fire at once past 2^31-1 ms; no single registry request needs more than a day. */
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
 export const CLUSTER_FLAGS = {
   kubeconfig: { type: 'string' },
@@ -62,8 +65,9 @@ export interface ClusterContext {
 }
 
 export async function clusterContext(values: Values): Promise<ClusterContext> {
-  const format =
-    values.output === 'wide' || values.output === 'yaml' ? values.output : outputFormat(values.output);
+  const format = FORMATS.find((f) => f === (values.output ?? 'text'));
+  if (!format)
+    throw new UsageError(`--output must be text, json, yaml or wide, not ${JSON.stringify(values.output)}`);
   const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
@@ -77,6 +81,9 @@ export async function clusterContext(values: Values): Promise<ClusterContext> {
       import('../reference/index.ts'),
     ]);
   const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
+  // A zero or huge timeout would time every probe out at once and report NETWORK_TIMEOUT for every image.
+  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
   const defaultPlatform = values.platform
     ? platformMod.parsePlatform(values.platform)
     : platformMod.hostPlatform();
