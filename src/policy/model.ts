@@ -28,11 +28,18 @@ const labelSelector = z.strictObject({
   matchLabels: z.optional(z.record(z.string(), z.string())),
   matchExpressions: z.optional(
     z.array(
-      z.strictObject({
-        key: nonEmpty,
-        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-        values: z.optional(z.array(z.string())),
-      }),
+      z
+        .strictObject({
+          key: nonEmpty,
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+          values: z.optional(z.array(z.string())),
+        })
+        .check(
+          z.refine(
+            (e) => (e.operator === 'In' || e.operator === 'NotIn') === (e.values?.length ?? 0) > 0,
+            'In and NotIn need values; Exists and DoesNotExist take none',
+          ),
+        ),
     ),
   ),
 });
@@ -71,6 +78,8 @@ const spec = z.strictObject({
   namespaceSelector: z.optional(labelSelector),
 });
 export type ImagePolicySpec = z.infer<typeof spec>;
+/** The spec's field names, for checks that the CRD schema stays in step. */
+export const SPEC_FIELDS: readonly string[] = Object.keys(spec.shape);
 
 const document = z.strictObject({
   apiVersion: z.literal(API_VERSION),
@@ -193,7 +202,9 @@ function issueMessage(issue: core.$ZodIssue | undefined): string {
   if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) {
     return `${at}: required field is missing`;
   }
-  return `${at}: ${issueText(issue)}`;
+  // Messages written in this file's schemas say more than the generic text for their issue code.
+  const own = issue.code !== 'invalid_type' && issue.message && issue.message !== 'Invalid input';
+  return `${at}: ${own ? issue.message : issueText(issue)}`;
 }
 
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
