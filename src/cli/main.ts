@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Show layers, sizes and config of an image per platform, without pulling',
     load: () => import('./commands/inspect.ts'),
   },
+  verify: {
+    summary: 'Verify cosign key-based signatures of an image (classic .sig tag; Rekor not checked)',
+    load: () => import('./commands/verify.ts'),
+  },
   classify: {
     summary: 'Classify a kubelet/runtime error message into a cause code',
     load: () => import('./commands/classify.ts'),
