@@ -88,7 +88,7 @@ export interface Doc {
 
 /** Every document of a YAML (or JSON, which is YAML) text; empty documents skipped, `*List` items flattened. */
 export function decodeDocuments(input: Input): Doc[] {
-  const docs = parseAllDocuments(input.text, { prettyErrors: false });
+  const docs = parseAllDocuments(input.text, { prettyErrors: true });
   const out: Doc[] = [];
   const list = Array.isArray(docs) ? docs : [];
   const many = list.length > 1;
@@ -98,7 +98,9 @@ export function decodeDocuments(input: Input): Doc[] {
     if (err) {
       const line = err.linePos?.[0];
       const pos = line ? ` (line ${line.line}, column ${line.col})` : '';
-      throw new UsageError(`${where}: not valid YAML or JSON${pos}: ${err.message.split('\n')[0]}`);
+      throw new UsageError(
+        `${where}: not valid YAML or JSON${pos}: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+      );
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
