@@ -147,6 +147,24 @@ describe('recordProbe', () => {
     assert.equal(await value(m, 'regdoctor_registry_up', { registry: 'r' }), 1);
   });
 
+  test('an expired certificate: the failed tls step still carries the expiry, so the gauge shows it', async () => {
+    const m = createMonitorMetrics();
+    const expiredAt = '2025-01-01T00:00:00.000Z';
+    m.recordProbe(
+      'old.local',
+      result('TLS_EXPIRED', [
+        step('dns', true, 1),
+        step('connect', true, 1),
+        step('tls', false, 3, { code: 'CERT_HAS_EXPIRED', validTo: expiredAt }),
+      ]),
+    );
+    assert.equal(await value(m, 'regdoctor_registry_up', { registry: 'old.local' }), 0);
+    assert.equal(
+      await value(m, 'regdoctor_registry_tls_cert_expiry_timestamp_seconds', { registry: 'old.local' }),
+      Date.parse(expiredAt) / 1000,
+    );
+  });
+
   test('failure series stay within registries × cause codes whatever the probes say', async () => {
     const m = createMonitorMetrics();
     for (const host of ['a', 'b']) for (const cause of CAUSES) m.recordProbe(host, result(cause, []));
