@@ -148,6 +148,9 @@ export function createMonitorMetrics(options: MonitorMetricsOptions = {}): Monit
       const ping = result.steps.find((s) => s.name === 'ping');
       up.set({ registry: host }, ping?.ok ? 1 : 0);
       for (const step of result.steps) {
+        // A probe sharing a session with an earlier one reports that origin's steps as reused, with 0 ms: they
+        // measured nothing and would drag the latency distribution towards zero.
+        if (step.detail.reused === true) continue;
         if ((PROBED_STEPS as readonly string[]).includes(step.name)) {
           stepDuration.observe({ registry: host, step: step.name }, step.ms / 1000);
         }

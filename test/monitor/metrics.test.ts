@@ -112,6 +112,36 @@ describe('recordProbe', () => {
     assert.ok(failures.length > 0 && failures.every((v) => v.value === 0), 'no failure counted');
   });
 
+  test('steps reused from an earlier probe in the same session measured nothing and are not observed', async () => {
+    const m = createMonitorMetrics();
+    const reused = (s: Step): Step => ({ ...s, ms: 0, detail: { ...s.detail, reused: true } });
+    m.recordProbe(
+      'r',
+      result(null, [
+        reused(step('dns', true, 1)),
+        reused(step('connect', true, 2)),
+        reused(tls),
+        reused(step('ping', true, 3)),
+        step('auth', true, 5),
+        step('manifest', true, 7),
+      ]),
+    );
+    const counted = (await series(m, 'regdoctor_registry_probe_duration_seconds'))
+      .filter((v) => v.metricName === 'regdoctor_registry_probe_duration_seconds_count')
+      .map((v) => v.labels.step)
+      .sort();
+    assert.deepEqual(counted, ['auth', 'manifest']);
+    assert.equal(
+      await value(m, 'regdoctor_registry_up', { registry: 'r' }),
+      1,
+      'a reused ping still says up',
+    );
+    assert.equal(
+      await value(m, 'regdoctor_registry_tls_cert_expiry_timestamp_seconds', { registry: 'r' }),
+      Date.parse(VALID_TO) / 1000,
+    );
+  });
+
   test('UNAUTHORIZED behind a reachable API: still up, one failure with that cause', async () => {
     const m = createMonitorMetrics();
     m.recordProbe('r', unauthorized);
