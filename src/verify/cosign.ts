@@ -110,7 +110,7 @@ async function checkLayer(
   if (!sig.ok) return verdict(false, sig.reason, sig.message);
   const payload = readPayload(body);
   if (!payload.ok) return verdict(false, 'invalid payload', `signed with this key, but ${payload.message}`);
-  if (payload.digest.toLowerCase() !== access.digest)
+  if (payload.digest !== access.digest)
     return verdict(
       false,
       'payload digest mismatch',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { run } from '../helpers/proc.ts';
 import { MT } from '../helpers/oci.ts';
 import { writeBlob, writeJsonBlob } from '../helpers/oci-blobs.ts';
-import { pushImage } from '../helpers/skopeo.ts';
+import { pushImage, type Creds } from '../helpers/skopeo.ts';
 
 export const SIMPLESIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const SIG_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -82,6 +82,7 @@ export async function pushSignature(
   repository: string,
   imageDigest: string,
   layers: SigLayer[],
+  creds?: Creds,
 ): Promise<string> {
   await mkdir(dir, { recursive: true });
   const config = await writeJsonBlob(dir, MT.ociConfig, {});
@@ -106,6 +107,6 @@ export async function pushSignature(
       manifests: [{ ...manifest, annotations: { 'org.opencontainers.image.ref.name': tag } }],
     }),
   );
-  await pushImage(`oci:${dir}:${tag}`, `docker://${host}/${repository}:${tag}`, { tlsVerify: false });
+  await pushImage(`oci:${dir}:${tag}`, `docker://${host}/${repository}:${tag}`, { tlsVerify: false, creds });
   return tag;
 }
