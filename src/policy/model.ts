@@ -71,7 +71,8 @@ const spec = z.strictObject({
   disallowLatestTag: z.optional(z.boolean()),
   requireDigest: z.optional(z.boolean()),
   disallowPrivileged: z.optional(z.boolean()),
-  maxImageSize: z.optional(z.union([z.number(), z.string()])),
+  // Checked by parseSize, which says what a size looks like (a union's error would not).
+  maxImageSize: z.optional(z.unknown()),
   allowedPlatforms: z.optional(stringList),
   namespaces: z.optional(stringList),
   excludedNamespaces: z.optional(stringList),
@@ -170,7 +171,7 @@ export function parseImagePolicy(doc: unknown, origin: string): ImagePolicy {
       })) ?? null,
     minimumSeverity: s.minimumSeverity ?? null,
     maxImageSize:
-      s.maxImageSize === undefined ? null : field('maxImageSize', () => parseSize(s.maxImageSize!)),
+      s.maxImageSize === undefined ? null : field('maxImageSize', () => parseSize(s.maxImageSize)),
     allowedPlatforms:
       s.allowedPlatforms?.map((p, i) => field(`allowedPlatforms[${i}]`, () => normalizePlatform(p))) ?? null,
     namespaces: s.namespaces ?? null,
@@ -258,7 +259,10 @@ const UNITS: Record<string, number> = {
 };
 
 /** Bytes from a number or `500Mi`, `1.5GB`, `200M` (Kubernetes-quantity style suffixes, decimal and binary). */
-export function parseSize(v: number | string): number {
+export function parseSize(v: unknown): number {
+  if (typeof v !== 'number' && typeof v !== 'string') {
+    throw new Error('must be a number of bytes or a size such as 500Mi');
+  }
   if (typeof v === 'number') {
     if (!Number.isSafeInteger(v) || v <= 0) throw new Error('must be a positive whole number of bytes');
     return v;

@@ -112,6 +112,11 @@ describe('parseImagePolicy', () => {
       /requiredSignatures\[0\]\.keys: needs at least one key/,
     ],
     ['bad size', doc({ maxImageSize: 'big' }), /spec\.maxImageSize: "big" is not a size/],
+    [
+      'size of the wrong type',
+      doc({ maxImageSize: true }),
+      /spec\.maxImageSize: must be a number of bytes or a size such as 500Mi/,
+    ],
     ['negative size', doc({ maxImageSize: -1 }), /spec\.maxImageSize: must be a positive/],
     ['bad platform', doc({ allowedPlatforms: ['linux'] }), /allowedPlatforms\[0\]: "linux": write os\/arch/],
     [
