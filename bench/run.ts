@@ -11,6 +11,7 @@ import { snapshotCli } from './cli.ts';
 import { probeArgs, probeVsSkopeo } from './compare.ts';
 import { setUp, N_IMAGES, type Fixture } from './fixtures.ts';
 import { inProcess } from './inprocess.ts';
+import { scanSection } from './scan.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { startup } from './startup.ts';
@@ -21,6 +22,12 @@ import { heading, targets as renderTargets, type Target } from './table.ts';
 const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown: 9 };
 
 const out = (s: string) => process.stdout.write(s);
+
+// `npm run bench -- scan startup` runs only those sections; no argument runs them all.
+const SECTIONS = ['probe', 'auth', 'startup', 'scan'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = process.argv.slice(2);
+const want = (s: Section) => only.length === 0 || only.includes(s);
 const progress = (s: string) => process.stderr.write(`bench: ${s}…\n`);
 
 async function onPath(name: string): Promise<string | null> {
@@ -43,6 +50,9 @@ async function version(cmd: string, args: string[]): Promise<string> {
 }
 
 async function main(cleanup: Cleanup): Promise<void> {
+  const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length)
+    throw new Error(`unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
   const started = performance.now();
   const all: Target[] = [];
   const failures: string[] = [];
@@ -59,14 +69,14 @@ async function main(cleanup: Cleanup): Promise<void> {
   );
 
   let fx: Fixture | null = null;
-  if (registry) {
+  if (registry && (want('probe') || want('auth') || want('startup'))) {
     progress(`starting registries and pushing ${2 * N_IMAGES + 2} images`);
     fx = await setUp(registry, cleanup);
-  } else {
+  } else if (!registry) {
     out('\ndocker-registry is not installed: only the start-up section can run.\n');
   }
 
-  if (fx) {
+  if (fx && want('probe')) {
     progress('section 1: probe vs skopeo');
     out(
       heading(
@@ -85,7 +95,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(inproc.targets));
     all.push(...inproc.targets);
     failures.push(...inproc.failures);
+  }
 
+  if (fx && want('auth')) {
     progress('section 2: auth dedup');
     out(
       heading(
@@ -99,35 +111,47 @@ async function main(cleanup: Cleanup): Promise<void> {
     failures.push(...auth.failures);
   }
 
-  progress('section 3: start-up');
-  out(heading(`3. CLI start-up (${RUNS.startup} interleaved runs each)`));
-  const st = await startup(cli, fx, RUNS.startup);
-  out(st.text);
-  out(renderTargets(st.targets));
-  all.push(...st.targets);
-  failures.push(...st.failures);
+  if (want('startup')) {
+    progress('section 3: start-up');
+    out(heading(`3. CLI start-up (${RUNS.startup} interleaved runs each)`));
+    const st = await startup(cli, fx, RUNS.startup);
+    out(st.text);
+    out(renderTargets(st.targets));
+    all.push(...st.targets);
+    failures.push(...st.failures);
 
-  progress('section 3b: what the probe command loads');
-  out(heading(`3b. Where a probe process's time goes (${RUNS.breakdown} runs each)`));
-  const bd = await probeLoadBreakdown(
-    cli,
-    RUNS.breakdown,
-    fx
-      ? {
-          args: probeArgs(cli, fx.open.ref(fx.multi), fx.emptyConfig),
-          env: cleanEnv(),
-          proxy: fx.open.proxy,
-          ok: (r) => allPullable(r, 1),
-        }
-      : undefined,
-  );
-  out(bd.text);
-  if (bd.heaviest) out(`Heaviest chunk: ${bd.heaviest}.\n`);
-  if (bd.wasmExitMs !== undefined) {
-    out(
-      `--liftoff-only saves ${ms(bd.wasmExitMs)}: time Node spends at exit waiting for V8's background ` +
-        "TurboFan compile of undici's llhttp WebAssembly.\n",
+    progress('section 3b: what the probe command loads');
+    out(heading(`3b. Where a probe process's time goes (${RUNS.breakdown} runs each)`));
+    const bd = await probeLoadBreakdown(
+      cli,
+      RUNS.breakdown,
+      fx
+        ? {
+            args: probeArgs(cli, fx.open.ref(fx.multi), fx.emptyConfig),
+            env: cleanEnv(),
+            proxy: fx.open.proxy,
+            ok: (r) => allPullable(r, 1),
+          }
+        : undefined,
     );
+    out(bd.text);
+    if (bd.heaviest) out(`Heaviest chunk: ${bd.heaviest}.\n`);
+    if (bd.wasmExitMs !== undefined) {
+      out(
+        `--liftoff-only saves ${ms(bd.wasmExitMs)}: time Node spends at exit waiting for V8's background ` +
+          "TurboFan compile of undici's llhttp WebAssembly.\n",
+      );
+    }
+  }
+
+  if (registry && want('scan')) {
+    progress('section 4: cluster scan at scale');
+    out(heading('4. Cluster scan at scale: regdoctor scan vs a skopeo loop (issue 3, item 6)'));
+    const sc = await scanSection(cli, registry, skopeo, cleanup, progress);
+    out(sc.text);
+    out(renderTargets(sc.targets));
+    all.push(...sc.targets);
+    failures.push(...sc.failures);
   }
 
   const missed = all.filter((t) => !t.met);
