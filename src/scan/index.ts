@@ -27,6 +27,11 @@ export interface ScanOptions {
   /** Platform for pods whose node is unknown (not scheduled, or nodes not readable). */
   defaultPlatform: Platform;
   plainHttp?: (registry: string) => boolean;
+  /**
+   * false when the source was told not to read secrets (`--no-secrets`): a referenced secret absent from the state
+   * is then unknown, not missing (default true).
+   */
+  secretsRead?: boolean;
   /** Probes in flight at once (connections per registry are limited by the session's transport). */
   concurrency?: number;
   now?: number;
@@ -67,7 +72,10 @@ interface Work {
 export async function scanCluster(state: ClusterState, opts: ScanOptions): Promise<ScanResult> {
   const now = opts.now ?? Date.now();
   const work: Work[] = findCandidates(state, { now }).map((candidate) => {
-    const audit = auditSecrets(state, candidate.source, candidate.image, { now });
+    const audit = auditSecrets(state, candidate.source, candidate.image, {
+      now,
+      secretsRead: opts.secretsRead ?? true,
+    });
     const finding = initialFinding(candidate, audit);
     const platform = podPlatform(state, candidate.source) ?? opts.defaultPlatform;
     const key =

@@ -59,6 +59,7 @@ const run: Command = async (argv) => {
         defaultPlatform: ctx.defaultPlatform,
         plainHttp: ctx.plainHttp,
         concurrency: ctx.concurrency,
+        secretsRead: !values['no-secrets'],
       },
     );
     const platform = podPlatform(state, pod);

@@ -52,6 +52,7 @@ const run: Command = async (argv) => {
       defaultPlatform: ctx.defaultPlatform,
       plainHttp: ctx.plainHttp,
       concurrency: ctx.concurrency,
+      secretsRead: !values['no-secrets'],
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
     });
     progress?.('');
