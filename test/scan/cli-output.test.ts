@@ -171,6 +171,26 @@ describe('regdoctor scan: output formats and exit codes', () => {
     assert.equal(out.findings.find((f) => f.pod === 'checkout')?.cause, 'BACKOFF_NO_DETAIL');
   });
 
+  test('--no-secrets: secrets that were not read are not called missing, and probes go anonymously', async () => {
+    const r = await cli.run(['scan', ...flags, '--no-secrets', '-o', 'json']);
+    assert.equal(r.code, 1, show(r));
+    const out = scanJson(r);
+    const of = (pod: string) => out.findings.find((f) => f.pod === pod)!;
+    // Only the secret the kubelet itself reported (FailedToRetrieveImagePullSecret) is missing.
+    assert.deepEqual(out.findings.filter((f) => f.cause.startsWith('PULL_SECRET')).map(key), [
+      'tools/toolbox/app: PULL_SECRET_MISSING',
+    ]);
+    assert.equal(of('legacy-app').cause, 'UNAUTHORIZED');
+    assert.ok(
+      of(WEB_PODS[0]!).evidence.includes(
+        'secret shop/regcred could not be read (secrets were skipped), so it was not audited',
+      ),
+      of(WEB_PODS[0]!).evidence.join('\n'),
+    );
+    for (const f of out.findings)
+      assert.equal(f.probe?.credential ?? null, null, `${f.pod} probed anonymously`);
+  });
+
   test('-o wide: a table, one aligned row per failing container', async () => {
     const r = await cli.run(['scan', ...flags, '-o', 'wide']);
     assert.equal(r.code, 1, show(r));
