@@ -46,6 +46,16 @@ describe('scan: probe confirmation with the pod’s own credentials and node pla
       secrets: ['regcred'],
       events: pullFailure(missing, kubelet.notFound(missing)),
     });
+    // `kubectl debug` added an ephemeral container whose image tag does not exist; the pod itself runs.
+    w.pod({
+      namespace: 'shop',
+      name: 'api-6f7d9c8b7-4kq9s',
+      type: 'ephemeral',
+      container: 'debugger-x7k2p',
+      image: missing,
+      secrets: ['regcred'],
+      events: pullFailure(missing, kubelet.notFound(missing)),
+    });
     // Both secrets cover the registry: the kubelet tries the stale one first, then the good one.
     w.pod({
       namespace: 'shop',
@@ -147,6 +157,14 @@ describe('scan: probe confirmation with the pod’s own credentials and node pla
       `the fix names an existing tag:\n${f.remediation.join('\n')}`,
     );
     assert.ok(!f.alternatives.includes('UNAUTHORIZED'), f.alternatives.join());
+  });
+
+  test('an ephemeral debug container is diagnosed like any other, and labelled as such', () => {
+    const f = findingOf(result, 'shop', 'api-6f7d9c8b7-4kq9s');
+    assertVerdict(f, 'MANIFEST_NOT_FOUND', 'certain');
+    assert.equal(f.containerType, 'ephemeral');
+    assert.equal(f.container, 'debugger-x7k2p');
+    evidenceMatches(f, /event Failed spec\.ephemeralContainers\{debugger-x7k2p\}/);
   });
 
   test('two covering secrets are tried in kubelet order: the stale one is refused, the next one gets through', () => {
