@@ -59,15 +59,16 @@ export async function startLab(fx: Fixture): Promise<Lab> {
       tlsVerify: false,
       ...(reg === auth ? { creds } : {}),
     });
-  await Promise.all([
-    push(app, 'team/app:1.0.0'),
-    push(app, 'team/app:1.0.1'),
-    push(app, 'team/app:1.1.0'),
-    push(multi, 'team/multi:2.0'),
-    push(amd64only, 'team/amd64only:1.0'),
-    push(broken, 'team/broken:1'),
-    push(app, 'team/app:1.0.0', open),
-  ]);
+  // One push at a time per registry: concurrent pushes of the same blob make docker-registry answer 500.
+  const pushes = async () => {
+    await push(app, 'team/app:1.0.0');
+    await push(app, 'team/app:1.0.1');
+    await push(app, 'team/app:1.1.0');
+    await push(multi, 'team/multi:2.0');
+    await push(amd64only, 'team/amd64only:1.0');
+    await push(broken, 'team/broken:1');
+  };
+  await Promise.all([pushes(), push(app, 'team/app:1.0.0', open)]);
   const hex = broken.images[0]!.layers[0]!.digest.slice('sha256:'.length);
   await rm(join(auth.dir, 'data/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex), { recursive: true });
   return {
