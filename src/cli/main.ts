@@ -36,6 +36,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'Check workloads against ImagePolicy files (CI gate or cluster audit)',
     load: () => import('./commands/policy.ts'),
   },
+  exporter: {
+    summary: 'Run the Prometheus exporter: registry health, image availability and pull metrics',
+    load: () => import('./commands/exporter.ts'),
+  },
+  webhook: {
+    summary: 'Run the validating admission webhook that enforces ImagePolicy',
+    load: () => import('./commands/webhook.ts'),
+  },
   demo: {
     summary: 'Start throwaway local registries with broken cases and diagnose them',
     load: () => import('./commands/demo.ts'),
