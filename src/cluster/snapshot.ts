@@ -105,6 +105,25 @@ function jsonLines(text: string): unknown[] | undefined {
   return out;
 }
 
+/**
+ * V8's JSON.parse messages quote up to ten characters of the input around the error, and a snapshot holds
+ * secrets: keep only V8's fixed wording and where it happened.
+ */
+function jsonErrorText(message: string, text: string): string {
+  const at = / in JSON at position (\d+)/.exec(message);
+  if (at) {
+    const pos = Number(at[1]);
+    const before = text.slice(0, pos);
+    const line = before.split('\n').length;
+    const column = pos - before.lastIndexOf('\n');
+    return `${message.slice(0, at.index)} at line ${line}, column ${column}`;
+  }
+  if (message.startsWith('Unexpected end of JSON input')) return 'it ends early';
+  if (message.startsWith('Unexpected token'))
+    return 'unexpected token (an unquoted value or a stray character)';
+  return 'syntax error';
+}
+
 /** The documents of one input. JSON goes through JSON.parse (much faster than the YAML parser on big dumps). */
 export function parseDocuments(input: SnapshotInput): unknown[] {
   const { name, text } = input;
@@ -113,7 +132,7 @@ export function parseDocuments(input: SnapshotInput): unknown[] {
     try {
       return [JSON.parse(text)];
     } catch (err) {
-      jsonError = (err as Error).message;
+      jsonError = jsonErrorText((err as Error).message, text);
       const lines = jsonLines(text);
       if (lines) return lines;
     }
