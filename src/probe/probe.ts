@@ -41,6 +41,11 @@ export interface ProbeOptions {
   /** Called when the image proved pullable, with the access the probe established, so that follow-up reads
    * (inspect, signatures) reuse its connection and token instead of repeating the dance. */
   onPullable?: (access: RepositoryAccess) => void;
+  /**
+   * The caller probes several tags of this repository (a cluster scan): list its tags once and answer a tag
+   * that is not in the list from there, instead of one manifest request per missing tag.
+   */
+  tagsFirst?: boolean;
 }
 
 export interface RepositoryAccess {
@@ -203,6 +208,18 @@ export async function probeImage(
       });
 
       t = now();
+      if (opts.tagsFirst && ref.tag && !ref.digest) {
+        const tags = await repositoryTags('manifest').catch(() => null);
+        if (tags && 'tags' in tags && tags.complete && !tags.tags.includes(ref.tag)) {
+          const { msg, detail, suggestions } = missingTag(tags.tags);
+          record('manifest', false, now() - t, msg, {
+            cause: 'MANIFEST_NOT_FOUND',
+            ...detail,
+            from: 'tag list',
+          });
+          throw new Stop('MANIFEST_NOT_FOUND', msg, { suggestions });
+        }
+      }
       let got: Awaited<ReturnType<typeof getManifest>>;
       try {
         got = await getManifest(
@@ -491,6 +508,21 @@ export async function probeImage(
     return config;
   }
 
+  /** The repository's tags, listed once per session and identity (see ProbeSession.tags). */
+  function repositoryTags(step: StepName): ReturnType<typeof listTags> {
+    return session.tags(base!, ref!.repository, authState?.credential?.label ?? 'anonymous', () =>
+      listTags(session.transport, base!, ref!.repository, authHeader(authState), step),
+    );
+  }
+
+  /** What to say when the repository exists but the reference is not among its tags. */
+  function missingTag(tags: string[]) {
+    const wanted = ref!.digest ?? ref!.tag ?? 'latest';
+    const suggestions = ref!.digest ? [] : nearestTags(wanted, tags);
+    const msg = `${ref!.repository} exists (${tags.length} tag${tags.length === 1 ? '' : 's'}) but has no ${ref!.digest ? `manifest ${ref!.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
+    return { msg, suggestions, detail: { tagCount: tags.length, suggestions } };
+  }
+
   async function manifestFailure(res: HttpResponse, t: number, step: StepName = 'manifest'): Promise<Stop> {
     const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
     let cause = statusCause(res.status, info.codes);
@@ -524,19 +556,13 @@ export async function probeImage(
       cause = 'MANIFEST_NOT_FOUND';
       msg = `the index of ${formatReference(ref!)} lists a manifest for ${result.platform} that the registry does not have (${describeStatus(res.status, info)}); the image was pushed incompletely or garbage-collected`;
     } else if (cause === 'MANIFEST_NOT_FOUND' || cause === 'REPOSITORY_NOT_FOUND') {
-      const tags = await session
-        .tags(base!, ref!.repository, authState?.credential?.label ?? 'anonymous', () =>
-          listTags(session.transport, base!, ref!.repository, authHeader(authState), step),
-        )
-        .catch(() => null);
+      const tags = await repositoryTags(step).catch(() => null);
       if (tags && 'tags' in tags) {
         cause = 'MANIFEST_NOT_FOUND';
-        const wanted = ref!.digest ?? ref!.tag ?? 'latest';
-        const suggestions = ref!.digest ? [] : nearestTags(wanted, tags.tags);
-        extra.suggestions = suggestions;
-        detail.tagCount = tags.tags.length;
-        detail.suggestions = extra.suggestions;
-        msg = `${ref!.repository} exists (${tags.tags.length} tag${tags.tags.length === 1 ? '' : 's'}) but has no ${ref!.digest ? `manifest ${ref!.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
+        const missing = missingTag(tags.tags);
+        extra.suggestions = missing.suggestions;
+        Object.assign(detail, missing.detail);
+        msg = missing.msg;
       } else if (tags) {
         const tinfo = parseErrorBody(tags.response.body, header(tags.response.headers, 'content-type'));
         detail.tagsStatus = tags.response.status;

@@ -114,7 +114,7 @@ export async function listTags(
   repo: string,
   authorization: string | undefined,
   step: StepName,
-): Promise<{ tags: string[] } | { response: HttpResponse }> {
+): Promise<{ tags: string[]; complete: boolean } | { response: HttpResponse }> {
   const tags: string[] = [];
   let url: URL | null = new URL(`${repo}/tags/list?n=1000`, base);
   for (let page = 0; url && page < 10; page++) {
@@ -137,5 +137,6 @@ export async function listTags(
     const next: URL | null = link ? new URL(link, url) : null;
     url = next && next.origin === base.origin ? next : null;
   }
-  return { tags };
+  // Still a next page after the cap: the list is only a prefix, so absence from it proves nothing.
+  return { tags, complete: url === null };
 }

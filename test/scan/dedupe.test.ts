@@ -132,6 +132,57 @@ describe('scan: one probe per unique image, credentials and platform', () => {
     }
   });
 
+  test('missing tags of one repository: its tags are listed once, and no manifest is asked for them', async () => {
+    const missing = ['1.0.3', '1.0.4', '1.2.0', '2.0.0'];
+    const w = world().dockerSecret('shop', 'regcred', {
+      [lab.auth.host]: { username: USER, password: lab.password },
+    });
+    for (const tag of [...missing, '1.1.0']) {
+      const image = lab.img.app(tag);
+      w.pod({
+        namespace: 'shop',
+        name: `app-${tag.replaceAll('.', '-')}`,
+        node: 'node-amd64',
+        image,
+        secrets: ['regcred'],
+        events: pullFailure(image, kubelet.ioTimeout(image)),
+      });
+    }
+    await settled(lab.auth);
+    const before = regdoctorRequests(lab.auth).length;
+    const s = session();
+    let result: ScanResult;
+    try {
+      result = await scanCluster(w.state(), {
+        session: s.session,
+        defaultPlatform: AMD64,
+        plainHttp: () => true,
+        now: NOW,
+      });
+    } finally {
+      await s.session.close();
+    }
+    await settled(lab.auth);
+    const seen = regdoctorRequests(lab.auth).slice(before);
+    assert.equal(seen.filter((l) => l.includes('/tags/list')).length, 1, seen.join('\n'));
+    for (const tag of missing) {
+      assert.ok(
+        !seen.some((l) => l.includes(`/manifests/${tag} `)),
+        `manifest asked for ${tag}:\n${seen.join('\n')}`,
+      );
+      const f = result.findings.find((x) => x.image === lab.img.app(tag))!;
+      assert.equal(f.cause, 'MANIFEST_NOT_FOUND', describeResult(result));
+      assert.equal(f.confidence, 'certain');
+      assert.ok(f.probe?.suggestions?.length, `no nearest tags for ${tag}`);
+    }
+    // The tag that exists is still fetched, and proves pullable (so the timeout was transient).
+    assert.ok(
+      seen.some((l) => l.includes('/manifests/1.1.0 ')),
+      seen.join('\n'),
+    );
+    assert.equal(result.findings.find((x) => x.image === lab.img.app('1.1.0'))!.probe?.cause, null);
+  });
+
   test('the registry sees exactly the same requests for 30 pods as for 3', async () => {
     const three = await scanCounted(1);
     const thirty = await scanCounted(10);
