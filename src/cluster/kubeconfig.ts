@@ -20,6 +20,8 @@ export interface LoadedConfig {
   server: string;
   /** What the user sees in reports: `context "prod" (https://…)` or `in-cluster (https://…)`. */
   label: string;
+  /** The context's namespace (in a pod: the service account's), as kubectl uses without -n; else `default`. */
+  namespace: string;
 }
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -114,5 +116,6 @@ export function loadKubeConfig(k8s: typeof K8s, choice: KubeconfigChoice): Loade
     where === 'in-cluster config'
       ? `in-cluster (${cluster.server})`
       : `context "${context}" (${cluster.server})`;
-  return { kc, context, server: cluster.server, label };
+  const namespace = kc.getContextObject(context)?.namespace?.trim() || 'default';
+  return { kc, context, server: cluster.server, label, namespace };
 }

@@ -252,6 +252,9 @@ export function liveSource(opts: LiveOptions = {}): ClusterSource {
     : `kubeconfig ${opts.kubeconfig ?? '(default)'}${opts.context ? `, context "${opts.context}"` : ''}`;
   return {
     describe: () => label ?? initial,
+    async defaultNamespace(): Promise<string> {
+      return loadKubeConfig(await loadClient(), opts).namespace;
+    },
     async load(scope: ClusterScope): Promise<ClusterState> {
       const k8s = await loadClient();
       const cfg = loadKubeConfig(k8s, opts);

@@ -193,6 +193,7 @@ export function snapshotSource(pathOrDash: string, opts: SnapshotOptions = {}): 
   };
   return {
     describe: () => label,
+    defaultNamespace: () => Promise.resolve('default'),
     async load(scope: ClusterScope): Promise<ClusterState> {
       const { objects, skipped } = collectObjects(await read());
       return normalize(objects, { source: label, scope, skipped });

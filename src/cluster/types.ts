@@ -218,6 +218,8 @@ export interface ClusterScope {
 
 export interface ClusterSource {
   describe(): string;
+  /** The namespace kubectl would use without -n (a kubeconfig context's); `default` when the source has none. */
+  defaultNamespace(): Promise<string>;
   load(scope: ClusterScope): Promise<ClusterState>;
 }
 

@@ -179,6 +179,24 @@ describe('regdoctor scan/pod against a live (test) Kubernetes API', () => {
     assert.deepEqual(body.findings.map(key), ['tools/toolbox/app: PULL_SECRET_MISSING']);
   });
 
+  test("pod without -n: the kubeconfig context's namespace, as kubectl does", async () => {
+    const { api } = await cluster();
+    const pki = await fx.pki();
+    const inTools = await writeKubeconfig(await fx.subdir('kube-tools'), {
+      server: api.url,
+      token: api.token,
+      caPem: pki.ca.certPem,
+      namespace: 'tools',
+    });
+    const r = await cli.run(['pod', 'toolbox', '--kubeconfig', inTools, '--no-probe', '-o', 'json']);
+    assert.equal(r.code, 1, show(r));
+    assert.equal((JSON.parse(r.stdout) as { findings: JsonFinding[] }).findings[0]?.namespace, 'tools');
+    // No namespace in the context: `default`, where there is no toolbox.
+    const { kubeconfig } = await cluster();
+    const none = await cli.run(['pod', 'toolbox', '--kubeconfig', kubeconfig, '--no-probe']);
+    assertUsageError(none, /^regdoctor: pod default\/toolbox not found in /);
+  });
+
   test('pod for a pod that does not exist: exit 2 with one line naming it', async () => {
     const { kubeconfig } = await cluster();
     const r = await cli.run([

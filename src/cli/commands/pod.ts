@@ -6,7 +6,8 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-fl
 const HELP = `Usage: regdoctor pod NAME [-n NAMESPACE] [flags]
 
 The same diagnosis as \`scan\` for one pod, in full: its containers, pull secrets, every event, each finding
-with its evidence, and the probe's step-by-step waterfall.
+with its evidence, and the probe's step-by-step waterfall. Without -n, the namespace is the kubeconfig
+context's (as with kubectl), or \`default\`.
 
 Examples:
   regdoctor pod web-7c9f8d6b5d-x2k4p -n shop
@@ -26,9 +27,9 @@ const run: Command = async (argv) => {
   if (positionals.length !== 1)
     throw new UsageError('pod takes exactly one pod NAME; see `regdoctor pod --help`');
   const name = positionals[0]!;
-  const namespace = values.namespace ?? 'default';
   const ctx = await clusterContext(values);
   try {
+    const namespace = values.namespace ?? (await ctx.source.defaultNamespace());
     const state = await ctx.source.load({ namespace, secrets: !values['no-secrets'] });
     const pod = state.pods.find(
       (p) => p.metadata.name === name && (p.metadata.namespace ?? 'default') === namespace,
