@@ -81,42 +81,52 @@ export interface Attribution {
 }
 
 /**
- * Splits the scan's requests by image class, from the request kinds the proxy saw: tag lists and blobs belong to
- * one class each; manifests are one per missing image and the rest belong to the images that exist.
+ * Splits the scan's requests by image class, from the request kinds the proxy saw and the scan's rules: a
+ * repository with several images to probe has its tags listed once up front, and its missing tags are answered
+ * from that list; a repository's only image asks for its manifest first and lists tags when that is missing.
  */
 export function attribute(c: Counts, images: FailingImage[]): Attribution[] {
   const of = (cls: ImageClass) => images.filter((i) => i.cls === cls);
+  const perRepo = new Map<string, number>();
+  for (const i of images) perRepo.set(i.repo, (perRepo.get(i.repo) ?? 0) + 1);
+  const alone = (i: FailingImage) => perRepo.get(i.repo) === 1;
+  const reposOf = (xs: FailingImage[]) => new Set(xs.map((i) => i.repo));
   const tagMissing = of('missing-tag');
   const repoMissing = of('missing-repo');
   const transient = of('transient');
-  const reposOf = (xs: FailingImage[]) => new Set(xs.map((i) => i.repo)).size;
-  const tags = count(c, 'tags');
-  const blobs = count(c, 'blob');
-  const manifests = count(c, 'manifest');
-  const tagRepos = reposOf(tagMissing);
-  const missingRepos = reposOf(repoMissing);
-  const existingManifests = manifests - tagMissing.length - repoMissing.length;
+  const missingTagRepos = reposOf(tagMissing);
+  const tagManifests = tagMissing.filter(alone).length;
+  // Repositories whose failing images all exist still get one up-front list when they have several.
+  const transientLists = [...reposOf(transient)].filter(
+    (r) => !missingTagRepos.has(r) && (perRepo.get(r) ?? 0) > 1,
+  ).length;
+  const transientManifests = count(c, 'manifest') - tagManifests - repoMissing.length;
   const rows: Attribution[] = [
     {
       label: 'missing tag',
       images: tagMissing.length,
-      requests: tagMissing.length + Math.min(tags, tagRepos),
-      how: `1 manifest each + ${Math.min(tags, tagRepos)} tag lists (one per repository, ${tagRepos} repositories)`,
+      requests: tagManifests + missingTagRepos.size,
+      how: `${missingTagRepos.size} tag lists (one per repository) + 1 manifest for each of the ${tagManifests} that were alone in their repository`,
     },
     {
       label: 'missing repository',
       images: repoMissing.length,
-      requests: repoMissing.length + Math.max(0, tags - tagRepos),
-      how: `1 manifest each + ${Math.max(0, tags - tagRepos)} tag lists (${missingRepos} repositories)`,
+      requests: repoMissing.length + reposOf(repoMissing).size,
+      how: `1 manifest each + one tag list per repository (${reposOf(repoMissing).size}), both 404`,
     },
     {
       label: 'exists (transient)',
       images: transient.length,
-      requests: existingManifests + blobs,
-      how: `${existingManifests} manifests (index + platform child) + ${blobs} blobs (config + first layer)`,
+      requests: transientManifests + count(c, 'blob') + transientLists,
+      how: `${transientManifests} manifests (index + platform child) + ${count(c, 'blob')} blobs (config + first layer) + ${transientLists} tag lists`,
     },
   ];
   const rest = total(c) - rows.reduce((a, r) => a + r.requests, 0);
-  rows.push({ label: 'per registry (ping, …)', images: 0, requests: rest, how: 'once per scan' });
+  rows.push({
+    label: 'per registry (ping, …)',
+    images: 0,
+    requests: rest,
+    how: `once per scan${rest !== count(c, 'ping') ? ` (the model above is off by ${rest - count(c, 'ping')} requests)` : ''}`,
+  });
   return rows;
 }
