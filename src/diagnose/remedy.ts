@@ -33,8 +33,14 @@ function restartCommand(f: Subject): string {
   return `kubectl delete pod ${q(f.pod)} -n ${q(f.namespace)}${note}`;
 }
 
+const CREATE_SECRET = 'kubectl create secret docker-registry';
+/** Generic steps that create or attach a pull secret, or tell to check one, without knowing which. */
+const GENERIC_SECRET_STEP = new RegExp(
+  `${CREATE_SECRET}|^Reference it from the pod|^If a secret is already attached`,
+);
+
 const createSecret = (name: string, registry: string, ns: string) =>
-  `kubectl create secret docker-registry ${q(name)} --docker-server=${q(registry)} --docker-username=<user> --docker-password=<password> -n ${q(ns)}`;
+  `${CREATE_SECRET} ${q(name)} --docker-server=${q(registry)} --docker-username=<user> --docker-password=<password> -n ${q(ns)}`;
 
 function registryOf(image: string): string | null {
   try {
@@ -133,16 +139,20 @@ export function findingRemediation(f: Subject, audit: SecretAudit | null, ctx: R
   } catch {
     tag = null;
   }
-  const steps: string[] = [];
-  if (audit && registry && SECRET_CAUSES.has(f.cause)) steps.push(...secretSteps(f, audit, registry));
-  steps.push(
-    ...remediationFor(f.cause, {
-      image: f.image,
-      registry,
-      tag,
-      platform: ctx.platform ?? null,
-      suggestions: ctx.suggestions,
-    }),
-  );
+  const specific = audit && registry && SECRET_CAUSES.has(f.cause) ? secretSteps(f, audit, registry) : [];
+  const generic = remediationFor(f.cause, {
+    image: f.image,
+    registry,
+    tag,
+    platform: ctx.platform ?? null,
+    suggestions: ctx.suggestions,
+  });
+  // The audit's steps name the pod's real secret; the generic "create regcred, attach it" would be a second,
+  // different answer to the same question.
+  const secretFixed = specific.some((s) => s.includes(CREATE_SECRET));
+  const steps = [
+    ...specific,
+    ...(secretFixed ? generic.filter((g) => !GENERIC_SECRET_STEP.test(g)) : generic),
+  ];
   return [...new Set(steps.map((s) => fill(s, f, audit)))];
 }

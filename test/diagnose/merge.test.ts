@@ -291,6 +291,14 @@ describe('mergeProbe', () => {
       f.evidence,
       /the registry refuses secret shop\/regcred key registry.example.com, a covering and well-formed entry/,
     );
+    // The secret is attached and covers the registry: no advice to create and attach another one.
+    const creates = f.remediation.filter((r) => r.includes('kubectl create secret docker-registry'));
+    assert.deepEqual(
+      creates.map((r) => /docker-registry (\S+)/.exec(r)?.[1]),
+      ['regcred'],
+      f.remediation.join('\n'),
+    );
+    assert.ok(!f.remediation.some((r) => /^If a secret is already attached|^Create a pull secret/.test(r)));
   });
 
   test('a refusal for a pod without secrets is UNAUTHORIZED with commands for its namespace, service account and workload', () => {
@@ -312,6 +320,12 @@ describe('mergeProbe', () => {
       /kubectl patch serviceaccount web-sa -n shop -p '\{"imagePullSecrets":\[\{"name":"regcred"\}\]\}', then recreate the pod: kubectl rollout restart deployment\/web -n shop/,
     );
     assert.ok(f.remediation.every((r) => !r.includes('<namespace>')));
+    // One answer to "which secret": the audit's, not also the generic create-and-attach steps.
+    assert.equal(f.remediation.filter((r) => r.includes('kubectl create secret docker-registry')).length, 1);
+    assert.ok(
+      !f.remediation.some((r) => r.startsWith('Reference it from the pod')),
+      f.remediation.join('\n'),
+    );
   });
 
   test('a pod that predates its service account secrets is told to be recreated', () => {
