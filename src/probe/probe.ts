@@ -38,9 +38,14 @@ export interface ProbeOptions {
   credentials?: CredentialSource;
   /** Registries (as in the reference, e.g. `localhost:5000`) spoken to over plain HTTP. */
   plainHttp?: (registry: string) => boolean;
-  /** Called when the image proved pullable, with the access the probe established, so that follow-up reads
-   * (inspect, signatures) reuse its connection and token instead of repeating the dance. */
+  /** Called when the probe ends without a problem, with the access the probe established, so that follow-up
+   * reads (inspect, signatures) reuse its connection and token instead of repeating the dance. */
   onPullable?: (access: RepositoryAccess) => void;
+  /**
+   * End once the reference resolved to a manifest: for callers that need the digest and access, not the
+   * platform and blobs (signature verification: cosign signs the digest the tag resolves to, whatever the node).
+   */
+  stopAfter?: 'manifest';
   /**
    * The caller probes several tags of this repository (a cluster scan): list its tags once and answer a tag
    * that is not in the list from there, instead of one manifest request per missing tag.
@@ -271,6 +276,18 @@ export async function probeImage(
       dockerContentDigest: fetched.headerDigest ?? null,
       size: fetched.size,
     });
+
+    if (opts.stopAfter === 'manifest') {
+      if (isIndex(m)) info.platforms = describeAvailable(indexEntries(m));
+      opts.onPullable?.({
+        base,
+        repository: ref.repository,
+        authorization: authHeader(authState),
+        digest: fetched.digest,
+      });
+      result.summary = `${formatReference(ref)} resolves to ${fetched.digest}`;
+      return result;
+    }
 
     let imageManifest: ImageManifest;
     let config: ImageConfig | undefined;

@@ -187,7 +187,13 @@ export async function verifyImage(
 ): Promise<VerifyOutcome> {
   let access: RepositoryAccess | undefined;
   const { key, ...probeOpts } = opts;
-  const probe = await probeImage(image, session, { ...probeOpts, onPullable: (a) => (access = a) });
+  // Only up to the manifest: the signature is over the digest the reference resolves to, so an image that
+  // has no build for this machine's platform can still be verified.
+  const probe = await probeImage(image, session, {
+    ...probeOpts,
+    stopAfter: 'manifest',
+    onPullable: (a) => (access = a),
+  });
   if (probe.cause !== null || !access) return { probe, cosign: null };
   return { probe, cosign: await verifyCosign(session.transport, access, key) };
 }

@@ -249,6 +249,22 @@ describe('regdoctor verify (cosign .sig, key-based)', () => {
     assert.equal(json(r).digest, digest);
   });
 
+  test('an image with no build for the platform asked for is still verified: the signature is over its digest', async () => {
+    const layout = await buildIndexLayout(await fx.subdir('img-s390x'), {
+      images: ['linux/s390x'],
+      tag: 's390x-only',
+    });
+    const ref = `${reg.host}/${repo}:s390x-only`;
+    const { digest } = await pushImage(layout, `docker://${ref}`, { tlsVerify: false });
+    const body = payload(`${reg.host}/${repo}`, digest);
+    await pushSignature(await fx.subdir('sig-s390x'), reg.host, repo, digest, [
+      { body, signature: await sign(ec, body) },
+    ]);
+    const r = await verify(ref, ec.pub, '--platform', 'linux/amd64', '-o', 'json');
+    assert.equal(r.code, 0, show(r));
+    assert.equal(json(r).digest, digest);
+  });
+
   test('bad key files are errors (exit 2), before any registry request', async () => {
     const garbage = join(keysDir, 'garbage.pub');
     await writeFile(garbage, 'not a key\n');
