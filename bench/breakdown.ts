@@ -39,15 +39,12 @@ async function staticClosure(entry: string): Promise<string[]> {
   return [...seen];
 }
 
-/**
- * `probe` is the whole probe process (args after `node`); it is also run with --liftoff-only, which stops V8 from
- * compiling WebAssembly (undici's llhttp parser) with TurboFan in the background — work Node waits for at exit.
- */
+/** `probe` is the whole probe process (args after `node`), measured beside the imports of its chunks. */
 export async function probeLoadBreakdown(
   cli: string,
   runs: number,
   probe?: Omit<ProcessCase, 'label' | 'cmd'>,
-): Promise<{ text: string; heaviest: string; wasmExitMs?: number }> {
+): Promise<{ text: string; heaviest: string }> {
   const chunks = join(dirname(cli), '..', 'dist', 'chunks');
   const probeChunk = (await readdir(chunks)).find((f) => /^probe-[A-Z0-9]+\.js$/.test(f));
   if (!probeChunk) return { text: '(no probe chunk found in dist/chunks)\n', heaviest: '' };
@@ -68,15 +65,7 @@ export async function probeLoadBreakdown(
     ok: (r) => r.code === 0,
   });
   const probes: ProcessCase[] = probe
-    ? [
-        { ...probe, label: 'whole probe process', cmd: process.execPath },
-        {
-          ...probe,
-          label: 'whole probe process, node --liftoff-only',
-          cmd: process.execPath,
-          args: ['--liftoff-only', ...probe.args],
-        },
-      ]
+    ? [{ ...probe, label: 'whole probe process', cmd: process.execPath }]
     : [];
   const all = await measureProcesses(
     [
@@ -98,7 +87,6 @@ export async function probeLoadBreakdown(
       `${r.time.n}${r.failures ? ` (+${r.failures} failed)` : ''}`,
       '',
     ]);
-  const wasmExitMs = probes.length ? all[1]!.time.median - all[2]!.time.median : undefined;
   const results = [all[0]!, ...all.slice(1 + probes.length)];
   const describeChunk = (file: string) => {
     const c = info.find((x) => x.file === file);
@@ -138,6 +126,5 @@ export async function probeLoadBreakdown(
       [rows[0]!, ...probeRows, ...rows.slice(1)],
     ),
     heaviest,
-    wasmExitMs,
   };
 }

@@ -15,7 +15,6 @@ import { scanSection } from './scan.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { startup } from './startup.ts';
-import { ms } from './stats.ts';
 import { heading, targets as renderTargets, type Target } from './table.ts';
 
 // Odd counts, so each median is one real run. The brief asks for ≥ 10 process runs and ≥ 20 start-up runs.
@@ -136,12 +135,6 @@ async function main(cleanup: Cleanup): Promise<void> {
     );
     out(bd.text);
     if (bd.heaviest) out(`Heaviest chunk: ${bd.heaviest}.\n`);
-    if (bd.wasmExitMs !== undefined) {
-      out(
-        `--liftoff-only saves ${ms(bd.wasmExitMs)}: time Node spends at exit waiting for V8's background ` +
-          "TurboFan compile of undici's llhttp WebAssembly.\n",
-      );
-    }
   }
 
   if (registry && want('scan')) {
