@@ -3,6 +3,7 @@
 // and one token per repository — the same requests, counted at the registries, as three pods would.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ClusterState } from '../../src/cluster/types.ts';
 import { scanCluster, type ScanResult } from '../../src/scan/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
@@ -74,7 +75,7 @@ describe('scan: one probe per unique image, credentials and platform', () => {
     tokenServer: number;
   }
 
-  async function scanCounted(perImage: number): Promise<Counted> {
+  async function scanCounted(state: number | ClusterState): Promise<Counted> {
     await settled(lab.auth, tokenReg);
     const before = {
       auth: regdoctorRequests(lab.auth).length,
@@ -84,7 +85,7 @@ describe('scan: one probe per unique image, credentials and platform', () => {
     const s = session();
     let result: ScanResult;
     try {
-      result = await scanCluster(cluster(perImage), {
+      result = await scanCluster(typeof state === 'number' ? cluster(state) : state, {
         session: s.session,
         defaultPlatform: AMD64,
         plainHttp: () => true,
@@ -148,22 +149,7 @@ describe('scan: one probe per unique image, credentials and platform', () => {
         events: pullFailure(image, kubelet.ioTimeout(image)),
       });
     }
-    await settled(lab.auth);
-    const before = regdoctorRequests(lab.auth).length;
-    const s = session();
-    let result: ScanResult;
-    try {
-      result = await scanCluster(w.state(), {
-        session: s.session,
-        defaultPlatform: AMD64,
-        plainHttp: () => true,
-        now: NOW,
-      });
-    } finally {
-      await s.session.close();
-    }
-    await settled(lab.auth);
-    const seen = regdoctorRequests(lab.auth).slice(before);
+    const { result, auth: seen } = await scanCounted(w.state());
     assert.equal(seen.filter((l) => l.includes('/tags/list')).length, 1, seen.join('\n'));
     for (const tag of missing) {
       assert.ok(
