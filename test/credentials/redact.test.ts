@@ -54,6 +54,30 @@ describe('redact', () => {
     assert.equal(redact(`https://u:${encodeURIComponent(s)}@r.io`, [s]), 'https://u:***@r.io');
   });
 
+  test('overlapping secrets are scrubbed as one run: no tail of either survives', () => {
+    assert.equal(redact('xx abcdefghijkl yy', ['abcdefgh', 'efghijkl']), 'xx *** yy');
+    assert.equal(redact('xx abcdefghijkl yy', ['efghijkl', 'abcdefgh']), 'xx *** yy');
+    assert.equal(redact('abcdefgh-efghijkl', ['abcdefgh', 'efghijkl']), '***-***');
+  });
+
+  test('many secrets in a large text: every occurrence, and nothing else', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9_-]{8,24}$/), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        (secrets, picks) => {
+          const words = picks.map((p) => (p % 3 === 0 ? secrets[p % secrets.length]! : `word${p}`));
+          const out = redact(words.join(' '), secrets);
+          const expected = words.map((w) => (secrets.includes(w) ? '***' : w)).join(' ');
+          // Random secrets can contain one another or a 'wordN'; only assert when none does.
+          const clash = secrets.some((a) => words.some((w) => w !== a && (w.includes(a) || a.includes(w))));
+          if (!clash) assert.equal(out, expected);
+          for (const s of secrets) assert.ok(!out.includes(s));
+        },
+      ),
+    );
+  });
+
   test('replacement never re-creates a secret from the pieces around it', () => {
     assert.equal(redact('aa***bb', ['a***b']), '***');
   });
