@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
-# images, openssl for test certificates, promtool/prometheus for rule tests. Debian; needs root (or sudo).
+# images, openssl for test certificates, promtool/prometheus for rule tests, kubectl (kubectl kustomize renders
+# deploy/exporter). Debian; needs root (or sudo).
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v openssl >/dev/null || need+=(openssl)
 command -v promtool >/dev/null || need+=(prometheus)
+# Debian's only kubectl; its embedded kustomize is v2.0.3, which deploy/exporter is written to.
+command -v kubectl >/dev/null || need+=(kubernetes-client)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
