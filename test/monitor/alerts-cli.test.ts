@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { dashboard } from '../../src/monitor/dashboard.ts';
+import { serviceMonitor } from '../../src/monitor/servicemonitor.ts';
 import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 import { promtool, promtoolMissing } from './promtool.ts';
 
@@ -51,11 +53,25 @@ describe('regdoctor alerts', () => {
     assert.equal(check.code, 0, check.output);
   });
 
+  test('--format servicemonitor: a ServiceMonitor for the exporter, with the name and namespace asked for', async () => {
+    const r = await regdoctor(['alerts', '--format', 'servicemonitor', '-n', 'monitoring', '--name', 'rd']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(parse(r.stdout), serviceMonitor({ name: 'rd', namespace: 'monitoring' }));
+  });
+
+  test('--format dashboard: the Grafana dashboard as JSON', async () => {
+    const r = await regdoctor(['alerts', '--format', 'dashboard']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), dashboard());
+  });
+
   test('usage errors exit 2 with one line', async () => {
     for (const args of [
       ['alerts', '--format', 'json'],
       ['alerts', '-n', 'Not_A_Namespace'],
       ['alerts', '--format', 'rules', '-n', 'monitoring'],
+      ['alerts', '--format', 'dashboard', '--name', 'x'],
+      ['alerts', '--format', 'servicemonitor', '--name', 'Bad_Name'],
       ['alerts', 'extra'],
     ]) {
       const r = await regdoctor(args);
@@ -69,6 +85,8 @@ describe('regdoctor alerts', () => {
     const help = await regdoctor(['alerts', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--format F/);
+    for (const f of ['prometheusrule', 'rules', 'servicemonitor', 'dashboard'])
+      assert.match(help.stdout, new RegExp(f));
     const top = await regdoctor(['--help']);
     assert.match(top.stdout, /^\s+alerts\s/m);
   });

@@ -161,6 +161,27 @@ const UNIT_TESTS: UnitTest[] = [
     alert_rule_test: [{ eval_time: '0m', alertname: 'RegdoctorRegistryCertificateExpiring', exp_alerts: [] }],
   },
   {
+    // Renewed at minute 3: both severities fire before, neither after.
+    name: 'TLS certificate renewed',
+    input_series: [
+      {
+        series: 'regdoctor_registry_tls_cert_expiry_timestamp_seconds{registry="renewed.local"}',
+        values: `${2 * DAY} ${2 * DAY} ${2 * DAY} ${90 * DAY} ${90 * DAY} ${90 * DAY}`,
+      },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '1m',
+        alertname: 'RegdoctorRegistryCertificateExpiring',
+        exp_alerts: [
+          cert('renewed.local', 'warning', 14, '1d 23h 59m 0s'),
+          cert('renewed.local', 'critical', 3, '1d 23h 59m 0s'),
+        ],
+      },
+      { eval_time: '4m', alertname: 'RegdoctorRegistryCertificateExpiring', exp_alerts: [] },
+    ],
+  },
+  {
     name: 'rate-limit headroom',
     input_series: [
       { series: 'regdoctor_registry_ratelimit_remaining{registry="docker.io"}', values: '50 30 12 9 4' },
@@ -183,6 +204,31 @@ const UNIT_TESTS: UnitTest[] = [
           },
         ],
       },
+    ],
+  },
+  {
+    // The window reset at minute 3: the alert resolves as soon as the registry reports headroom again.
+    name: 'rate-limit headroom recovered',
+    input_series: [
+      { series: 'regdoctor_registry_ratelimit_remaining{registry="docker.io"}', values: '3 2 1 100 99 98' },
+    ],
+    alert_rule_test: [
+      {
+        eval_time: '2m',
+        alertname: 'RegdoctorRegistryRateLimitLow',
+        exp_alerts: [
+          {
+            exp_labels: { severity: 'warning', registry: 'docker.io' },
+            exp_annotations: {
+              summary: 'Only 1 pulls left in the rate-limit window of docker.io',
+              description:
+                'docker.io reports fewer than 10 pulls left; once none are left pulls fail with RATE_LIMITED.',
+              runbook: `${PROBE('docker.io')} to see the limit, the window and which credential is counted; authenticate pulls or use a mirror.`,
+            },
+          },
+        ],
+      },
+      { eval_time: '4m', alertname: 'RegdoctorRegistryRateLimitLow', exp_alerts: [] },
     ],
   },
   {
@@ -390,6 +436,22 @@ describe('promtool', { skip: promtoolMissing() }, () => {
       assert.ok(
         cases.some((c) => c.exp_alerts.length === 0),
         `${alert} has a silent case`,
+      );
+    }
+  });
+
+  test('every severity of every alert has a firing case', () => {
+    const fired = new Set(
+      UNIT_TESTS.flatMap((t) => t.alert_rule_test).flatMap((c) =>
+        (c.exp_alerts as Array<{ exp_labels: { severity: string } }>).map(
+          (a) => `${c.alertname}/${a.exp_labels.severity}`,
+        ),
+      ),
+    );
+    for (const r of ruleGroups().flatMap((g) => g.rules)) {
+      assert.ok(
+        fired.has(`${r.alert}/${r.labels.severity}`),
+        `${r.alert} (${r.labels.severity}) has a firing case`,
       );
     }
   });
