@@ -29,7 +29,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     load: () => import('./commands/classify.ts'),
   },
   alerts: {
-    summary: 'Print Prometheus alert rules (PrometheusRule or rules file) for the exporter metrics',
+    summary: 'Print alert rules, a ServiceMonitor or a Grafana dashboard for the exporter metrics',
     load: () => import('./commands/alerts.ts'),
   },
   policy: {
