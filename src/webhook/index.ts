@@ -1,0 +1,103 @@
+// The webhook as one running thing: policies (from files, or watched in the cluster), their evaluator and the
+// HTTPS server. The CLI adds flags and signals; tests and the benchmark start it in-process.
+import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
+import { loadPolicies } from '../policy/load.ts';
+import { localEvaluator, PolicySet, type EvaluatorFactory } from './evaluator.ts';
+import { startWebhookServer, type WebhookServer } from './server.ts';
+import type { TlsFiles } from './tls.ts';
+import { watchImagePolicies, type PolicyWatch } from './watch.ts';
+
+export { BODY_LIMIT_BYTES } from './server.ts';
+export { WORKLOAD_KINDS } from './review.ts';
+export type { Evaluator, EvaluatorFactory } from './evaluator.ts';
+
+export interface WebhookOptions {
+  host?: string;
+  port?: number;
+  tls: TlsFiles;
+  /** ImagePolicy files or directories, read once at start (exactly one of policyFiles and cluster). */
+  policyFiles?: string[];
+  /** Watch ImagePolicy objects in this cluster. */
+  cluster?: KubeconfigChoice & { retryDelayMs?: number; watchTimeoutSeconds?: number };
+  /** Default: the local evaluator (no registry lookups). */
+  evaluator?: EvaluatorFactory;
+  decisionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  tlsReloadIntervalMs?: number;
+  bodyLimitBytes?: number;
+  log?: (line: string) => void;
+}
+
+export interface Webhook {
+  url: string;
+  port: number;
+  policies: PolicySet;
+  /** Policies loaded (for the cluster: the first list succeeded). */
+  ready(): boolean;
+  /** Resolves once ready. */
+  readonly synced: Promise<void>;
+  server: WebhookServer;
+  watch: PolicyWatch | null;
+  /** Graceful: stop accepting, finish requests in flight (up to graceMs), stop watching. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
+  const log = opts.log ?? (() => undefined);
+  if ((opts.policyFiles?.length ? 1 : 0) + (opts.cluster ? 1 : 0) !== 1) {
+    throw new Error('startWebhook needs exactly one of policyFiles and cluster');
+  }
+  const policies = new PolicySet(opts.evaluator ?? localEvaluator);
+  let watch: PolicyWatch | null = null;
+  let synced: Promise<void>;
+  if (opts.policyFiles?.length) {
+    policies.set(await loadPolicies(opts.policyFiles));
+    synced = Promise.resolve();
+  } else {
+    watch = await watchImagePolicies({
+      ...opts.cluster,
+      log,
+      onChange: (list) => {
+        policies.set(list);
+        log(
+          `${list.length} ImagePolic${list.length === 1 ? 'y' : 'ies'} in force: ${list.map((p) => p.name).join(', ') || '(none)'}`,
+        );
+      },
+    });
+    synced = watch.synced;
+  }
+  const ready = () => policies.policies !== null && (watch?.isSynced() ?? true);
+  let server: WebhookServer;
+  try {
+    server = await startWebhookServer({
+      tls: opts.tls,
+      policies,
+      ready,
+      port: opts.port,
+      host: opts.host,
+      decisionTimeoutMs: opts.decisionTimeoutMs,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      tlsReloadIntervalMs: opts.tlsReloadIntervalMs,
+      bodyLimitBytes: opts.bodyLimitBytes,
+      log,
+    });
+  } catch (err) {
+    watch?.stop();
+    await policies.close();
+    throw err;
+  }
+  return {
+    url: server.url,
+    port: server.port,
+    policies,
+    ready,
+    synced,
+    server,
+    watch,
+    async close(graceMs) {
+      await server.close(graceMs);
+      watch?.stop();
+      await policies.close();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// One admission decision: which requests are evaluated at all, how violations become a denial message or
+// warnings, and why an UPDATE is judged only on what it changes.
+import { readPodSpec, type Note, type PolicyObject, type Violation } from '../policy/evaluate.ts';
+import {
+  BadReview,
+  boundedMessage,
+  boundedWarnings,
+  type AdmissionRequest,
+  type AdmissionResponse,
+} from './admission.ts';
+
+/** The kinds the webhook evaluates, by API group. Anything else is allowed untouched. */
+export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
+  Pod: '',
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  ReplicaSet: 'apps',
+  Job: 'batch',
+  CronJob: 'batch',
+};
+
+/** `kubectl debug` adds containers through this subresource; other subresources (status, scale…) run no images. */
+const EVALUATED_SUBRESOURCES = new Set(['', 'ephemeralcontainers']);
+
+export interface Decision {
+  response: AdmissionResponse;
+  /** Set when the object was evaluated: what it was, for the log. */
+  subject?: string;
+  notes: Note[];
+}
+
+export interface Evaluate {
+  evaluate(
+    obj: PolicyObject,
+    options: { defaultNamespace: string },
+  ): Promise<{
+    violations: Violation[];
+    notes: Note[];
+  }>;
+}
+
+type Meta = {
+  name?: unknown;
+  generateName?: unknown;
+  namespace?: unknown;
+  deletionTimestamp?: unknown;
+};
+
+function asObject(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new BadReview(`${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function target(raw: unknown, what: string, kind: string, req: AdmissionRequest): PolicyObject {
+  const obj = asObject(raw, what);
+  const meta = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Meta;
+  // On CREATE with generateName the API server has not picked the name yet.
+  const name =
+    str(meta.name) || req.name || (str(meta.generateName) ? `${str(meta.generateName)}*` : '(unnamed)');
+  const namespace = str(meta.namespace) || req.namespace || 'default';
+  const o: PolicyObject = { ...obj, kind, metadata: { ...(obj.metadata as object), name, namespace } };
+  const spec = readPodSpec(o);
+  if (typeof spec === 'string') throw new BadReview(`${what}: ${kind} ${namespace}/${name}: ${spec}`);
+  return o;
+}
+
+/** Identifies a violation across the old and new object of an UPDATE. */
+const key = (v: Violation) => [v.policy, v.rule, v.containerType, v.container, v.image].join('\0');
+
+function where(v: Violation): string {
+  const type = v.containerType === 'container' ? 'container' : v.containerType.replace('C', ' c');
+  return `${type} ${JSON.stringify(v.container)}`;
+}
+
+export async function review(req: AdmissionRequest, policies: Evaluate): Promise<Decision> {
+  const allow: Decision = { response: { uid: req.uid, allowed: true }, notes: [] };
+  if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return allow;
+  const kind = req.kind.kind;
+  if (WORKLOAD_KINDS[kind] !== req.kind.group) return allow;
+  if (!EVALUATED_SUBRESOURCES.has(req.subResource ?? '')) return allow;
+  const obj = target(req.object, 'request.object', kind, req);
+  // An object on its way out is updated only to remove finalizers; denying that would wedge the deletion.
+  if (req.operation === 'UPDATE' && (obj.metadata as Meta).deletionTimestamp) return allow;
+  const options = { defaultNamespace: obj.metadata.namespace ?? 'default' };
+  const now = await policies.evaluate(obj, options);
+
+  // An UPDATE is denied only for what it introduces: a policy created after a Deployment must not block scaling
+  // it, labelling it or a controller's metadata update. What was already there is reported as a warning.
+  let before = new Set<string>();
+  if (req.operation === 'UPDATE' && req.oldObject != null) {
+    const old = await policies.evaluate(target(req.oldObject, 'request.oldObject', kind, req), options);
+    before = new Set(old.violations.map(key));
+  }
+  const denied = now.violations.filter((v) => v.mode === 'enforce' && !before.has(key(v)));
+  const warned = now.violations.filter((v) => v.mode === 'warn' || before.has(key(v)));
+  const subject = `${kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
+  const response: AdmissionResponse = { uid: req.uid, allowed: denied.length === 0 };
+  if (denied.length) {
+    response.status = {
+      code: 403,
+      reason: 'Forbidden',
+      message: boundedMessage(
+        `${subject} violates ImagePolicy:`,
+        denied.map((v) => `[${v.policy}/${v.rule}] ${where(v)}: ${v.message}`),
+      ),
+    };
+  }
+  if (warned.length) {
+    response.warnings = boundedWarnings(
+      warned.map(
+        (v) =>
+          `${v.policy}/${v.rule}${v.mode === 'enforce' ? ' (already present)' : ''}: ${where(v)}: ${v.message}`,
+      ),
+    );
+  }
+  return { response, subject, notes: now.notes };
+}
