@@ -86,3 +86,48 @@ export function parsePulledEvent(message: string): PulledEvent | null {
   const bytes = m[4] === undefined ? null : Number(m[4]);
   return { image: m[1]!, seconds, bytes: bytes !== null && Number.isSafeInteger(bytes) ? bytes : null };
 }
+
+/** What the tracker needs of an event: both event APIs normalise to this (src/cluster/types.ts ClusterEvent). */
+export interface TrackedEvent {
+  namespace: string;
+  involved: { kind: string; name: string; uid?: string; fieldPath?: string };
+  reason: string;
+  message: string;
+  count: number;
+  firstSeen: number;
+}
+
+/** How long an event is remembered after it was last listed: past the API server's default event TTL (1 h). */
+export const PULLED_EVENT_MEMORY_MS = 2 * 3600 * 1000;
+
+/**
+ * Turns repeated listings of the same events into new occurrences, so that each kubelet `Pulled` event is counted
+ * once however many polls see it. An event is identified by what it is about and when it first happened; a
+ * recurrence the API server folded into it (its count went up) is a new occurrence. Events are forgotten
+ * `memoryMs` after they were last listed, which keeps the memory bounded by the cluster's own event retention.
+ */
+export class PulledEventTracker {
+  private readonly seen = new Map<string, { count: number; lastListed: number }>();
+
+  constructor(private readonly memoryMs = PULLED_EVENT_MEMORY_MS) {}
+
+  /** The `Pulled` messages that are new since the previous call, one entry per occurrence. */
+  newOccurrences(events: Iterable<TrackedEvent>, now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const e of events) {
+      if (e.reason !== 'Pulled') continue;
+      const i = e.involved;
+      const key = JSON.stringify([e.namespace, i.kind, i.name, i.uid ?? '', i.fieldPath ?? '', e.firstSeen, e.message]);
+      const count = Math.max(1, e.count);
+      const before = this.seen.get(key);
+      for (let n = before?.count ?? 0; n < count; n++) out.push(e.message);
+      this.seen.set(key, { count: Math.max(count, before?.count ?? 0), lastListed: now });
+    }
+    for (const [key, v] of this.seen) if (now - v.lastListed > this.memoryMs) this.seen.delete(key);
+    return out;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}

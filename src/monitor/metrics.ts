@@ -50,6 +50,10 @@ export interface MonitorMetrics {
   setImageAvailability(image: string, cause: Cause | null): boolean;
   /** Removes an image that is no longer monitored, freeing its slot under the limit. */
   forgetImage(image: string): void;
+  /** Images currently holding a `regdoctor_image_available` series. */
+  trackedImages(): string[];
+  /** Counts `count` image updates dropped without trying them (the caller skipped images over the limit). */
+  dropImages(count: number): void;
   /** Replaces `regdoctor_image_pull_failures` with the current failing containers, summed per namespace and cause. */
   setPullFailures(rows: Iterable<PullFailureCount>): void;
   /** Observes a kubelet `Pulled` event message; false when it is not a completed pull. */
@@ -184,6 +188,14 @@ export function createMonitorMetrics(options: MonitorMetricsOptions = {}): Monit
       if (previous === undefined) return;
       imageAvailable.remove({ image, cause: previous });
       imageCause.delete(image);
+    },
+
+    trackedImages() {
+      return [...imageCause.keys()];
+    },
+
+    dropImages(count) {
+      if (count > 0) imageDropped.inc(count);
     },
 
     setPullFailures(rows) {

@@ -1,0 +1,91 @@
+// How the exporter talks to each registry: the config's per-registry TLS, plain-HTTP and credential settings, read
+// once at start (a missing CA or Docker config is a start-up error, not a failing check every interval).
+import { X509Certificate } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { UsageError } from '../cause/index.ts';
+import { dockerConfigSource } from '../probe/credsource.ts';
+import type { CredentialSource } from '../probe/probe.ts';
+import { ProbeSession } from '../probe/session.ts';
+import { apiHost, parseReference } from '../reference/index.ts';
+import { proxyEnvFrom } from '../transport/proxy.ts';
+import type { ExporterConfig, RegistryConfig } from './config.ts';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+export interface Targets {
+  /** The config entry for a registry as image references name it (`docker.io`, `host:5000`). */
+  settings(registry: string): RegistryConfig | undefined;
+  /** The credentials for images on `registry`: its dockerConfig, or none (anonymous). */
+  credentials(registry: string): CredentialSource | undefined;
+  plainHttp(registry: string): boolean;
+  /** A fresh session: nothing cached, so every check dials, pings and authenticates anew. */
+  session(): ProbeSession;
+}
+
+async function readCa(file: string, where: string): Promise<string> {
+  const pem = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`${where} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new UsageError(`${where} ${file}: no PEM certificate in it`);
+  // Node skips a block it cannot parse; that would surface later as TLS_UNTRUSTED on every check.
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch (e) {
+      throw new UsageError(`${where} ${file}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
+    }
+  });
+  return pem;
+}
+
+async function checkDockerConfig(file: string, where: string): Promise<void> {
+  await access(file, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`${where} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+  });
+  if (!(await stat(file)).isFile()) throw new UsageError(`${where} ${file}: not a regular file`);
+}
+
+/** The API host as URL.host spells it: what the transport asks TLS settings for. */
+const urlHost = (registry: string) => apiHost(registry).replace(/:443$/, '');
+
+export async function loadTargets(config: ExporterConfig, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Targets> {
+  const byRegistry = new Map<string, RegistryConfig>();
+  const ca: string[] = [];
+  const insecure = new Set<string>();
+  const credentials = new Map<string, CredentialSource>();
+  for (const [i, r] of config.registries.entries()) {
+    byRegistry.set(r.registry, r);
+    // All configured CAs are trusted for every host, as --ca-file does: a token realm on another host of the same
+    // private PKI must verify too.
+    if (r.caFile) ca.push(await readCa(r.caFile, `registries[${i}].caFile`));
+    if (r.insecureSkipTlsVerify) insecure.add(urlHost(r.registry));
+    if (r.dockerConfig) {
+      await checkDockerConfig(r.dockerConfig, `registries[${i}].dockerConfig`);
+      // Read at every check, so a rotated credential is picked up without a restart.
+      credentials.set(r.registry, dockerConfigSource({ dockerConfig: r.dockerConfig }));
+    }
+  }
+  const proxyEnv = proxyEnvFrom(opts.env ?? process.env);
+  return {
+    settings: (registry) => byRegistry.get(registry),
+    credentials: (registry) => credentials.get(registry),
+    plainHttp: (registry) => byRegistry.get(registry)?.plainHttp ?? false,
+    session: () =>
+      new ProbeSession({
+        timeoutMs: config.timeoutMs,
+        proxyEnv,
+        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
+      }),
+  };
+}
+
+/** The registry of an image reference, or null when it does not parse (the probe then says why). */
+export function registryOfImage(image: string): string | null {
+  try {
+    return parseReference(image).registry;
+  } catch {
+    return null;
+  }
+}
