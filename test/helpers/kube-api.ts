@@ -7,6 +7,13 @@
 // authorizer words them, 404 for an API group the "cluster" does not serve, 410 for expired continue tokens,
 // transient 429/5xx, and stalls. Events are stored once and served through both event APIs, converted between
 // the core/v1 and events.k8s.io/v1 field names as the API server does.
+//
+// Custom resources (`resources` option) are served like CRDs: list items keep their kind/apiVersion. Any resource
+// can be watched (`?watch=1` or `watch=true`): a chunked stream of JSON lines `{"type":…,"object":…}` starting
+// after the given resourceVersion (none or "0": ADDED for every object first), BOOKMARK events on request, and an
+// ERROR event carrying a 410 Expired Status, then the end of the stream, for a version older than the last
+// `expire()` — the API server's answer once etcd has compacted it. `apply`/`remove` change objects and notify
+// open watches.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,7 +24,8 @@ import { serve, type TestServer } from './server.ts';
 
 type Obj = Record<string, unknown>;
 
-interface ApiResource {
+export interface ApiResource {
+  /** '' for the core group. */
   group: string;
   version: string;
   resource: string;
@@ -80,6 +88,8 @@ export interface KubeApiOptions {
   stall?: string[];
   /** Add a managedFields entry to objects that have none, as a real server's answers carry (default true). */
   managedFields?: boolean;
+  /** Extra (custom) resources to serve, e.g. `{ group: 'regdoctor.dev', version: 'v1alpha1', … }`. */
+  resources?: ApiResource[];
 }
 
 export interface KubeApiLogEntry {
@@ -93,9 +103,28 @@ export interface KubeApiLogEntry {
   authorized: boolean;
 }
 
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
 export interface KubeApi extends TestServer {
   token: string;
   log: KubeApiLogEntry[];
+  /** The current resourceVersion (lists report it; every change increments it). */
+  resourceVersion(): string;
+  /** Creates or replaces an object (with kind/apiVersion); open watches get ADDED or MODIFIED. */
+  apply(obj: unknown): void;
+  /** Deletes an object; open watches get DELETED. Returns whether it existed. */
+  remove(ref: { apiVersion: string; kind: string; name: string; namespace?: string }): boolean;
+  /** Sends a BOOKMARK at the current resourceVersion to open watches that asked for bookmarks. */
+  bookmark(): void;
+  /**
+   * Compacts history: every resourceVersion before now is too old. Open watches get an ERROR event with a
+   * 410 Expired Status and are closed; a new watch from an older version gets the same.
+   */
+  expire(): void;
+  /** Ends every open watch stream normally (as a server-side timeout does). */
+  closeWatches(): void;
+  /** Watch streams currently open. */
+  openWatches(): number;
 }
 
 const RESOURCE_VERSION = '481900';
@@ -184,40 +213,63 @@ function groupOf(apiVersion: unknown): string {
 }
 
 /** Stored objects per qualified resource (core events only; the events.k8s.io view is derived), sorted as etcd. */
-function buildStore(objects: unknown[], managedFields: boolean): Map<string, Obj[]> {
+/** The stored form of an object and its resource: core events converted, typed kinds without kind/apiVersion. */
+function storedForm(
+  raw: unknown,
+  resources: readonly ApiResource[],
+  custom: ReadonlySet<ApiResource>,
+  managedFields: boolean,
+): { r: ApiResource; item: Obj } | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  let o = raw as Obj;
+  const group = groupOf(o.apiVersion);
+  if (o.kind === 'Event' && group === 'events.k8s.io')
+    o = { kind: 'Event', apiVersion: 'v1', ...toCoreEvent(o) };
+  const r = resources.find((x) => x.kind === o.kind && x.group === groupOf(o.apiVersion));
+  if (!r) return undefined;
+  // Built-in lists are typed (items carry no kind/apiVersion); a custom resource's list is unstructured.
+  const { kind: _k, apiVersion: _a, ...rest } = o;
+  const item: Obj = custom.has(r) ? { ...o } : rest;
+  const meta = { ...metaOf(item) };
+  if (managedFields && meta.managedFields === undefined) {
+    meta.managedFields = [
+      {
+        apiVersion: apiVersionOf(r),
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:metadata': { 'f:labels': {} } },
+        manager: 'kube-controller-manager',
+        operation: 'Update',
+        time: meta.creationTimestamp ?? '2024-05-14T09:00:00Z',
+      },
+    ];
+  }
+  return { r, item: { ...item, metadata: meta } };
+}
+
+const byKey = (a: Obj, b: Obj) => {
+  const [x, y] = [storageKey(a), storageKey(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Stored objects per qualified resource (core events only; the events.k8s.io view is derived), sorted as etcd. */
+function buildStore(
+  objects: unknown[],
+  resources: readonly ApiResource[],
+  custom: ReadonlySet<ApiResource>,
+  managedFields: boolean,
+): Map<string, Obj[]> {
   const store = new Map<string, Map<string, Obj>>();
-  for (const r of API_RESOURCES) store.set(qualifiedName(r), new Map());
+  for (const r of resources) store.set(qualifiedName(r), new Map());
   for (const raw of objects) {
-    if (!raw || typeof raw !== 'object') continue;
-    let o = raw as Obj;
-    const group = groupOf(o.apiVersion);
-    if (o.kind === 'Event' && group === 'events.k8s.io')
-      o = { kind: 'Event', apiVersion: 'v1', ...toCoreEvent(o) };
-    const r = API_RESOURCES.find((x) => x.kind === o.kind && x.group === groupOf(o.apiVersion));
-    if (!r) continue;
-    const { kind: _k, apiVersion: _a, ...item } = o;
-    const meta = { ...metaOf(item) };
-    if (managedFields && meta.managedFields === undefined) {
-      meta.managedFields = [
-        {
-          apiVersion: apiVersionOf(r),
-          fieldsType: 'FieldsV1',
-          fieldsV1: { 'f:metadata': { 'f:labels': {} } },
-          manager: 'kube-controller-manager',
-          operation: 'Update',
-          time: meta.creationTimestamp ?? '2024-05-14T09:00:00Z',
-        },
-      ];
-    }
-    store.get(qualifiedName(r))?.set(storageKey(item), { ...item, metadata: meta });
+    const s = storedForm(raw, resources, custom, managedFields);
+    if (!s) continue;
+    // Custom resources always carry a resourceVersion, as every object read from a real server does.
+    if (custom.has(s.r) && metaOf(s.item).resourceVersion === undefined)
+      s.item.metadata = { ...metaOf(s.item), resourceVersion: RESOURCE_VERSION };
+    store.get(qualifiedName(s.r))?.set(storageKey(s.item), s.item);
   }
   const sorted = new Map<string, Obj[]>();
-  for (const [k, m] of store) {
-    sorted.set(
-      k,
-      [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v),
-    );
-  }
+  for (const [k, m] of store) sorted.set(k, [...m.values()].sort(byKey));
   return sorted;
 }
 
@@ -246,17 +298,15 @@ interface Route {
   namespace?: string;
 }
 
-function route(path: string): Route | 'unknown-group' | undefined {
+function route(path: string, resources: readonly ApiResource[]): Route | 'unknown-group' | undefined {
   const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(path);
   const named = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([a-z]+)$/.exec(path);
   let group: string, version: string, ns: string | undefined, resource: string;
   if (core) [group, version, ns, resource] = ['', 'v1', core[1], core[2] ?? ''];
   else if (named) [group, version, ns, resource] = [named[1] ?? '', named[2] ?? '', named[3], named[4] ?? ''];
   else return undefined;
-  const api = API_RESOURCES.find(
-    (r) => r.group === group && r.version === version && r.resource === resource,
-  );
-  if (!api) return group && !API_RESOURCES.some((r) => r.group === group) ? 'unknown-group' : undefined;
+  const api = resources.find((r) => r.group === group && r.version === version && r.resource === resource);
+  if (!api) return group && !resources.some((r) => r.group === group) ? 'unknown-group' : undefined;
   if (ns !== undefined && !api.namespaced) return undefined;
   return { api, ...(ns !== undefined ? { namespace: decodeURIComponent(ns) } : {}) };
 }
@@ -265,8 +315,29 @@ function route(path: string): Route | 'unknown-group' | undefined {
 export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const user = opts.user ?? 'system:serviceaccount:regdoctor:scanner';
-  const store = buildStore(opts.objects, opts.managedFields ?? true);
+  const resources = [...API_RESOURCES, ...(opts.resources ?? [])];
+  const custom = new Set(opts.resources ?? []);
+  const managedFields = opts.managedFields ?? true;
+  const store = buildStore(opts.objects, resources, custom, managedFields);
   const log: KubeApiLogEntry[] = [];
+  let rv = Number(RESOURCE_VERSION);
+  /** Versions at or below this are compacted away: a watch from one gets 410. */
+  let compacted = 0;
+  interface Change {
+    rv: number;
+    type: 'ADDED' | 'MODIFIED' | 'DELETED';
+    resource: string;
+    object: Obj;
+  }
+  const history: Change[] = [];
+  interface OpenWatch {
+    resource: ApiResource;
+    namespace?: string;
+    bookmarks: boolean;
+    res: ServerResponse;
+    timer?: NodeJS.Timeout;
+  }
+  const watches = new Set<OpenWatch>();
   const faultsLeft = new Map((opts.faults ?? []).map((f) => [f.resource, { ...f }]));
   let expireLeft = opts.expireContinue ?? 0;
 
@@ -300,7 +371,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
         status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
       );
     }
-    const r = route(url.pathname);
+    const r = route(url.pathname, resources);
     if (r === undefined || r === 'unknown-group') {
       return send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
     }
@@ -341,6 +412,8 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       );
     }
 
+    if (query.watch === '1' || query.watch === 'true') return startWatch(r, query, entry, res);
+
     let items = store.get(r.api.group === 'events.k8s.io' ? 'events' : name) ?? [];
     if (r.namespace !== undefined) items = items.filter((o) => metaOf(o).namespace === r.namespace);
     if (r.api.group === 'events.k8s.io') items = items.map(toEventsV1);
@@ -372,7 +445,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     const limit = Number(query.limit ?? '0');
     const end = Number.isInteger(limit) && limit > 0 ? Math.min(items.length, start + limit) : items.length;
     const page = items.slice(start, end);
-    const meta: Obj = { resourceVersion: RESOURCE_VERSION };
+    const meta: Obj = { resourceVersion: String(rv) };
     const last = page[page.length - 1];
     if (end < items.length && last) {
       // As the API server does: the token starts just after the last returned key.
@@ -382,8 +455,140 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     send(200, { kind: `${r.api.kind}List`, apiVersion: apiVersionOf(r.api), metadata: meta, items: page });
   };
 
+  /** An object as a watch event carries it: with kind and apiVersion, in the watched API's shape. */
+  const eventObject = (api: ApiResource, stored: Obj): Obj => {
+    if (custom.has(api)) return stored;
+    const body = api.group === 'events.k8s.io' ? toEventsV1(stored) : stored;
+    return { kind: api.kind, apiVersion: apiVersionOf(api), ...body };
+  };
+  const matches = (w: OpenWatch, resource: string, object: Obj) =>
+    (w.resource.group === 'events.k8s.io' ? 'events' : qualifiedName(w.resource)) === resource &&
+    (w.namespace === undefined || metaOf(object).namespace === w.namespace);
+  const write = (w: OpenWatch, type: WatchEventType, object: Obj) =>
+    w.res.write(`${JSON.stringify({ type, object })}\n`);
+  const endWatch = (w: OpenWatch) => {
+    clearTimeout(w.timer);
+    watches.delete(w);
+    w.res.end();
+  };
+  const expiredStatus = (from: number): Obj =>
+    status(410, 'Expired', `too old resource version: ${from} (${compacted + 1})`);
+
+  function startWatch(
+    r: Route,
+    query: Record<string, string>,
+    entry: KubeApiLogEntry,
+    res: ServerResponse,
+  ): void {
+    entry.status = 200;
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-cache, private',
+      'transfer-encoding': 'chunked',
+    });
+    const w: OpenWatch = {
+      resource: r.api,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      bookmarks: query.allowWatchBookmarks === 'true' || query.allowWatchBookmarks === '1',
+      res,
+    };
+    const from = query.resourceVersion;
+    const resource = r.api.group === 'events.k8s.io' ? 'events' : qualifiedName(r.api);
+    if (from === undefined || from === '' || from === '0') {
+      // "Any version": the current state as ADDED events, then changes.
+      for (const o of store.get(resource) ?? []) {
+        if (w.namespace === undefined || metaOf(o).namespace === w.namespace)
+          write(w, 'ADDED', eventObject(r.api, o));
+      }
+    } else {
+      const n = Number(from);
+      if (!Number.isInteger(n) || n <= compacted) {
+        write(w, 'ERROR', expiredStatus(n));
+        res.end();
+        return;
+      }
+      for (const c of history)
+        if (c.rv > n && matches(w, c.resource, c.object)) write(w, c.type, eventObject(r.api, c.object));
+    }
+    watches.add(w);
+    res.on('close', () => {
+      clearTimeout(w.timer);
+      watches.delete(w);
+    });
+    const seconds = Number(query.timeoutSeconds);
+    if (Number.isFinite(seconds) && seconds > 0) w.timer = setTimeout(() => endWatch(w), seconds * 1000);
+  }
+
+  const change = (type: Change['type'], resource: ApiResource, object: Obj) => {
+    const name = resource.group === 'events.k8s.io' ? 'events' : qualifiedName(resource);
+    const c: Change = { rv, type, resource: name, object };
+    history.push(c);
+    for (const w of watches) if (matches(w, name, object)) write(w, type, eventObject(w.resource, object));
+  };
+
   const server = await serve(handler, opts.tls ? { tls: opts.tls } : {});
-  return { ...server, token, log };
+  const stop = server.stop;
+  return {
+    ...server,
+    token,
+    log,
+    resourceVersion: () => String(rv),
+    apply(obj) {
+      const s = storedForm(obj, resources, custom, managedFields);
+      if (!s)
+        throw new Error('kube-api: apply of an object whose kind/apiVersion this server does not serve');
+      const key = qualifiedName(s.r);
+      const list = store.get(key) ?? [];
+      rv++;
+      s.item.metadata = { ...metaOf(s.item), resourceVersion: String(rv) };
+      const at = list.findIndex((o) => storageKey(o) === storageKey(s.item));
+      if (at >= 0) list[at] = s.item;
+      else {
+        list.push(s.item);
+        list.sort(byKey);
+      }
+      store.set(key, list);
+      change(at >= 0 ? 'MODIFIED' : 'ADDED', s.r, s.item);
+    },
+    remove(ref) {
+      const r = resources.find((x) => x.kind === ref.kind && apiVersionOf(x) === ref.apiVersion);
+      if (!r) return false;
+      const list = store.get(qualifiedName(r)) ?? [];
+      const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+      const at = list.findIndex((o) => storageKey(o) === key);
+      if (at < 0) return false;
+      const [gone] = list.splice(at, 1);
+      rv++;
+      change('DELETED', r, { ...gone!, metadata: { ...metaOf(gone!), resourceVersion: String(rv) } });
+      return true;
+    },
+    bookmark() {
+      for (const w of watches) {
+        if (!w.bookmarks) continue;
+        write(w, 'BOOKMARK', {
+          kind: w.resource.kind,
+          apiVersion: apiVersionOf(w.resource),
+          metadata: { resourceVersion: String(rv) },
+        });
+      }
+    },
+    expire() {
+      compacted = rv;
+      history.length = 0;
+      for (const w of [...watches]) {
+        write(w, 'ERROR', expiredStatus(compacted));
+        endWatch(w);
+      }
+    },
+    closeWatches() {
+      for (const w of [...watches]) endWatch(w);
+    },
+    openWatches: () => watches.size,
+    stop: () => {
+      for (const w of [...watches]) clearTimeout(w.timer);
+      return stop();
+    },
+  };
 }
 
 export interface KubeconfigSpec {
