@@ -1,14 +1,13 @@
 // Cosign key-based verification of signatures stored the classic way: a manifest at tag `sha256-<hex>.sig` in the
 // image's repository whose simple-signing layers each carry a payload and, in an annotation, its signature
 // (sigstore/cosign specs/SIGNATURE_SPEC.md; research-notes E). The transparency log (Rekor) is not consulted.
-import { RegdoctorError } from '../cause/index.ts';
 import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { getBlob, getManifest } from '../registry/api.ts';
-import { describeStatus, parseErrorBody, statusCause } from '../registry/errors.ts';
 import { isIndex, sha256, type Descriptor } from '../registry/manifest.ts';
-import { header, type HttpResponse, type Transport } from '../transport/http.ts';
+import type { Transport } from '../transport/http.ts';
+import { isMissing, registryFailure } from './failure.ts';
 import type { TrustedKey } from './key.ts';
 import { readPayload } from './payload.ts';
 import { checkSignature } from './signature.ts';
@@ -59,19 +58,6 @@ const PRIORITY: VerifyReason[] = [
   'unsupported key',
   'no signature',
 ];
-
-function registryFailure(res: HttpResponse, what: string, step: 'manifest' | 'blob'): RegdoctorError {
-  const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
-  return new RegdoctorError(
-    statusCause(res.status, info.codes),
-    `${what}: ${describeStatus(res.status, info)}`,
-    {
-      step,
-      status: res.status,
-      codes: info.codes,
-    },
-  );
-}
 
 async function checkLayer(
   transport: Transport,
@@ -154,8 +140,7 @@ export async function verifyCosign(
     'manifest',
   );
   if (!('manifest' in got)) {
-    const info = parseErrorBody(got.response.body, header(got.response.headers, 'content-type'));
-    if (got.response.status === 404 || info.codes.includes('MANIFEST_UNKNOWN'))
+    if (isMissing(got.response))
       return result([], 'no signature', `no signature: ${access.repository}:${tag} does not exist`);
     throw registryFailure(got.response, `signature manifest ${tag}`, 'manifest');
   }
@@ -179,21 +164,34 @@ export interface VerifyOutcome {
   cosign: CosignResult | null;
 }
 
-/** Resolves the image with the probe (auth, TLS, tag → digest) and verifies its signatures over the same access. */
+/**
+ * Resolves the image with the probe (auth, TLS, tag → digest) and returns the access signatures are read with;
+ * no access when the probe could not reach a pullable image (its verdict says why).
+ */
+export async function resolveForVerify(
+  image: string,
+  session: ProbeSession,
+  opts: Omit<ProbeOptions, 'onPullable'>,
+): Promise<{ probe: ProbeResult; access: RepositoryAccess | null }> {
+  let access: RepositoryAccess | undefined;
+  // Only up to the manifest: the signature is over the digest the reference resolves to, so an image that
+  // has no build for this machine's platform can still be verified.
+  const probe = await probeImage(image, session, {
+    ...opts,
+    stopAfter: 'manifest',
+    onPullable: (a) => (access = a),
+  });
+  return { probe, access: probe.cause === null && access ? access : null };
+}
+
+/** Resolves the image with the probe and verifies its classic `.sig` signatures over the same access. */
 export async function verifyImage(
   image: string,
   session: ProbeSession,
   opts: Omit<ProbeOptions, 'onPullable'> & { key: TrustedKey },
 ): Promise<VerifyOutcome> {
-  let access: RepositoryAccess | undefined;
   const { key, ...probeOpts } = opts;
-  // Only up to the manifest: the signature is over the digest the reference resolves to, so an image that
-  // has no build for this machine's platform can still be verified.
-  const probe = await probeImage(image, session, {
-    ...probeOpts,
-    stopAfter: 'manifest',
-    onPullable: (a) => (access = a),
-  });
-  if (probe.cause !== null || !access) return { probe, cosign: null };
+  const { probe, access } = await resolveForVerify(image, session, probeOpts);
+  if (!access) return { probe, cosign: null };
   return { probe, cosign: await verifyCosign(session.transport, access, key) };
 }

@@ -4,33 +4,53 @@ import { redact } from '../../credentials/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { style } from '../../report/style.ts';
-import { verifyImage, type CosignResult } from '../../verify/cosign.ts';
+import type { BundleVerdict } from '../../verify/bundle.ts';
+import { signatureTag, type LayerVerdict } from '../../verify/cosign.ts';
+import {
+  SIGNATURE_FORMATS,
+  verifyImageSignatures,
+  type SignatureFormatOption,
+  type SignaturesResult,
+} from '../../verify/signatures.ts';
 import { loadPublicKey, type TrustedKey } from '../../verify/key.ts';
 import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
 import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
 const HELP = `Usage: regdoctor verify IMAGE --key cosign.pub [flags]
 
-Verifies cosign key-based signatures stored the classic way: the manifest at tag sha256-<hex>.sig in the image's
-repository, one application/vnd.dev.cosign.simplesigning.v1+json layer per signature, the signature in the
-dev.cosignproject.cosign/signature annotation. A signature counts when it verifies with the key AND its payload
-names the digest the image resolved to (for a multi-platform image, the index digest, as cosign signs it).
+Verifies cosign key-based signatures in both formats cosign stores them:
+  classic  the manifest at tag sha256-<hex>.sig in the image's repository, one
+           application/vnd.dev.cosign.simplesigning.v1+json layer per signature, the signature in the
+           dev.cosignproject.cosign/signature annotation (cosign 2 and earlier; cosign 3 with
+           --new-bundle-format=false). Counts when it verifies with the key AND its payload names the image digest.
+  bundle   Sigstore bundles (application/vnd.dev.sigstore.bundle.v0.3+json) attached as OCI 1.1 referrers of the
+           image (cosign 3's default), found with the referrers API, or the sha256-<hex> referrers tag when the
+           registry has no such API. Counts when it verifies with the key AND it signs the image: a DSSE envelope
+           whose in-toto statement (predicateType https://sigstore.dev/cosign/sign/v1) has the image digest as a
+           subject, or a message signature over the image manifest itself.
+The digest is the one the reference resolves to (for a multi-platform image, the index digest, as cosign signs
+it). One valid signature in any format asked for is enough.
 
-Supported: ECDSA P-256 keys (DER signatures) and RSA keys of 2048 bits or more (PKCS#1 v1.5, or PSS), PEM.
-Not supported in this version: Sigstore bundles attached through the OCI 1.1 referrers API (cosign v3's default
-format), keyless (certificate) verification, signatures in another repository (COSIGN_REPOSITORY), and the
-Rekor transparency log, which is NOT checked (like cosign verify --insecure-ignore-tlog).
+Supported: ECDSA P-256 keys and RSA keys of 2048 bits or more, PEM. Classic: DER ECDSA, RSA PKCS#1 v1.5 or PSS.
+Bundles: key-based bundles (verificationMaterial.publicKey), checked with sigstore-js (@sigstore/verify).
+Not supported: keyless (Fulcio certificate) signatures and identities, attestations (other predicate types are
+listed, not counted), signatures in another repository (COSIGN_REPOSITORY), and the Rekor transparency log and
+RFC 3161 timestamps, which are NOT checked even when a bundle carries them (like cosign verify
+--insecure-ignore-tlog): a signature made with a leaked key is not detected by its missing log entry.
 
 Examples:
   regdoctor verify ghcr.io/org/app:v2 --key cosign.pub
   regdoctor verify registry.local:5000/app@sha256:… --key cosign.pub --plain-http -o json
+  regdoctor verify ghcr.io/org/app:v3 --key cosign.pub --signature-format bundle
 
 Flags:
   --key FILE                     PEM public key to trust (cosign.pub), required
+  --signature-format FORMAT      classic, bundle or any (default any)
 ${REGISTRY_FLAGS_HELP}
 
-Exit codes: 0 verified; 1 not verified (no signature, wrong key, tampered payload, signature for another
-image); 2 error (bad or unsupported key, unreachable registry or image that cannot be pulled, usage).
+Exit codes: 0 verified (in either format); 1 not verified (no signature, wrong key, tampered payload, signature
+for another image, malformed or keyless bundle); 2 error (bad or unsupported key, unreachable registry or image
+that cannot be pulled, a registry failure while reading signatures with none verified, usage).
 `;
 
 async function readKey(path: string): Promise<TrustedKey> {
@@ -43,24 +63,51 @@ async function readKey(path: string): Promise<TrustedKey> {
   return loadPublicKey(await readFile(path, 'utf8'), path);
 }
 
-function renderText(image: string, key: TrustedKey, r: CosignResult, colour: boolean): string {
+type Verdict = (LayerVerdict & { format: 'classic' }) | BundleVerdict;
+
+function verdicts(r: SignaturesResult): Verdict[] {
+  return [
+    ...(r.classic?.signatures ?? []).map((v) => ({ ...v, format: 'classic' as const })),
+    ...(r.bundle?.signatures ?? []),
+  ];
+}
+
+function looked(r: SignaturesResult): string[] {
+  const out: string[] = [];
+  if (r.classic) out.push(`classic ${r.classic.signatureTag}`);
+  if (r.bundle) {
+    const ref = r.bundle.referrers;
+    out.push(`bundles via ${ref.source === 'api' ? 'referrers API' : `referrers tag ${ref.tag}`}`);
+  }
+  return out;
+}
+
+function renderText(image: string, key: TrustedKey, r: SignaturesResult, colour: boolean): string {
   const s = style(colour);
   const lines = [`${s.bold(image)}  ${s.dim(r.digest)}`];
-  lines.push(s.dim(`  key: ${key.description}; signatures: ${r.signatureTag}`));
-  for (const v of r.signatures) {
+  lines.push(s.dim(`  key: ${key.description}; looked for: ${looked(r).join(', ')}`));
+  for (const v of verdicts(r)) {
     const mark = v.ok ? s.green('✔') : s.red('✘');
-    lines.push(`  ${mark} ${v.layerDigest}  ${v.ok ? v.message : `${v.reason}: ${v.message}`}`);
+    const what = v.format === 'bundle' ? `bundle ${v.layerDigest || v.referrer}` : `classic ${v.layerDigest}`;
+    lines.push(`  ${mark} ${what}  ${v.ok ? v.message : `${v.reason}: ${v.message}`}`);
+    if (v.format === 'bundle') for (const n of v.notChecked) lines.push(s.dim(`      not checked: ${n}`));
   }
+  for (const e of r.errors) lines.push(s.yellow(`  ! ${e.format}: ${e.cause}: ${e.message}`));
   lines.push(
     r.verified
-      ? `${s.green('VERIFIED')}  ${r.message}`
+      ? `${s.green('VERIFIED')}  ${r.message} ${s.dim(`(${r.verifiedBy.join(' and ')})`)}`
       : `${s.red(s.bold('NOT VERIFIED'))} (${r.reason}) — ${r.message}`,
   );
   lines.push(s.dim('  note: the Rekor transparency log was not checked (key-based verification only)'));
+  if (r.bundle)
+    lines.push(
+      s.dim('  note: bundles: Rekor entries, RFC 3161 timestamps and Fulcio certificates are not verified'),
+    );
   return lines.join('\n') + '\n';
 }
 
-function cosignJson(image: string, key: TrustedKey, r: CosignResult): Record<string, unknown> {
+function verifyJson(image: string, key: TrustedKey, r: SignaturesResult): Record<string, unknown> {
+  // The fields of the classic-only output come first and keep their meaning; the rest are additions.
   return {
     image,
     digest: r.digest,
@@ -68,14 +115,30 @@ function cosignJson(image: string, key: TrustedKey, r: CosignResult): Record<str
     reason: r.reason,
     message: r.message,
     key: { type: key.kind, description: key.description },
-    signatureTag: r.signatureTag,
-    signatures: r.signatures,
-    transparencyLog: r.transparencyLog,
+    signatureTag: r.classic?.signatureTag ?? signatureTag(r.digest),
+    signatures: verdicts(r),
+    transparencyLog: 'not checked',
+    signatureFormat: r.format,
+    verifiedBy: r.verifiedBy,
+    referrers: r.bundle?.referrers ?? null,
+    notChecked: r.bundle ? r.bundle.notChecked : ['Rekor transparency-log inclusion'],
+    errors: r.errors,
   };
 }
 
+function signatureFormat(value: string | undefined): SignatureFormatOption {
+  if (value === undefined) return 'any';
+  const f = SIGNATURE_FORMATS.find((x) => x === value);
+  if (!f) throw new UsageError(`--signature-format ${value}: use ${SIGNATURE_FORMATS.join(', ')}`);
+  return f;
+}
+
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, { ...REGISTRY_FLAGS, key: { type: 'string' } });
+  const { values, positionals } = parseFlags(argv, {
+    ...REGISTRY_FLAGS,
+    key: { type: 'string' },
+    'signature-format': { type: 'string' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return EXIT.ok;
@@ -83,6 +146,7 @@ const run: Command = async (argv) => {
   if (positionals.length !== 1)
     throw new UsageError('verify takes exactly one IMAGE; see `regdoctor verify --help`');
   if (!values.key) throw new UsageError('verify needs --key FILE (the cosign public key)');
+  const format = signatureFormat(values['signature-format']);
   const image = positionals[0]!;
   const key = await readKey(values.key);
   const registries = new Set<string>();
@@ -94,13 +158,14 @@ const run: Command = async (argv) => {
   const ctx = await registryContext(values, registries);
   const colour = ctx.output === 'text' && useColour();
   try {
-    const { probe, cosign } = await verifyImage(image, ctx.session, {
+    const { probe, signatures } = await verifyImageSignatures(image, ctx.session, {
       platform: ctx.platform,
       credentials: ctx.credentials,
       plainHttp: ctx.plainHttp,
       key,
+      format,
     });
-    if (!cosign) {
+    if (!signatures) {
       // Nothing can be said about signatures of an image that cannot be reached: an error, not "not verified".
       const out =
         ctx.output === 'json'
@@ -111,11 +176,11 @@ const run: Command = async (argv) => {
     }
     const out =
       ctx.output === 'json'
-        ? `${JSON.stringify(cosignJson(image, key, cosign))}\n`
-        : renderText(image, key, cosign, colour);
+        ? `${JSON.stringify(verifyJson(image, key, signatures))}\n`
+        : renderText(image, key, signatures, colour);
     process.stdout.write(redact(out));
-    if (cosign.verified) return EXIT.ok;
-    return cosign.reason === 'unsupported key' ? EXIT.usage : EXIT.problem;
+    if (signatures.verified) return EXIT.ok;
+    return signatures.reason === 'unsupported key' ? EXIT.usage : EXIT.problem;
   } catch (err) {
     // A registry failure while reading signatures is an error (exit 2), not a verdict on the image; the shared
     // fatal handler would map it to 1, which here means "not verified".
