@@ -1,7 +1,8 @@
 // The Sigstore bundle through sigstore-js (@sigstore/bundle to parse and validate, @sigstore/verify to check the
 // signature), loaded on first use so `--help` and `probe` never parse them. Key-based only: regdoctor has no
 // Sigstore trusted root, so Rekor entries, RFC 3161 timestamps and Fulcio certificates cannot be checked, and
-// are reported as such instead of being half-checked.
+// are reported as such instead of being half-checked. Both are CommonJS: the esbuild bundle turns a dynamic import
+// of them into a chunk with only a default export, while Node and tsx give named exports: both are looked for.
 import type { Bundle } from '@sigstore/bundle';
 import type { TrustMaterial } from '@sigstore/verify';
 import type { TrustedKey } from './key.ts';
@@ -31,7 +32,8 @@ const HASH_NAMES: Record<number, string> = { 0: 'sha256', 1: 'sha256', 2: 'sha38
 
 /** JSON → a validated bundle (sigstore protobuf-specs); anything sigstore-js rejects is a message, not a throw. */
 export async function parseBundle(json: unknown): Promise<ParseOutcome> {
-  const { bundleFromJSON } = await import('@sigstore/bundle');
+  const lib = await import('@sigstore/bundle');
+  const bundleFromJSON = lib.bundleFromJSON ?? lib.default.bundleFromJSON;
   let bundle: Bundle;
   try {
     bundle = bundleFromJSON(json);
@@ -82,7 +84,9 @@ export async function checkBundleSignature(
   key: TrustedKey,
   artifact?: Buffer,
 ): Promise<SignatureOutcome> {
-  const { Verifier, toSignedEntity } = await import('@sigstore/verify');
+  const lib = await import('@sigstore/verify');
+  const Verifier = lib.Verifier ?? lib.default.Verifier;
+  const toSignedEntity = lib.toSignedEntity ?? lib.default.toSignedEntity;
   const trust: TrustMaterial = {
     certificateAuthorities: [],
     timestampAuthorities: [],
