@@ -1,5 +1,8 @@
 // The exporter's YAML config. deploy/exporter's ConfigMap is written against this exact format, so unknown keys are
 // errors (a typo such as `intervall` must not silently fall back to a default) and every message names the key.
+// `yaml` is imported statically on purpose: this module is itself loaded only when the exporter starts, and the
+// bundle turns a dynamic import() of that CommonJS package into a chunk without its named exports.
+import { parse } from 'yaml';
 import * as z from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
 import { parseReference } from '../reference/index.ts';
@@ -146,8 +149,7 @@ function registryHost(origin: string, key: string, host: string): string {
  * Parses the exporter's YAML config. `origin` (the file name) prefixes every error message. Durations are
  * Go-style (`5m`, `30s`); paths are returned as written (the caller resolves relative ones).
  */
-export async function parseExporterConfig(text: string, origin: string): Promise<ExporterConfig> {
-  const { parse } = await import('yaml');
+export function parseExporterConfig(text: string, origin: string): ExporterConfig {
   let doc: unknown;
   try {
     doc = parse(text, { prettyErrors: false });

@@ -99,7 +99,7 @@ export async function exporterFrom(
   yaml: string,
   opts: Omit<ExporterOptions, 'config'> = {},
 ): Promise<RunningExporter & { lines: string[] }> {
-  const config = await parseExporterConfig(yaml, 'test config');
+  const config = parseExporterConfig(yaml, 'test config');
   const lines: string[] = [];
   const ex = await startExporter({
     listen: '127.0.0.1:0',

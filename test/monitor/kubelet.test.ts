@@ -5,6 +5,8 @@ import {
   imageSizeBucket,
   parseGoDuration,
   parsePulledEvent,
+  PulledEventTracker,
+  type TrackedEvent,
 } from '../../src/monitor/kubelet.ts';
 
 const MiB = 1024 * 1024;
@@ -101,5 +103,42 @@ describe('imageSizeBucket (kubelet imageSizeBuckets)', () => {
       'GT100GB',
       'N/A',
     ]);
+  });
+});
+
+describe('PulledEventTracker', () => {
+  const pulled = (name: string, message: string, count = 1, firstSeen = 1000): TrackedEvent => ({
+    namespace: 'shop',
+    involved: { kind: 'Pod', name, uid: `uid-${name}`, fieldPath: 'spec.containers{main}' },
+    reason: 'Pulled',
+    message,
+    count,
+    firstSeen,
+  });
+  const A = 'Successfully pulled image "a:1" in 1s (1s including waiting). Image size: 10 bytes.';
+  const B = 'Successfully pulled image "b:1" in 2s (2s including waiting). Image size: 20 bytes.';
+
+  test('an event listed by several polls counts once; a recurrence folded into it counts again', () => {
+    const t = new PulledEventTracker();
+    assert.deepEqual(t.newOccurrences([pulled('p1', A)], 0), [A]);
+    assert.deepEqual(t.newOccurrences([pulled('p1', A)], 1), []);
+    assert.deepEqual(t.newOccurrences([pulled('p1', A, 3), pulled('p2', B)], 2), [A, A, B]);
+    assert.deepEqual(t.newOccurrences([pulled('p1', A, 3), pulled('p2', B)], 3), []);
+  });
+
+  test('only Pulled events; the same message for another pod or a later first occurrence is another event', () => {
+    const t = new PulledEventTracker();
+    const other = { ...pulled('p1', A), reason: 'Pulling' };
+    assert.deepEqual(t.newOccurrences([other, pulled('p1', A), pulled('p9', A), pulled('p1', A, 1, 5000)], 0), [A, A, A]);
+  });
+
+  test('events gone for longer than the memory are forgotten: memory stays bounded', () => {
+    const t = new PulledEventTracker(1000);
+    t.newOccurrences([pulled('p1', A), pulled('p2', B)], 0);
+    assert.equal(t.size, 2);
+    t.newOccurrences([pulled('p2', B)], 900);
+    assert.equal(t.size, 2);
+    t.newOccurrences([pulled('p2', B)], 1500);
+    assert.equal(t.size, 1);
   });
 });

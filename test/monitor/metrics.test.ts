@@ -228,6 +228,19 @@ describe('image availability series limit', () => {
     assert.equal(m.setImageAvailability('i4', null), true, 'a forgotten image frees its slot');
   });
 
+  test('trackedImages lists the images holding a series; dropImages counts skipped ones', async () => {
+    const m = createMonitorMetrics({ maxImages: 2 });
+    m.setImageAvailability('i1', null);
+    m.setImageAvailability('i2', 'UNAUTHORIZED');
+    m.setImageAvailability('i3', null);
+    assert.deepEqual(m.trackedImages().sort(), ['i1', 'i2']);
+    m.forgetImage('i1');
+    assert.deepEqual(m.trackedImages(), ['i2']);
+    m.dropImages(4);
+    m.dropImages(0);
+    assert.equal(await value(m, 'regdoctor_image_series_dropped_total', {}), 5);
+  });
+
   test(`the default limit is ${DEFAULT_MAX_IMAGES} images`, async () => {
     const m = createMonitorMetrics();
     for (let i = 0; i < DEFAULT_MAX_IMAGES + 5; i++)

@@ -44,7 +44,7 @@ async function loadConfig(path: string | undefined): Promise<ExporterConfig> {
   const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
     throw new UsageError(`--config ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   });
-  const config = await parseExporterConfig(text, path);
+  const config = parseExporterConfig(text, path);
   // Files named in the config live next to it (a ConfigMap and a Secret mounted side by side).
   const base = dirname(resolve(path));
   for (const r of config.registries) {
