@@ -49,9 +49,9 @@ const FLAGS = {
 
 /** `:8443`, `8443`, `0.0.0.0:8443`, `[::]:8443`, `127.0.0.1:0`. */
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))?:?(\d+)$/.exec(text);
+  const m = /^(?:\[([^\]]+)\]:|([^:[\]]*):)?(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!m || port > 65535) {
     throw new UsageError(
       `--listen ${JSON.stringify(text)}: expected [HOST]:PORT, e.g. :8443 or 127.0.0.1:8443`,
     );

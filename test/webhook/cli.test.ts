@@ -1,0 +1,103 @@
+// `regdoctor webhook` as a process: usage errors, and a SIGTERM that lets a running server finish and exit 0.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { useFixture } from '../helpers/fixture.ts';
+import { parseListen } from '../../src/cli/commands/webhook.ts';
+import { admit, call, workload } from './reviews.ts';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const cli = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'webhook', ...args], { encoding: 'utf8' });
+
+describe('regdoctor webhook (process)', () => {
+  const fx = useFixture();
+
+  test('--help', () => {
+    const r = cli(['--help']);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /^Usage: regdoctor webhook --tls-cert FILE --tls-key FILE/);
+  });
+
+  test('usage errors exit 2 with one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['--policy', 'p.yaml'], /needs --tls-cert and --tls-key/],
+      [['--tls-cert', 'c', '--tls-key', 'k'], /needs --policy FILE or --watch-policies/],
+      [['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--watch-policies'], /cannot be combined/],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--listen', 'nope'],
+        /--listen "nope": expected/,
+      ],
+      [['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--context', 'x'], /are for --watch-policies/],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--decision-timeout', '0s'],
+        /--decision-timeout must be/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, new RegExp(`^regdoctor: .*${message.source}`), args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+  });
+
+  test('parseListen', () => {
+    assert.deepEqual(parseListen(':8443'), { host: '0.0.0.0', port: 8443 });
+    assert.deepEqual(parseListen('8443'), { host: '0.0.0.0', port: 8443 });
+    assert.deepEqual(parseListen('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseListen('[::1]:9443'), { host: '::1', port: 9443 });
+    assert.throws(() => parseListen('host:99999'), /expected \[HOST\]:PORT/);
+  });
+
+  test('serves, then on SIGTERM stops serving and exits 0', async () => {
+    const pki = await fx.pki();
+    const policy = join(await fx.subdir('p'), 'p.yaml');
+    await writeFile(
+      policy,
+      'apiVersion: regdoctor.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: no-latest}\nspec: {disallowLatestTag: true}\n',
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        MAIN,
+        'webhook',
+        '--listen',
+        '127.0.0.1:0',
+        '--tls-cert',
+        pki.valid.certPath,
+        '--tls-key',
+        pki.valid.keyPath,
+        '--policy',
+        policy,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    fx.onCleanup(() => void child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: string) => {
+        stderr += d;
+        const m = /serving (https:\/\/\S+)\/validate/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    const { answer } = await admit(url, pki.ca.certPem, {
+      object: workload('Pod', 'p', [{ name: 'c', image: 'nginx' }]),
+    });
+    assert.equal(answer.json.response.allowed, false);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(stderr, /SIGTERM: shutting down/);
+    assert.match(stderr, /webhook: stopped/);
+    await assert.rejects(call(url, pki.ca.certPem, { method: 'GET', path: '/healthz' }), /ECONNREFUSED/);
+  });
+});
