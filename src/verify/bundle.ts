@@ -243,6 +243,7 @@ async function checkReferrer(ctx: Context, d: ReferrerDescriptor): Promise<Bundl
     },
   ];
   if (!m) return typed ? none(`the referrer manifest ${d.digest} is listed but missing`) : [];
+  if ('problem' in m) return typed ? none(m.problem) : [];
   // OCI 1.1: without artifactType, the config's media type is the artifact's type.
   if (!isBundleMediaType(m.artifactType ?? m.config.mediaType)) return [];
   const layers = m.layers.filter((l) => isBundleMediaType(l.mediaType)).slice(0, MAX_LAYERS);

@@ -123,12 +123,15 @@ export async function listReferrers(transport: Transport, access: RepositoryAcce
   return (await fromApi(transport, access)) ?? (await fromTag(transport, access));
 }
 
-/** Fetches a referrer's manifest by digest and checks the bytes are the ones the digest names. */
+/**
+ * Fetches a referrer's manifest by digest and checks the bytes are the ones the digest names. A body that is not
+ * an artifact manifest comes back as `problem` (a verdict on that referrer, not on the registry); null if missing.
+ */
 export async function getArtifactManifest(
   transport: Transport,
   access: RepositoryAccess,
   ref: string,
-): Promise<ArtifactManifest | null> {
+): Promise<ArtifactManifest | { problem: string } | null> {
   const res = await transport.request({
     url: new URL(`${access.repository}/manifests/${ref}`, access.base),
     headers: { accept: MEDIA.ociManifest, ...auth(access) },
@@ -148,7 +151,12 @@ export async function getArtifactManifest(
         actual,
       },
     );
-  return parseJson(artifactManifest, res.body, `referrer manifest ${ref}`, 'manifest');
+  try {
+    return parseJson(artifactManifest, res.body, `the referrer manifest ${ref}`, 'manifest');
+  } catch (e) {
+    if (e instanceof RegdoctorError) return { problem: e.message };
+    throw e;
+  }
 }
 
 /** The manifest bytes `access.digest` names: what a message-signature bundle over the image signs. */

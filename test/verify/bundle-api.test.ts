@@ -180,6 +180,16 @@ describe('regdoctor verify: bundles through the OCI 1.1 referrers API', () => {
     };
     addRepo('api/paged', { pages: [[unrelated], [paged.art.descriptor]] }, [paged]);
 
+    // A bundle-typed referrer whose manifest is not an artifact manifest at all.
+    const junk = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociManifest }));
+    const junkDesc = {
+      mediaType: MT.ociManifest,
+      digest: sha256(junk),
+      size: junk.length,
+      artifactType: BUNDLE_MT,
+    };
+    addRepo('api/bad-manifest', { pages: [[junkDesc]] }).manifests.set(sha256(junk), junk);
+
     addRepo('api/empty', { pages: [[]] });
     addRepo('api/broken', { status: 500 });
     addRepo('api/denied', { status: 403, code: 'DENIED' });
@@ -233,6 +243,15 @@ describe('regdoctor verify: bundles through the OCI 1.1 referrers API', () => {
     const r = await verify('api/paged');
     assert.equal(r.code, 0, show(r));
     assert.ok(requested(/^\/v2\/api\/paged\/referrers\/.*\?page=1$/));
+  });
+
+  test('a malformed referrer manifest is a verdict on that referrer, not a crash (exit 1)', async () => {
+    const r = await verify('api/bad-manifest');
+    assert.equal(r.code, 1, show(r));
+    assert.equal(r.stderr, '', show(r));
+    const o = JSON.parse(r.stdout) as { reason: string; message: string };
+    assert.equal(o.reason, 'invalid payload');
+    assert.match(o.message, /the referrer manifest sha256:\w+ is malformed/);
   });
 
   test('an empty referrers answer means no bundle; the tag schema is not consulted', async () => {
