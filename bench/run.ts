@@ -12,6 +12,7 @@ import { probeArgs, probeVsSkopeo } from './compare.ts';
 import { setUp, N_IMAGES, type Fixture } from './fixtures.ts';
 import { inProcess } from './inprocess.ts';
 import { scanSection } from './scan.ts';
+import { exporterSection } from './exporter.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { startup } from './startup.ts';
@@ -23,7 +24,7 @@ const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown
 const out = (s: string) => process.stdout.write(s);
 
 // `npm run bench -- scan startup` runs only those sections; no argument runs them all.
-const SECTIONS = ['probe', 'auth', 'startup', 'scan'] as const;
+const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.slice(2);
 const want = (s: Section) => only.length === 0 || only.includes(s);
@@ -145,6 +146,14 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(sc.targets));
     all.push(...sc.targets);
     failures.push(...sc.failures);
+  }
+
+  if (registry && want('exporter')) {
+    progress('section 5: exporter at 500 images');
+    out(heading('5. Exporter: 500 monitored images, scrapes while checks run (issue 4, item 3)'));
+    const ex = await exporterSection(cli, registry, cleanup, progress);
+    out(ex.text);
+    failures.push(...ex.failures);
   }
 
   const missed = all.filter((t) => !t.met);
