@@ -21,7 +21,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     load: () => import('./commands/inspect.ts'),
   },
   verify: {
-    summary: 'Verify cosign key-based signatures of an image (classic .sig tag; Rekor not checked)',
+    summary:
+      'Verify cosign key-based signatures (classic .sig and Sigstore bundles via referrers; Rekor not checked)',
     load: () => import('./commands/verify.ts'),
   },
   classify: {
