@@ -47,7 +47,9 @@ function get(url: string, agent?: Agent): Promise<{ status: number; body: string
     const req = request(url, { agent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
     req.on('error', reject);
@@ -88,13 +90,18 @@ export async function exporterSection(
 
   progress(`exporter: pushing ${REPOS} repositories × ${TAGS} tags (multi-platform indexes)`);
   const pushStart = performance.now();
-  const repos = Array.from({ length: REPOS }, (_, i) => `team-${String(i % 20).padStart(2, '0')}/svc-${String(i).padStart(3, '0')}`);
+  const repos = Array.from(
+    { length: REPOS },
+    (_, i) => `team-${String(i % 20).padStart(2, '0')}/svc-${String(i).padStart(3, '0')}`,
+  );
   await pool(repos, PUSH_CONCURRENCY, async (repo) => {
     const image: BuiltImage & { children: BuiltImage[] } = await buildIndex([AMD64, ARM64], repo);
     for (let t = 0; t < TAGS; t++) await pushImage(registry.url, repo, `1.${t}.0`, image);
   });
   const pushMs = performance.now() - pushStart;
-  const images = repos.flatMap((r) => Array.from({ length: TAGS }, (_, t) => `${registry.host}/${r}:1.${t}.0`));
+  const images = repos.flatMap((r) =>
+    Array.from({ length: TAGS }, (_, t) => `${registry.host}/${r}:1.${t}.0`),
+  );
 
   const yaml = (interval: string) =>
     [
@@ -126,8 +133,11 @@ export async function exporterSection(
     await ex.ready;
     roundMs.push(performance.now() - t0);
     const body = (await get(`${ex.url}/metrics`)).body;
-    const available = body.split('\n').filter((l) => l.startsWith('regdoctor_image_available{') && l.endsWith(' 1')).length;
-    if (available !== images.length) failures.push(`round ${run}: ${available} of ${images.length} images available`);
+    const available = body
+      .split('\n')
+      .filter((l) => l.startsWith('regdoctor_image_available{') && l.endsWith(' 1')).length;
+    if (available !== images.length)
+      failures.push(`round ${run}: ${available} of ${images.length} images available`);
     await ex.close();
   }
 
@@ -137,10 +147,14 @@ export async function exporterSection(
   cleanup.add('exporter bench dir', () => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'config.yaml'), yaml('1s'));
   const port = await freePort();
-  const child = spawn(cli, ['exporter', '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], {
-    env: cleanEnv(),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    cli,
+    ['exporter', '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
+    {
+      env: cleanEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -200,11 +214,27 @@ export async function exporterSection(
   const steady = rssSamples.slice(Math.floor(rssSamples.length / 2));
 
   const rows = [
-    ['images monitored', String(images.length), `${REPOS} repositories × ${TAGS} tags, linux/amd64+arm64 indexes`],
+    [
+      'images monitored',
+      String(images.length),
+      `${REPOS} repositories × ${TAGS} tags, linux/amd64+arm64 indexes`,
+    ],
     ['push (setup)', `${(pushMs / 1000).toFixed(1)} s`, ''],
-    ['full round, in process', `${roundMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s`, '3 exporters, no jitter, concurrency 8'],
-    ['first round, CLI process', `${(firstRoundMs / 1000).toFixed(2)} s`, 'spawn → /readyz 200, jitter ≤ 0.1 s per check'],
-    ['scrape p50', `${f1(percentile(latencies, 50))} ms`, `${latencies.length} GETs over ${scrapeSeconds.toFixed(1)} s while checking`],
+    [
+      'full round, in process',
+      `${roundMs.map((m) => (m / 1000).toFixed(2)).join(' / ')} s`,
+      '3 exporters, no jitter, concurrency 8',
+    ],
+    [
+      'first round, CLI process',
+      `${(firstRoundMs / 1000).toFixed(2)} s`,
+      'spawn → /readyz 200, jitter ≤ 0.1 s per check',
+    ],
+    [
+      'scrape p50',
+      `${f1(percentile(latencies, 50))} ms`,
+      `${latencies.length} GETs over ${scrapeSeconds.toFixed(1)} s while checking`,
+    ],
     ['scrape p99', `${f1(percentile(latencies, 99))} ms`, ''],
     ['scrape max', `${f1(Math.max(...latencies))} ms`, ''],
     ['/metrics body', `${(bodyBytes / 1024).toFixed(1)} KiB`, 'uncompressed text format'],

@@ -55,15 +55,22 @@ async function pingAndAuth(
     remediation: [],
     steps,
   };
-  const record = (name: StepName, ok: boolean, ms: number, summary: string, detail: Record<string, unknown> = {}) =>
-    steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  const record = (
+    name: StepName,
+    ok: boolean,
+    ms: number,
+    summary: string,
+    detail: Record<string, unknown> = {},
+  ) => steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
   const failed = (cause: Cause, summary: string): ProbeResult => Object.assign(result, { cause, summary });
 
   const base = baseUrl(apiHost(reg.registry), reg.plainHttp);
   const state = await session.origin(base).state;
-  for (const s of state.stages) record(s.stage, s.ok, s.ms, s.ok ? `${s.stage} ok` : String(s.detail.error ?? ''), s.detail);
+  for (const s of state.stages)
+    record(s.stage, s.ok, s.ms, s.ok ? `${s.stage} ok` : String(s.detail.error ?? ''), s.detail);
   if (state.error) {
-    if (state.error.step === 'ping') record('ping', false, 0, state.error.message, { cause: state.error.cause });
+    if (state.error.step === 'ping')
+      record('ping', false, 0, state.error.message, { cause: state.error.cause });
     return failed(state.error.cause, state.error.message);
   }
   const ping = state.ping!;
@@ -84,14 +91,22 @@ async function pingAndAuth(
   try {
     const source = targets.credentials(reg.registry);
     // A credential lookup needs a repository; keys scoped to a path are the only ones this cannot match.
-    const candidates = source ? (await source(parseReference(`${reg.registry}/regdoctor-check`))).candidates : [];
+    const candidates = source
+      ? (await source(parseReference(`${reg.registry}/regdoctor-check`))).candidates
+      : [];
     const { state: auth } = await session.auth.authorize(base, ping, NO_IMAGE_SCOPE, candidates);
     const who = auth.credential?.label ?? 'anonymous';
-    record('auth', true, performance.now() - t, `${auth.kind} auth accepted for ${who}`, { scheme: auth.kind, credential: who });
+    record('auth', true, performance.now() - t, `${auth.kind} auth accepted for ${who}`, {
+      scheme: auth.kind,
+      credential: who,
+    });
     result.summary = `${reg.host} answers /v2/ and accepts ${who}`;
     return result;
   } catch (err) {
-    const e = err instanceof RegdoctorError ? err : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
+    const e =
+      err instanceof RegdoctorError
+        ? err
+        : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
     record('auth', false, performance.now() - t, e.message, {
       cause: e.cause,
       ...(err instanceof AuthError ? { attempts: err.attempts } : {}),

@@ -109,7 +109,13 @@ function duration(origin: string, key: string, value: string | null | undefined,
   return ms;
 }
 
-function positiveInt(origin: string, key: string, value: number | null | undefined, fallback: number, max = Infinity): number {
+function positiveInt(
+  origin: string,
+  key: string,
+  value: number | null | undefined,
+  fallback: number,
+  max = Infinity,
+): number {
   const n = value ?? fallback;
   if (!Number.isSafeInteger(n) || n < 1) fail(origin, `${key} must be a positive whole number`);
   if (n > max) fail(origin, `${key} must be at most ${max}`);
@@ -121,7 +127,10 @@ function registryOf(origin: string, key: string, image: string): string {
   try {
     return parseReference(image).registry;
   } catch (err) {
-    return fail(origin, `${key}: ${JSON.stringify(image)} is not a valid image reference: ${(err as Error).message}`);
+    return fail(
+      origin,
+      `${key}: ${JSON.stringify(image)} is not a valid image reference: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -158,7 +167,10 @@ export function parseExporterConfig(text: string, origin: string): ExporterConfi
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    fail(origin, `expected a mapping of settings (interval, registries, images, cluster…), not ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+    fail(
+      origin,
+      `expected a mapping of settings (interval, registries, images, cluster…), not ${Array.isArray(doc) ? 'a list' : typeof doc}`,
+    );
   }
   const parsed = z.safeParse(configSchema, doc);
   if (!parsed.success) fail(origin, describe(parsed.error.issues[0]!));
@@ -170,7 +182,8 @@ export function parseExporterConfig(text: string, origin: string): ExporterConfi
     const key = `registries[${i}]`;
     const registry = registryHost(origin, `${key}.host`, r.host);
     const before = seen.get(registry);
-    if (before !== undefined) fail(origin, `${key}.host: ${JSON.stringify(r.host)} is already configured in ${before}`);
+    if (before !== undefined)
+      fail(origin, `${key}.host: ${JSON.stringify(r.host)} is already configured in ${before}`);
     seen.set(registry, key);
     const checkImage = r.checkImage ?? null;
     if (checkImage !== null) {
@@ -180,7 +193,10 @@ export function parseExporterConfig(text: string, origin: string): ExporterConfi
       }
     }
     if (r.plainHttp && r.insecureSkipTlsVerify) {
-      fail(origin, `${key}: plainHttp and insecureSkipTlsVerify exclude each other (plain HTTP has no TLS to verify)`);
+      fail(
+        origin,
+        `${key}: plainHttp and insecureSkipTlsVerify exclude each other (plain HTTP has no TLS to verify)`,
+      );
     }
     for (const k of ['caFile', 'dockerConfig'] as const) {
       if (r[k] === '') fail(origin, `${key}.${k} is empty; leave it out instead`);

@@ -8,7 +8,12 @@ import { CheckLoop } from './loop.ts';
 import { parseListen, startServer } from './server.ts';
 import { loadTargets } from './targets.ts';
 
-export { parseExporterConfig, type ExporterConfig, type RegistryConfig, type ClusterConfig } from './config.ts';
+export {
+  parseExporterConfig,
+  type ExporterConfig,
+  type RegistryConfig,
+  type ClusterConfig,
+} from './config.ts';
 export { parseListen, type ListenAddress } from './server.ts';
 
 export const DEFAULT_LISTEN = ':9787';

@@ -162,7 +162,10 @@ export class CheckLoop {
    * Runs `probe` and returns its verdict, or NETWORK_TIMEOUT once the deadline passes; `settled` resolves when
    * the probe itself has ended, which the caller waits for so that its limiter slot stays taken until then.
    */
-  private deadline(image: string, probe: Promise<ProbeResult>): { verdict: Promise<ProbeResult>; settled: Promise<unknown> } {
+  private deadline(
+    image: string,
+    probe: Promise<ProbeResult>,
+  ): { verdict: Promise<ProbeResult>; settled: Promise<unknown> } {
     const ms = this.o.config.timeoutMs + DEADLINE_GRACE_MS;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<ProbeResult>((resolve) => {
@@ -222,7 +225,8 @@ export class CheckLoop {
           secretsRead: readSecrets,
         });
         for (const f of scan.findings) rows.push({ namespace: f.namespace, cause: f.cause, count: 1 });
-        for (const message of this.pulled.newOccurrences(state.events)) this.o.metrics.observePulledEvent(message);
+        for (const message of this.pulled.newOccurrences(state.events))
+          this.o.metrics.observePulledEvent(message);
         images.push(...workloadImages(state, { secretsRead: readSecrets }));
       }
       this.o.metrics.setPullFailures(rows);
@@ -253,7 +257,11 @@ export class CheckLoop {
     }
     const cluster = [...this.clusterImages].sort((a, b) => a.image.localeCompare(b.image));
     for (const w of cluster) {
-      add(w.image, { credentials: w.credentials, identities: w.identities, from: `${w.namespace}/${w.workload}` });
+      add(w.image, {
+        credentials: w.credentials,
+        identities: w.identities,
+        from: `${w.namespace}/${w.workload}`,
+      });
     }
     return uses;
   }
@@ -262,7 +270,8 @@ export class CheckLoop {
     const all = this.imageUses();
     const images = [...all.keys()];
     const kept = new Set(images.slice(0, this.o.config.maxImages));
-    for (const tracked of this.o.metrics.trackedImages()) if (!kept.has(tracked)) this.o.metrics.forgetImage(tracked);
+    for (const tracked of this.o.metrics.trackedImages())
+      if (!kept.has(tracked)) this.o.metrics.forgetImage(tracked);
     this.o.metrics.dropImages(images.length - kept.size);
     if (kept.size === 0) return;
 

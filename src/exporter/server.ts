@@ -16,7 +16,9 @@ export function parseListen(addr: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) {
-    throw new UsageError(`--listen ${JSON.stringify(addr)}: expected [HOST]:PORT, e.g. :9787 or 127.0.0.1:9787`);
+    throw new UsageError(
+      `--listen ${JSON.stringify(addr)}: expected [HOST]:PORT, e.g. :9787 or 127.0.0.1:9787`,
+    );
   }
   const host = m[1] ?? m[2];
   return { host: host === '' ? undefined : host, port };
@@ -45,14 +47,19 @@ function handler(state: ServerState) {
       return;
     }
     const send = (code: number, headers: Record<string, string>, body: string) => {
-      res.writeHead(code, { ...headers, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+      res.writeHead(code, {
+        ...headers,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+      });
       res.end(head ? undefined : body);
     };
     switch (path) {
       case '/metrics':
         state.registry.metrics().then(
           (text) => send(200, { 'content-type': state.registry.contentType }, text),
-          (err: unknown) => send(500, TEXT, `collecting metrics failed: ${(err as Error)?.message ?? String(err)}\n`),
+          (err: unknown) =>
+            send(500, TEXT, `collecting metrics failed: ${(err as Error)?.message ?? String(err)}\n`),
         );
         return;
       case '/healthz':
@@ -85,7 +92,9 @@ export async function startServer(listen: ListenAddress, state: ServerState): Pr
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-          ? new UsageError(`--listen ${listen.host ?? ''}:${listen.port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)
+          ? new UsageError(
+              `--listen ${listen.host ?? ''}:${listen.port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`,
+            )
           : err,
       ),
     );

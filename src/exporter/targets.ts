@@ -50,7 +50,10 @@ async function checkDockerConfig(file: string, where: string): Promise<void> {
 /** The API host as URL.host spells it: what the transport asks TLS settings for. */
 const urlHost = (registry: string) => apiHost(registry).replace(/:443$/, '');
 
-export async function loadTargets(config: ExporterConfig, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Targets> {
+export async function loadTargets(
+  config: ExporterConfig,
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<Targets> {
   const byRegistry = new Map<string, RegistryConfig>();
   const ca: string[] = [];
   const insecure = new Set<string>();

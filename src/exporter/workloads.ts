@@ -28,7 +28,9 @@ function at(v: unknown, ...path: string[]): unknown {
 
 function podTemplateSpec(w: Workload): Obj | null {
   const spec =
-    w.kind === 'CronJob' ? at(w.spec, 'jobTemplate', 'spec', 'template', 'spec') : at(w.spec, 'template', 'spec');
+    w.kind === 'CronJob'
+      ? at(w.spec, 'jobTemplate', 'spec', 'template', 'spec')
+      : at(w.spec, 'template', 'spec');
   return isObj(spec) ? spec : null;
 }
 
@@ -72,7 +74,10 @@ function podFromTemplate(state: ClusterState, w: Workload, spec: Obj): Pod {
 }
 
 /** One entry per (workload, image); `secretsRead` false when the state holds no secrets by choice. */
-export function workloadImages(state: ClusterState, opts: { secretsRead: boolean; now?: number }): WorkloadImage[] {
+export function workloadImages(
+  state: ClusterState,
+  opts: { secretsRead: boolean; now?: number },
+): WorkloadImage[] {
   const out: WorkloadImage[] = [];
   const kinds: readonly string[] = WORKLOAD_KINDS_CHECKED;
   for (const w of state.workloads.values()) {

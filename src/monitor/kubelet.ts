@@ -117,7 +117,15 @@ export class PulledEventTracker {
     for (const e of events) {
       if (e.reason !== 'Pulled') continue;
       const i = e.involved;
-      const key = JSON.stringify([e.namespace, i.kind, i.name, i.uid ?? '', i.fieldPath ?? '', e.firstSeen, e.message]);
+      const key = JSON.stringify([
+        e.namespace,
+        i.kind,
+        i.name,
+        i.uid ?? '',
+        i.fieldPath ?? '',
+        e.firstSeen,
+        e.message,
+      ]);
       const count = Math.max(1, e.count);
       const before = this.seen.get(key);
       for (let n = before?.count ?? 0; n < count; n++) out.push(e.message);

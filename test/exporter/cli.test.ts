@@ -27,7 +27,13 @@ const SNAPSHOT = {
           {
             name: 'main',
             image: 'registry.example.com/team/web:1',
-            state: { waiting: { reason: 'ErrImagePull', message: 'rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/team/web:1": failed to resolve reference "registry.example.com/team/web:1": pulling from host registry.example.com failed with status code [manifests 1]: 403 Forbidden' } },
+            state: {
+              waiting: {
+                reason: 'ErrImagePull',
+                message:
+                  'rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/team/web:1": failed to resolve reference "registry.example.com/team/web:1": pulling from host registry.example.com failed with status code [manifests 1]: 403 Forbidden',
+              },
+            },
           },
         ],
       },
@@ -49,7 +55,10 @@ describe('regdoctor exporter (CLI)', () => {
     await copyFile(pki.ca.certPath, join(dir, 'ca.crt'));
     await writeFile(join(dir, 'snapshot.json'), JSON.stringify(SNAPSHOT));
     // caFile is relative: it resolves next to the config, as a ConfigMap and a Secret mounted side by side.
-    await writeFile(join(dir, 'config.yaml'), `interval: 1m\nregistries:\n  - host: ${reg.host}\n    caFile: ca.crt\n`);
+    await writeFile(
+      join(dir, 'config.yaml'),
+      `interval: 1m\nregistries:\n  - host: ${reg.host}\n    caFile: ca.crt\n`,
+    );
   });
 
   test('--help', async () => {
@@ -94,16 +103,34 @@ describe('regdoctor exporter (CLI)', () => {
       const port = await freePort();
       const child = startDaemon(
         cli.bin,
-        ['exporter', '--config', join(dir, 'config.yaml'), '--snapshot', join(dir, 'snapshot.json'), '--listen', `127.0.0.1:${port}`],
+        [
+          'exporter',
+          '--config',
+          join(dir, 'config.yaml'),
+          '--snapshot',
+          join(dir, 'snapshot.json'),
+          '--listen',
+          `127.0.0.1:${port}`,
+        ],
         { env: { PATH: process.env.PATH, HOME: cli.home } },
       );
       fx.onCleanup(() => child.stop());
       const url = `http://127.0.0.1:${port}`;
       await waitFor('/readyz 200', async () => (await get(`${url}/readyz`)).status === 200, 30_000);
       const text = (await get(`${url}/metrics`)).body;
-      assert.equal(sample(text, 'regdoctor_registry_up', { registry: reg.host }), 1, 'the relative caFile was used');
-      assert.equal(sample(text, 'regdoctor_image_pull_failures', { namespace: 'shop', cause: 'FORBIDDEN' }), 1);
-      assert.match(child.output(), /serving http:\/\/127\.0\.0\.1:\d+\/metrics; 1 registries, 0 images, cluster .*snapshot\.json/);
+      assert.equal(
+        sample(text, 'regdoctor_registry_up', { registry: reg.host }),
+        1,
+        'the relative caFile was used',
+      );
+      assert.equal(
+        sample(text, 'regdoctor_image_pull_failures', { namespace: 'shop', cause: 'FORBIDDEN' }),
+        1,
+      );
+      assert.match(
+        child.output(),
+        /serving http:\/\/127\.0\.0\.1:\d+\/metrics; 1 registries, 0 images, cluster .*snapshot\.json/,
+      );
 
       child.child.kill(signal);
       const code = await child.exited;

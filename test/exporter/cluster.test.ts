@@ -17,7 +17,12 @@ const T0 = '2026-05-01T10:00:00Z';
 
 type Obj = Record<string, unknown>;
 
-const meta = (name: string, namespace: string, extra: Obj = {}) => ({ name, namespace, uid: `uid-${namespace}-${name}`, ...extra });
+const meta = (name: string, namespace: string, extra: Obj = {}) => ({
+  name,
+  namespace,
+  uid: `uid-${namespace}-${name}`,
+  ...extra,
+});
 
 function podTemplate(image: string, spec: Obj = {}): Obj {
   return { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'main', image }], ...spec } };
@@ -41,12 +46,25 @@ function failingPod(name: string, namespace: string, image: string, waiting: Obj
   };
 }
 
-function event(name: string, namespace: string, pod: string, reason: string, message: string, count = 1): Obj {
+function event(
+  name: string,
+  namespace: string,
+  pod: string,
+  reason: string,
+  message: string,
+  count = 1,
+): Obj {
   return {
     apiVersion: 'v1',
     kind: 'Event',
     metadata: meta(name, namespace),
-    involvedObject: { kind: 'Pod', name: pod, namespace, uid: `uid-${namespace}-${pod}`, fieldPath: 'spec.containers{main}' },
+    involvedObject: {
+      kind: 'Pod',
+      name: pod,
+      namespace,
+      uid: `uid-${namespace}-${pod}`,
+      fieldPath: 'spec.containers{main}',
+    },
     reason,
     message,
     type: reason === 'Pulled' ? 'Normal' : 'Warning',
@@ -60,19 +78,43 @@ function objects(host: string): Obj[] {
   const auth = Buffer.from(`${ALICE.username}:${ALICE.password}`).toString('base64');
   const dockerconfig = Buffer.from(JSON.stringify({ auths: { [host]: { auth } } })).toString('base64');
   return [
-    { apiVersion: 'v1', kind: 'Secret', metadata: meta('regcred', 'shop'), type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: meta('regcred', 'shop'),
+      type: 'kubernetes.io/dockerconfigjson',
+      data: { '.dockerconfigjson': dockerconfig },
+    },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('default', 'shop') },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('builder', 'shop'), imagePullSecrets: [{ name: 'regcred' }] },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: meta('builder', 'shop'),
+      imagePullSecrets: [{ name: 'regcred' }],
+    },
     // Scaled to zero, pull secret on the template: nobody pulls it today, the exporter still checks it.
-    workload('Deployment', 'web', 'shop', { replicas: 0, template: podTemplate(`${host}/team/app:1`, { imagePullSecrets: [{ name: 'regcred' }] }) }),
-    workload('StatefulSet', 'db', 'shop', { replicas: 1, template: podTemplate(`${host}/team/app:missing`, { imagePullSecrets: [{ name: 'regcred' }] }) }),
+    workload('Deployment', 'web', 'shop', {
+      replicas: 0,
+      template: podTemplate(`${host}/team/app:1`, { imagePullSecrets: [{ name: 'regcred' }] }),
+    }),
+    workload('StatefulSet', 'db', 'shop', {
+      replicas: 1,
+      template: podTemplate(`${host}/team/app:missing`, { imagePullSecrets: [{ name: 'regcred' }] }),
+    }),
     // No pull secret anywhere: anonymous, which this registry refuses.
     workload('DaemonSet', 'agent', 'shop', { template: podTemplate(`${host}/team/agent:1`) }),
     // Suspended, credentials from its service account (admission copies them into pods without their own).
     workload('CronJob', 'report', 'shop', {
       suspend: true,
       schedule: '0 3 * * *',
-      jobTemplate: { spec: { template: podTemplate(`${host}/team/report:1`, { serviceAccountName: 'builder', restartPolicy: 'Never' }) } },
+      jobTemplate: {
+        spec: {
+          template: podTemplate(`${host}/team/report:1`, {
+            serviceAccountName: 'builder',
+            restartPolicy: 'Never',
+          }),
+        },
+      },
     }),
     failingPod('api-1', 'shop', `${host}/team/api:2`, {
       reason: 'ErrImagePull',
@@ -86,9 +128,22 @@ function objects(host: string): Obj[] {
       reason: 'ErrImagePull',
       message: `rpc error: code = NotFound desc = failed to pull and unpack image "${host}/team/etl:9": failed to resolve reference "${host}/team/etl:9": ${host}/team/etl:9: not found`,
     }),
-    event('pulled-1', 'shop', 'web-x', 'Pulled', 'Successfully pulled image "a/b:1" in 3.2s (3.5s including waiting). Image size: 1048576 bytes.'),
+    event(
+      'pulled-1',
+      'shop',
+      'web-x',
+      'Pulled',
+      'Successfully pulled image "a/b:1" in 3.2s (3.5s including waiting). Image size: 1048576 bytes.',
+    ),
     // Folded by the API server into one event with count 2: two pulls.
-    event('pulled-2', 'data', 'etl-x', 'Pulled', 'Successfully pulled image "a/c:1" in 40s (45s including waiting). Image size: 52428800 bytes.', 2),
+    event(
+      'pulled-2',
+      'data',
+      'etl-x',
+      'Pulled',
+      'Successfully pulled image "a/c:1" in 40s (45s including waiting). Image size: 52428800 bytes.',
+      2,
+    ),
     // Same reason, no pull: not an observation.
     event('pulled-3', 'data', 'etl-y', 'Pulled', 'Container image "a/c:1" already present on machine'),
   ];
@@ -106,7 +161,11 @@ describe('exporter: cluster mode through the kube-api test server', () => {
       await pushImage(layout, `docker://${reg.host}/${repo}`, { tlsVerify: false, creds: ALICE });
     const pki = await fx.pki();
     const api = await fx.start(startKubeApi({ objects: objects(reg.host), tls: pki.valid }));
-    kubeconfig = await writeKubeconfig(await fx.subdir('kube'), { server: api.url, token: api.token, caPem: pki.ca.certPem });
+    kubeconfig = await writeKubeconfig(await fx.subdir('kube'), {
+      server: api.url,
+      token: api.token,
+      caPem: pki.ca.certPem,
+    });
   });
 
   test('workload images with their pull secrets, pull failures per namespace and cause, Pulled events once', async () => {
@@ -127,22 +186,32 @@ cluster:
     // Several polls of the same events: each must still count once.
     await waitFor('three rounds', async () => ex.rounds() >= 3);
     const text = await scrape(ex);
-    const available = (image: string, cause: string) => sample(text, 'regdoctor_image_available', { image: `${reg.host}/${image}`, cause });
+    const available = (image: string, cause: string) =>
+      sample(text, 'regdoctor_image_available', { image: `${reg.host}/${image}`, cause });
     assert.equal(available('team/app:1', ''), 1, 'scaled-to-zero Deployment, secret on the template');
-    assert.equal(available('team/report:1', ''), 1, "suspended CronJob, secret from its service account");
+    assert.equal(available('team/report:1', ''), 1, 'suspended CronJob, secret from its service account');
     assert.equal(available('team/app:missing', 'MANIFEST_NOT_FOUND'), 0);
     assert.equal(available('team/agent:1', 'UNAUTHORIZED'), 0, 'DaemonSet without pull secrets');
     assert.equal(samples(text, 'regdoctor_image_available').length, 4);
 
-    assert.equal(sample(text, 'regdoctor_image_pull_failures', { namespace: 'shop', cause: 'UNAUTHORIZED' }), 2);
-    assert.equal(sample(text, 'regdoctor_image_pull_failures', { namespace: 'data', cause: 'MANIFEST_NOT_FOUND' }), 1);
+    assert.equal(
+      sample(text, 'regdoctor_image_pull_failures', { namespace: 'shop', cause: 'UNAUTHORIZED' }),
+      2,
+    );
+    assert.equal(
+      sample(text, 'regdoctor_image_pull_failures', { namespace: 'data', cause: 'MANIFEST_NOT_FOUND' }),
+      1,
+    );
     assert.equal(samples(text, 'regdoctor_image_pull_failures').length, 2);
 
     const count = (bucket: string) =>
       sample(text, 'regdoctor_image_pull_duration_seconds_count', { image_size_in_bytes: bucket });
     assert.equal(count('0-10MB'), 1);
     assert.equal(count('10MB-100MB'), 2);
-    assert.equal(sample(text, 'regdoctor_image_pull_duration_seconds_sum', { image_size_in_bytes: '10MB-100MB' }), 90);
+    assert.equal(
+      sample(text, 'regdoctor_image_pull_duration_seconds_sum', { image_size_in_bytes: '10MB-100MB' }),
+      90,
+    );
     assert.ok(sample(text, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'cluster' })! > 0);
     assert.ok(!text.includes(ALICE.password));
   });
@@ -176,7 +245,10 @@ cluster:
     await shop.ready;
     text = await scrape(shop);
     // The secret cannot be read, so the pods' credentials are unknown: every image goes anonymously.
-    assert.equal(sample(text, 'regdoctor_image_available', { image: `${reg.host}/team/app:1`, cause: 'UNAUTHORIZED' }), 0);
+    assert.equal(
+      sample(text, 'regdoctor_image_available', { image: `${reg.host}/team/app:1`, cause: 'UNAUTHORIZED' }),
+      0,
+    );
   });
 
   test('maxImages: images over the cap are neither checked nor exported, and counted as dropped', async () => {

@@ -11,13 +11,16 @@ import { DEFAULT_MAX_IMAGES } from '../../src/monitor/metrics.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function refused(yaml: string, pattern: RegExp): void {
-  assert.throws(() => parseExporterConfig(yaml, 'cfg.yaml'), (err: unknown) => {
-    assert.ok(err instanceof UsageError, `a UsageError, not ${String(err)}`);
-    assert.match(err.message, /^cfg\.yaml: /);
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes('\n'), 'one line');
-    return true;
-  });
+  assert.throws(
+    () => parseExporterConfig(yaml, 'cfg.yaml'),
+    (err: unknown) => {
+      assert.ok(err instanceof UsageError, `a UsageError, not ${String(err)}`);
+      assert.match(err.message, /^cfg\.yaml: /);
+      assert.match(err.message, pattern);
+      assert.ok(!err.message.includes('\n'), 'one line');
+      return true;
+    },
+  );
 }
 
 describe('parseExporterConfig', () => {
@@ -73,7 +76,10 @@ describe('parseExporterConfig', () => {
 
   test('unknown keys are refused, by name, at every level', async () => {
     refused('intervall: 5m', /unknown key "intervall" in the top level/);
-    refused('registries:\n  - host: r.example.com\n    cafile: /x', /unknown key "cafile" in registries\[0\]/);
+    refused(
+      'registries:\n  - host: r.example.com\n    cafile: /x',
+      /unknown key "cafile" in registries\[0\]/,
+    );
     refused('cluster:\n  enabled: true\n  namespace: shop', /unknown key "namespace" in cluster/);
   });
 
@@ -91,8 +97,14 @@ describe('parseExporterConfig', () => {
   });
 
   test('registries: host form, duplicates, a checkImage on another registry, contradictory TLS settings', async () => {
-    refused('registries:\n  - host: https://r.example.com', /registries\[0\]\.host: .* without scheme or path/);
-    refused('registries:\n  - host: myregistry', /registries\[0\]\.host: "myregistry" is not a registry host/);
+    refused(
+      'registries:\n  - host: https://r.example.com',
+      /registries\[0\]\.host: .* without scheme or path/,
+    );
+    refused(
+      'registries:\n  - host: myregistry',
+      /registries\[0\]\.host: "myregistry" is not a registry host/,
+    );
     refused(
       'registries:\n  - host: r.example.com\n  - host: r.example.com',
       /registries\[1\]\.host: "r\.example\.com" is already configured in registries\[0\]/,
@@ -108,7 +120,10 @@ describe('parseExporterConfig', () => {
   });
 
   test('images and namespaces must be valid', async () => {
-    refused('images:\n  - ok.example.com/a:1\n  - Bad/Name', /images\[1\]: "Bad\/Name" is not a valid image reference/);
+    refused(
+      'images:\n  - ok.example.com/a:1\n  - Bad/Name',
+      /images\[1\]: "Bad\/Name" is not a valid image reference/,
+    );
     refused('cluster:\n  namespaces: [shop, Not_A_Namespace]', /cluster\.namespaces\[1\]/);
   });
 

@@ -20,7 +20,9 @@ const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 
 function prometheusMissing(): string | false {
   const r = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
-  return r.error || r.status !== 0 ? `prometheus not found (${PROMETHEUS}); install the Debian prometheus package` : false;
+  return r.error || r.status !== 0
+    ? `prometheus not found (${PROMETHEUS}); install the Debian prometheus package`
+    : false;
 }
 
 const SNAPSHOT = {
@@ -54,7 +56,8 @@ const SNAPSHOT = {
       metadata: { name: 'e1', namespace: 'shop' },
       involvedObject: { kind: 'Pod', name: 'web-0', namespace: 'shop', fieldPath: 'spec.containers{main}' },
       reason: 'Pulled',
-      message: 'Successfully pulled image "nginx:1" in 2.1s (2.4s including waiting). Image size: 73400320 bytes.',
+      message:
+        'Successfully pulled image "nginx:1" in 2.1s (2.4s including waiting). Image size: 73400320 bytes.',
       count: 1,
       firstTimestamp: '2026-05-01T10:00:00Z',
       lastTimestamp: '2026-05-01T10:00:00Z',
@@ -69,7 +72,9 @@ describe('exporter: Prometheus tooling on a real scrape', () => {
 
   before(async () => {
     reg = await fx.registry();
-    await pushImage(await buildImageLayout(await fx.subdir('img')), `docker://${reg.host}/team/app:1`, { tlsVerify: false });
+    await pushImage(await buildImageLayout(await fx.subdir('img')), `docker://${reg.host}/team/app:1`, {
+      tlsVerify: false,
+    });
     snapshot = join(await fx.subdir('snap'), 'snapshot.json');
     await writeFile(snapshot, JSON.stringify(SNAPSHOT));
   });
@@ -116,60 +121,67 @@ images:
     assert.equal(r.output.trim(), '', 'no lint findings');
   });
 
-  test('a real prometheus scrapes the exporter and answers regdoctor_registry_up through its API', { skip: prometheusMissing(), timeout: 90_000 }, async () => {
-    const ex = await fullExporter('2s');
-    const dir = await fx.subdir('prometheus');
-    const port = await freePort();
-    const config = join(dir, 'prometheus.yml');
-    await writeFile(
-      config,
-      stringify({
-        global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-        scrape_configs: [{ job_name: 'regdoctor', static_configs: [{ targets: [new URL(ex.url).host] }] }],
-      }),
-    );
-    const prom = startDaemon(
-      PROMETHEUS,
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, 'tsdb')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { cwd: dir },
-    );
-    fx.onCleanup(() => prom.stop());
-    const query = `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('regdoctor_registry_up')}`;
-    const answer = await waitFor(
-      'prometheus to have scraped regdoctor_registry_up',
-      async () => {
-        if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
-        const r = await get(query);
-        if (r.status !== 200) return undefined;
-        const body = JSON.parse(r.body) as {
-          status: string;
-          data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
-        };
-        return body.data.result.length > 0 ? body : undefined;
-      },
-      60_000,
-    );
-    assert.equal(answer.status, 'success');
-    assert.equal(answer.data.resultType, 'vector');
-    assert.equal(answer.data.result.length, 1);
-    const [series] = answer.data.result;
-    assert.deepEqual(series!.metric, {
-      __name__: 'regdoctor_registry_up',
-      instance: new URL(ex.url).host,
-      job: 'regdoctor',
-      registry: reg.host,
-    });
-    assert.equal(series!.value[1], '1');
+  test(
+    'a real prometheus scrapes the exporter and answers regdoctor_registry_up through its API',
+    { skip: prometheusMissing(), timeout: 90_000 },
+    async () => {
+      const ex = await fullExporter('2s');
+      const dir = await fx.subdir('prometheus');
+      const port = await freePort();
+      const config = join(dir, 'prometheus.yml');
+      await writeFile(
+        config,
+        stringify({
+          global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+          scrape_configs: [{ job_name: 'regdoctor', static_configs: [{ targets: [new URL(ex.url).host] }] }],
+        }),
+      );
+      const prom = startDaemon(
+        PROMETHEUS,
+        [
+          `--config.file=${config}`,
+          `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
+        { cwd: dir },
+      );
+      fx.onCleanup(() => prom.stop());
+      const query = `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('regdoctor_registry_up')}`;
+      const answer = await waitFor(
+        'prometheus to have scraped regdoctor_registry_up',
+        async () => {
+          if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
+          const r = await get(query);
+          if (r.status !== 200) return undefined;
+          const body = JSON.parse(r.body) as {
+            status: string;
+            data: {
+              resultType: string;
+              result: { metric: Record<string, string>; value: [number, string] }[];
+            };
+          };
+          return body.data.result.length > 0 ? body : undefined;
+        },
+        60_000,
+      );
+      assert.equal(answer.status, 'success');
+      assert.equal(answer.data.resultType, 'vector');
+      assert.equal(answer.data.result.length, 1);
+      const [series] = answer.data.result;
+      assert.deepEqual(series!.metric, {
+        __name__: 'regdoctor_registry_up',
+        instance: new URL(ex.url).host,
+        job: 'regdoctor',
+        registry: reg.host,
+      });
+      assert.equal(series!.value[1], '1');
 
-    // The scrape itself went well by Prometheus' own account.
-    const up = JSON.parse((await get(`http://127.0.0.1:${port}/api/v1/query?query=up`)).body) as {
-      data: { result: { value: [number, string] }[] };
-    };
-    assert.equal(up.data.result[0]?.value[1], '1');
-  });
+      // The scrape itself went well by Prometheus' own account.
+      const up = JSON.parse((await get(`http://127.0.0.1:${port}/api/v1/query?query=up`)).body) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      assert.equal(up.data.result[0]?.value[1], '1');
+    },
+  );
 });

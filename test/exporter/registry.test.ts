@@ -56,7 +56,10 @@ images:
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: reg.host }), 1);
     assert.equal(sample(text, 'regdoctor_image_available', { image: app, cause: '' }), 1);
     assert.equal(
-      sample(text, 'regdoctor_image_available', { image: `${reg.host}/team/app:404`, cause: 'MANIFEST_NOT_FOUND' }),
+      sample(text, 'regdoctor_image_available', {
+        image: `${reg.host}/team/app:404`,
+        cause: 'MANIFEST_NOT_FOUND',
+      }),
       0,
     );
     assert.equal(
@@ -66,16 +69,27 @@ images:
       }),
       0,
     );
-    assert.equal(sample(text, 'regdoctor_registry_check_failures_total', { registry: reg.host, cause: 'UNAUTHORIZED' }), 0);
+    assert.equal(
+      sample(text, 'regdoctor_registry_check_failures_total', { registry: reg.host, cause: 'UNAUTHORIZED' }),
+      0,
+    );
     assert.ok(sample(text, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'registry' })! > 0);
     assert.ok(sample(text, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'image' })! > 0);
 
     await reg.stop();
     text = await waitForSample(ex, 'regdoctor_registry_up', { registry: reg.host }, 0);
     assert.ok(
-      sample(text, 'regdoctor_registry_check_failures_total', { registry: reg.host, cause: 'CONNECTION_REFUSED' })! >= 1,
+      sample(text, 'regdoctor_registry_check_failures_total', {
+        registry: reg.host,
+        cause: 'CONNECTION_REFUSED',
+      })! >= 1,
     );
-    text = await waitForSample(ex, 'regdoctor_image_available', { image: app, cause: 'CONNECTION_REFUSED' }, 0);
+    text = await waitForSample(
+      ex,
+      'regdoctor_image_available',
+      { image: app, cause: 'CONNECTION_REFUSED' },
+      0,
+    );
     // One series per image: the old cause label is gone, not left behind at its last value.
     assert.deepEqual(
       samples(text, 'regdoctor_image_available').filter((l) => l.includes(`image="${app}"`)),
@@ -88,7 +102,10 @@ images:
 
     const registryLines = ex.lines.filter((l) => l.includes(`registry ${reg.host}:`));
     assert.match(registryLines[0] ?? '', /CONNECTION_REFUSED/);
-    assert.ok(registryLines.some((l) => /ok again \(was CONNECTION_REFUSED\)/.test(l)), registryLines.join('\n'));
+    assert.ok(
+      registryLines.some((l) => /ok again \(was CONNECTION_REFUSED\)/.test(l)),
+      registryLines.join('\n'),
+    );
     // A change is logged once, not once per round: the outage spanned several rounds.
     assert.equal(registryLines.filter((l) => /: CONNECTION_REFUSED:/.test(l)).length, 1);
     assert.ok(ex.rounds() >= 3);
@@ -145,7 +162,10 @@ images:
     await ex.ready;
     const text = await scrape(ex);
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: good.host }), 1);
-    assert.equal(sample(text, 'regdoctor_registry_check_failures_total', { registry: good.host, cause: 'UNAUTHORIZED' }), 0);
+    assert.equal(
+      sample(text, 'regdoctor_registry_check_failures_total', { registry: good.host, cause: 'UNAUTHORIZED' }),
+      0,
+    );
     for (const step of ['dns', 'connect', 'tls', 'ping', 'auth', 'manifest']) {
       assert.equal(
         sample(text, 'regdoctor_registry_probe_duration_seconds_count', { registry: good.host, step }),
@@ -155,14 +175,26 @@ images:
     }
     const pki = await fx.pki();
     const notAfter = Date.parse(new X509Certificate(pki.valid.certPem).validTo) / 1000;
-    assert.equal(sample(text, 'regdoctor_registry_tls_cert_expiry_timestamp_seconds', { registry: good.host }), notAfter);
-    assert.equal(sample(text, 'regdoctor_image_available', { image: `${good.host}/team/app:1`, cause: '' }), 1);
+    assert.equal(
+      sample(text, 'regdoctor_registry_tls_cert_expiry_timestamp_seconds', { registry: good.host }),
+      notAfter,
+    );
+    assert.equal(
+      sample(text, 'regdoctor_image_available', { image: `${good.host}/team/app:1`, cause: '' }),
+      1,
+    );
 
     // Wrong password: the registry is up (its API answered), the check fails with UNAUTHORIZED, the image too.
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: bad.host }), 1);
-    assert.equal(sample(text, 'regdoctor_registry_check_failures_total', { registry: bad.host, cause: 'UNAUTHORIZED' }), 1);
     assert.equal(
-      sample(text, 'regdoctor_registry_probe_duration_seconds_count', { registry: bad.host, step: 'manifest' }),
+      sample(text, 'regdoctor_registry_check_failures_total', { registry: bad.host, cause: 'UNAUTHORIZED' }),
+      1,
+    );
+    assert.equal(
+      sample(text, 'regdoctor_registry_probe_duration_seconds_count', {
+        registry: bad.host,
+        step: 'manifest',
+      }),
       undefined,
       'no manifest step without a checkImage',
     );
@@ -175,7 +207,10 @@ images:
       assert.ok(!text.includes(secret), 'no secret in the metrics');
       assert.ok(!ex.lines.join('\n').includes(secret), 'no secret in the log');
     }
-    assert.ok(ex.lines.some((l) => l.includes(`registry ${bad.host}: UNAUTHORIZED`)), ex.lines.join('\n'));
+    assert.ok(
+      ex.lines.some((l) => l.includes(`registry ${bad.host}: UNAUTHORIZED`)),
+      ex.lines.join('\n'),
+    );
   });
 
   test('a registry without the CA: TLS_UNTRUSTED and down', async () => {
@@ -183,7 +218,13 @@ images:
     await ex.ready;
     const text = await scrape(ex);
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: good.host }), 0);
-    assert.equal(sample(text, 'regdoctor_registry_check_failures_total', { registry: good.host, cause: 'TLS_UNTRUSTED' }), 1);
+    assert.equal(
+      sample(text, 'regdoctor_registry_check_failures_total', {
+        registry: good.host,
+        cause: 'TLS_UNTRUSTED',
+      }),
+      1,
+    );
   });
 });
 
@@ -202,7 +243,10 @@ describe('exporter: rate limits, stalls and health endpoints', () => {
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: limited.host }), 1);
     assert.equal(sample(text, 'regdoctor_registry_ratelimit_remaining', { registry: limited.host }), 0);
     assert.equal(
-      sample(text, 'regdoctor_registry_check_failures_total', { registry: limited.host, cause: 'RATE_LIMITED' }),
+      sample(text, 'regdoctor_registry_check_failures_total', {
+        registry: limited.host,
+        cause: 'RATE_LIMITED',
+      }),
       1,
     );
   });
@@ -232,7 +276,10 @@ describe('exporter: rate limits, stalls and health endpoints', () => {
     const text = await scrape(ex);
     assert.equal(sample(text, 'regdoctor_registry_up', { registry: stalled.host }), 0);
     assert.equal(
-      sample(text, 'regdoctor_registry_check_failures_total', { registry: stalled.host, cause: 'NETWORK_TIMEOUT' }),
+      sample(text, 'regdoctor_registry_check_failures_total', {
+        registry: stalled.host,
+        cause: 'NETWORK_TIMEOUT',
+      }),
       1,
     );
   });

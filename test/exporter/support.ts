@@ -6,7 +6,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { parseExporterConfig, startExporter, type ExporterOptions, type RunningExporter } from '../../src/exporter/index.ts';
+import {
+  parseExporterConfig,
+  startExporter,
+  type ExporterOptions,
+  type RunningExporter,
+} from '../../src/exporter/index.ts';
 import type { Fixture } from '../helpers/fixture.ts';
 import type { CertFiles } from '../helpers/pki.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -29,7 +34,9 @@ export function get(url: string, opts: { method?: string; timeoutMs?: number } =
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${opts.timeoutMs ?? 5000} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`no answer from ${url} within ${opts.timeoutMs ?? 5000} ms`)),
+    );
     req.on('error', reject);
     req.end();
   });
@@ -41,7 +48,9 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    const have = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
   }
   return undefined;
@@ -53,7 +62,11 @@ export function samples(text: string, name: string): string[] {
 }
 
 /** Polls `fn` until it returns a value that is not undefined/false, or fails with the last state after `ms`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  ms = 20_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {

@@ -129,7 +129,10 @@ describe('PulledEventTracker', () => {
   test('only Pulled events; the same message for another pod or a later first occurrence is another event', () => {
     const t = new PulledEventTracker();
     const other = { ...pulled('p1', A), reason: 'Pulling' };
-    assert.deepEqual(t.newOccurrences([other, pulled('p1', A), pulled('p9', A), pulled('p1', A, 1, 5000)], 0), [A, A, A]);
+    assert.deepEqual(
+      t.newOccurrences([other, pulled('p1', A), pulled('p9', A), pulled('p1', A, 1, 5000)], 0),
+      [A, A, A],
+    );
   });
 
   test('events gone for longer than the memory are forgotten: memory stays bounded', () => {

@@ -59,7 +59,10 @@ async function clusterSource(
   enabled: boolean,
 ): Promise<ClusterSource | null> {
   const asked =
-    values.kubeconfig !== undefined || values.context !== undefined || values['in-cluster'] || values.snapshot !== undefined;
+    values.kubeconfig !== undefined ||
+    values.context !== undefined ||
+    values['in-cluster'] ||
+    values.snapshot !== undefined;
   if (!asked && !enabled) return null;
   const { chooseSource, liveSource } = await import('../../cluster/index.ts');
   if (values['in-cluster']) {
