@@ -138,6 +138,8 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   let closing = false;
   let draining = false;
   const inFlight = new Set<ServerResponse>();
+  // Notes (rules not evaluated, selectors not decidable) repeat on every review: logged once each.
+  const notesSeen = new Set<string>();
   const tls: TlsWatcher = await watchTlsFiles(opts.tls, {
     intervalMs: opts.tlsReloadIntervalMs ?? 10_000,
     onReload: (ctx) => server.setSecureContext(ctx),
@@ -189,6 +191,12 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       const request = parseAdmissionReview(decoded);
       const decision = await withTimeout(review(request, opts.policies), decisionMs);
       const r = decision.response;
+      for (const n of decision.notes) {
+        const k = `${n.policy}\0${n.rule}\0${n.message}`;
+        if (notesSeen.has(k) || notesSeen.size >= 1000) continue;
+        notesSeen.add(k);
+        log(`note: policy ${n.policy}: ${n.rule} ${n.message}`);
+      }
       if (decision.subject && (!r.allowed || r.warnings)) {
         log(
           `${r.allowed ? 'warned' : 'denied'} ${decision.subject} (uid ${r.uid})${

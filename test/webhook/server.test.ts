@@ -27,6 +27,7 @@ metadata: {name: pin-digests}
 spec:
   mode: warn
   requireDigest: true
+  maxImageSize: 1Gi
 `;
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const GOOD = `ghcr.io/acme/app:1.2@${DIGEST}`;
@@ -349,6 +350,17 @@ describe('webhook over HTTPS', () => {
         object: workload('Pod', 'web', [{ name: 'app', image: GOOD }]),
       });
       assert.equal(ok.answer.json.response.allowed, true);
+    });
+
+    test('notes (rules this evaluator cannot decide) are logged once, never answered', async () => {
+      for (let i = 0; i < 3; i++) {
+        const { answer } = await admit(hook.url, ca, {
+          object: workload('Pod', 'n', [{ name: 'c', image: GOOD }]),
+        });
+        assert.deepEqual(Object.keys(answer.json.response).sort(), ['allowed', 'uid']);
+      }
+      const lines = logs.filter((l) => l.startsWith('note: policy pin-digests: maxImageSize'));
+      assert.deepEqual(lines, ['note: policy pin-digests: maxImageSize not evaluated: needs registry data']);
     });
 
     test('/healthz and /readyz', async () => {
