@@ -13,6 +13,7 @@ import { setUp, N_IMAGES, type Fixture } from './fixtures.ts';
 import { inProcess } from './inprocess.ts';
 import { scanSection } from './scan.ts';
 import { exporterSection } from './exporter.ts';
+import { webhookSection } from './webhook.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { startup } from './startup.ts';
@@ -24,7 +25,7 @@ const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown
 const out = (s: string) => process.stdout.write(s);
 
 // `npm run bench -- scan startup` runs only those sections; no argument runs them all.
-const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter'] as const;
+const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter', 'webhook'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.slice(2);
 const want = (s: Section) => only.length === 0 || only.includes(s);
@@ -154,6 +155,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     const ex = await exporterSection(cli, registry, cleanup, progress);
     out(ex.text);
     failures.push(...ex.failures);
+  }
+
+  if (want('webhook')) {
+    progress('section 6: admission webhook');
+    out(heading('6. Admission webhook: latency and throughput under steady load (issue 5, item 6)'));
+    const wh = await webhookSection(cli, registry, cleanup, progress);
+    out(wh.text);
+    out(renderTargets(wh.targets));
+    all.push(...wh.targets);
+    failures.push(...wh.failures);
   }
 
   const missed = all.filter((t) => !t.met);
