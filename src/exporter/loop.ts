@@ -232,13 +232,14 @@ export class CheckLoop {
       this.o.metrics.setPullFailures(rows);
       this.clusterImages = images;
       this.observe('cluster', t0, true);
-      this.note(`cluster ${source.describe()}`, null, '');
+      this.note('cluster', null, '');
     } catch (err) {
       if (this.stopped) return;
       // The last good pull-failure counts and workload images stay: stale, and visible as such through
       // regdoctor_last_successful_check_timestamp_seconds{check="cluster"}.
       this.observe('cluster', t0, false);
-      this.note(`cluster ${source.describe()}`, 'cannot load', (err as Error)?.message ?? String(err));
+      // One check id whatever the source calls itself: a live source names its context only after a load.
+      this.note('cluster', 'cannot load', `${source.describe()}: ${(err as Error)?.message ?? String(err)}`);
     }
   }
 
@@ -272,6 +273,10 @@ export class CheckLoop {
     const kept = new Set(images.slice(0, this.o.config.maxImages));
     for (const tracked of this.o.metrics.trackedImages())
       if (!kept.has(tracked)) this.o.metrics.forgetImage(tracked);
+    // Outcomes of images no longer monitored go too: tags come and go, and this map must not grow with them.
+    for (const check of this.outcomes.keys()) {
+      if (check.startsWith('image ') && !kept.has(check.slice('image '.length))) this.outcomes.delete(check);
+    }
     this.o.metrics.dropImages(images.length - kept.size);
     if (kept.size === 0) return;
 

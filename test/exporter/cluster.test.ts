@@ -4,7 +4,9 @@
 // counted once however many polls list them.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveSource } from '../../src/cluster/index.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { liveSource, snapshotSource } from '../../src/cluster/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import { startKubeApi, writeKubeconfig } from '../helpers/kube-api.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
@@ -278,5 +280,39 @@ cluster:
       `regdoctor_image_available{image="${reg.host}/team/app:1",cause="UNAUTHORIZED"} 0`,
     ]);
     assert.equal(sample(text, 'regdoctor_image_series_dropped_total'), 2);
+  });
+
+  test('a cluster that cannot be loaded: logged once, no success timestamp, then ok again; the round still completes', async () => {
+    const file = join(await fx.subdir('snap'), 'later.json');
+    const ex = await exporterFrom(fx, 'interval: 1s\ncluster:\n  enabled: true\n', {
+      cluster: snapshotSource(file),
+      random: () => 0,
+    });
+    await ex.ready;
+    let text = await scrape(ex);
+    assert.equal(
+      sample(text, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'cluster' }),
+      undefined,
+    );
+    assert.ok(sample(text, 'regdoctor_check_duration_seconds_count', { check: 'cluster' })! >= 1);
+    await waitFor('two failed rounds', async () => ex.rounds() >= 2);
+    await writeFile(
+      file,
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects('127.0.0.1:1') }),
+    );
+    text = await waitFor('a successful cluster check', async () => {
+      const t = await scrape(ex);
+      return sample(t, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'cluster' })
+        ? t
+        : undefined;
+    });
+    assert.equal(
+      sample(text, 'regdoctor_image_pull_failures', { namespace: 'shop', cause: 'UNAUTHORIZED' }),
+      2,
+    );
+    const lines = ex.lines.filter((l) => / cluster: /.test(l));
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /cluster: cannot load: .*later\.json/);
+    assert.match(lines[1]!, /cluster: ok again \(was cannot load\)/);
   });
 });
