@@ -124,16 +124,21 @@ function pingCause(status: number, body: Buffer): Cause {
   return 'REGISTRY_ERROR';
 }
 
-/** A verdict for a check that ran past its deadline (the probe itself may still be unwinding). */
-export function timedOut(image: string, ms: number): ProbeResult {
+/** A result without steps: for a check that ran past its deadline or broke inside regdoctor. */
+export function bareVerdict(image: string, cause: Cause, summary: string): ProbeResult {
   return {
     image,
     reference: null,
     platform: '',
-    cause: 'NETWORK_TIMEOUT',
+    cause,
     confidence: 'certain',
-    summary: `no answer within ${ms / 1000} s (the check's timeout)`,
+    summary,
     remediation: [],
     steps: [],
   };
+}
+
+/** A verdict for a check that ran past its deadline (the probe itself may still be unwinding). */
+export function timedOut(image: string, ms: number): ProbeResult {
+  return bareVerdict(image, 'NETWORK_TIMEOUT', `no answer within ${ms / 1000} s (the check's timeout)`);
 }

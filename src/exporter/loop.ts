@@ -14,7 +14,7 @@ import type { ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { parseReference } from '../reference/index.ts';
 import { scanCluster } from '../scan/index.ts';
-import { checkRegistry, timedOut } from './checks.ts';
+import { bareVerdict, checkRegistry, timedOut } from './checks.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
 import { Limiter } from './limiter.ts';
 import { registryOfImage, type Targets } from './targets.ts';
@@ -351,16 +351,7 @@ export class CheckLoop {
 }
 
 function failure(image: string, cause: Cause, err: unknown): ProbeResult {
-  return {
-    image,
-    reference: null,
-    platform: '',
-    cause,
-    confidence: 'likely',
-    summary: `internal error: ${(err as Error)?.message ?? String(err)}`,
-    remediation: [],
-    steps: [],
-  };
+  return bareVerdict(image, cause, `internal error: ${(err as Error)?.message ?? String(err)}`);
 }
 
 function repositoryOf(image: string): string | null {

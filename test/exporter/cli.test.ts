@@ -11,35 +11,15 @@ import { useFixture } from '../helpers/fixture.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startDaemon } from '../helpers/proc.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
-import { get, sample, waitFor } from './support.ts';
+import { failingPod, get, list, sample, waitFor } from './support.ts';
 
-const SNAPSHOT = {
-  apiVersion: 'v1',
-  kind: 'List',
-  items: [
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web-1', namespace: 'shop', uid: 'u1' },
-      spec: { containers: [{ name: 'main', image: 'registry.example.com/team/web:1' }] },
-      status: {
-        containerStatuses: [
-          {
-            name: 'main',
-            image: 'registry.example.com/team/web:1',
-            state: {
-              waiting: {
-                reason: 'ErrImagePull',
-                message:
-                  'rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/team/web:1": failed to resolve reference "registry.example.com/team/web:1": pulling from host registry.example.com failed with status code [manifests 1]: 403 Forbidden',
-              },
-            },
-          },
-        ],
-      },
-    },
-  ],
-};
+const SNAPSHOT = list([
+  failingPod('web-1', 'shop', 'registry.example.com/team/web:1', {
+    reason: 'ErrImagePull',
+    message:
+      'rpc error: code = Unknown desc = failed to pull and unpack image "registry.example.com/team/web:1": failed to resolve reference "registry.example.com/team/web:1": pulling from host registry.example.com failed with status code [manifests 1]: 403 Forbidden',
+  }),
+]);
 
 describe('regdoctor exporter (CLI)', () => {
   const fx = useFixture();

@@ -12,69 +12,21 @@ import { startKubeApi, writeKubeconfig } from '../helpers/kube-api.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
-import { exporterFrom, sample, samples, scrape, waitFor } from './support.ts';
+import {
+  event,
+  exporterFrom,
+  failingPod,
+  meta,
+  sample,
+  samples,
+  scrape,
+  waitFor,
+  workload,
+  podTemplate,
+  type Obj,
+} from './support.ts';
 
 const ALICE = { username: 'alice', password: 'alice-Clu5ter-pw' };
-const T0 = '2026-05-01T10:00:00Z';
-
-type Obj = Record<string, unknown>;
-
-const meta = (name: string, namespace: string, extra: Obj = {}) => ({
-  name,
-  namespace,
-  uid: `uid-${namespace}-${name}`,
-  ...extra,
-});
-
-function podTemplate(image: string, spec: Obj = {}): Obj {
-  return { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'main', image }], ...spec } };
-}
-
-function workload(kind: string, name: string, namespace: string, spec: Obj): Obj {
-  const apiVersion = kind === 'CronJob' ? 'batch/v1' : 'apps/v1';
-  return { apiVersion, kind, metadata: meta(name, namespace), spec };
-}
-
-function failingPod(name: string, namespace: string, image: string, waiting: Obj): Obj {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: meta(name, namespace),
-    spec: { containers: [{ name: 'main', image }], nodeName: 'node-1' },
-    status: {
-      phase: 'Pending',
-      containerStatuses: [{ name: 'main', image, ready: false, restartCount: 0, state: { waiting } }],
-    },
-  };
-}
-
-function event(
-  name: string,
-  namespace: string,
-  pod: string,
-  reason: string,
-  message: string,
-  count = 1,
-): Obj {
-  return {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: meta(name, namespace),
-    involvedObject: {
-      kind: 'Pod',
-      name: pod,
-      namespace,
-      uid: `uid-${namespace}-${pod}`,
-      fieldPath: 'spec.containers{main}',
-    },
-    reason,
-    message,
-    type: reason === 'Pulled' ? 'Normal' : 'Warning',
-    count,
-    firstTimestamp: T0,
-    lastTimestamp: T0,
-  };
-}
 
 function objects(host: string): Obj[] {
   const auth = Buffer.from(`${ALICE.username}:${ALICE.password}`).toString('base64');
@@ -296,10 +248,7 @@ cluster:
     );
     assert.ok(sample(text, 'regdoctor_check_duration_seconds_count', { check: 'cluster' })! >= 1);
     await waitFor('two failed rounds', async () => ex.rounds() >= 2);
-    await writeFile(
-      file,
-      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects('127.0.0.1:1') }),
-    );
+    await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects('127.0.0.1:1') }));
     text = await waitFor('a successful cluster check', async () => {
       const t = await scrape(ex);
       return sample(t, 'regdoctor_last_successful_check_timestamp_seconds', { check: 'cluster' })

@@ -14,7 +14,7 @@ import { startDaemon } from '../helpers/proc.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import { promtool, promtoolMissing } from '../monitor/promtool.ts';
-import { exporterFrom, get, scrape, waitFor } from './support.ts';
+import { event, exporterFrom, failingPod, get, list, scrape, waitFor } from './support.ts';
 
 const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
 
@@ -25,45 +25,20 @@ function prometheusMissing(): string | false {
     : false;
 }
 
-const SNAPSHOT = {
-  apiVersion: 'v1',
-  kind: 'List',
-  items: [
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'web-1', namespace: 'shop', uid: 'u1' },
-      spec: { containers: [{ name: 'main', image: 'registry.invalid/team/web:1' }] },
-      status: {
-        containerStatuses: [
-          {
-            name: 'main',
-            image: 'registry.invalid/team/web:1',
-            state: {
-              waiting: {
-                reason: 'ErrImagePull',
-                message:
-                  'failed to pull and unpack image "registry.invalid/team/web:1": failed to resolve reference "registry.invalid/team/web:1": failed to do request: Head "https://registry.invalid/v2/team/web/manifests/1": dial tcp: lookup registry.invalid: no such host',
-              },
-            },
-          },
-        ],
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name: 'e1', namespace: 'shop' },
-      involvedObject: { kind: 'Pod', name: 'web-0', namespace: 'shop', fieldPath: 'spec.containers{main}' },
-      reason: 'Pulled',
-      message:
-        'Successfully pulled image "nginx:1" in 2.1s (2.4s including waiting). Image size: 73400320 bytes.',
-      count: 1,
-      firstTimestamp: '2026-05-01T10:00:00Z',
-      lastTimestamp: '2026-05-01T10:00:00Z',
-    },
-  ],
-};
+const SNAPSHOT = list([
+  failingPod('web-1', 'shop', 'registry.invalid/team/web:1', {
+    reason: 'ErrImagePull',
+    message:
+      'failed to pull and unpack image "registry.invalid/team/web:1": failed to resolve reference "registry.invalid/team/web:1": failed to do request: Head "https://registry.invalid/v2/team/web/manifests/1": dial tcp: lookup registry.invalid: no such host',
+  }),
+  event(
+    'e1',
+    'shop',
+    'web-0',
+    'Pulled',
+    'Successfully pulled image "nginx:1" in 2.1s (2.4s including waiting). Image size: 73400320 bytes.',
+  ),
+]);
 
 describe('exporter: Prometheus tooling on a real scrape', () => {
   const fx = useFixture();

@@ -199,3 +199,67 @@ function tcpAnswers(port: number): Promise<boolean> {
     req.end();
   });
 }
+
+// Kubernetes objects for the cluster tests, as a snapshot or the kube-api test server holds them.
+export type Obj = Record<string, unknown>;
+const T0 = '2026-05-01T10:00:00Z';
+
+export const meta = (name: string, namespace: string, extra: Obj = {}) => ({
+  name,
+  namespace,
+  uid: `uid-${namespace}-${name}`,
+  ...extra,
+});
+
+export function podTemplate(image: string, spec: Obj = {}): Obj {
+  return { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'main', image }], ...spec } };
+}
+
+export function workload(kind: string, name: string, namespace: string, spec: Obj): Obj {
+  const apiVersion = kind === 'CronJob' ? 'batch/v1' : 'apps/v1';
+  return { apiVersion, kind, metadata: meta(name, namespace), spec };
+}
+
+export function failingPod(name: string, namespace: string, image: string, waiting: Obj): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: meta(name, namespace),
+    spec: { containers: [{ name: 'main', image }], nodeName: 'node-1' },
+    status: {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'main', image, ready: false, restartCount: 0, state: { waiting } }],
+    },
+  };
+}
+
+export function event(
+  name: string,
+  namespace: string,
+  pod: string,
+  reason: string,
+  message: string,
+  count = 1,
+): Obj {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: meta(name, namespace),
+    involvedObject: {
+      kind: 'Pod',
+      name: pod,
+      namespace,
+      uid: `uid-${namespace}-${pod}`,
+      fieldPath: 'spec.containers{main}',
+    },
+    reason,
+    message,
+    type: reason === 'Pulled' ? 'Normal' : 'Warning',
+    count,
+    firstTimestamp: T0,
+    lastTimestamp: T0,
+  };
+}
+
+/** A kubectl `List` of objects: what --snapshot reads. */
+export const list = (items: Obj[]): Obj => ({ apiVersion: 'v1', kind: 'List', items });
