@@ -226,6 +226,23 @@ images:
       1,
     );
   });
+  test('insecureSkipTlsVerify: up without the CA, and the certificate expiry is still exported', async () => {
+    const ex = await exporterFrom(
+      fx,
+      `registries:\n  - host: ${good.host}\n    insecureSkipTlsVerify: true\n    dockerConfig: ${goodConfig}\n`,
+      { random: zero },
+    );
+    await ex.ready;
+    const text = await scrape(ex);
+    assert.equal(sample(text, 'regdoctor_registry_up', { registry: good.host }), 1);
+    assert.equal(
+      sample(text, 'regdoctor_registry_check_failures_total', { registry: good.host, cause: 'UNAUTHORIZED' }),
+      0,
+    );
+    assert.ok(
+      sample(text, 'regdoctor_registry_tls_cert_expiry_timestamp_seconds', { registry: good.host })! > 0,
+    );
+  });
 });
 
 describe('exporter: rate limits, stalls and health endpoints', () => {
