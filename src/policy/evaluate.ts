@@ -2,7 +2,7 @@
 // same answer for the same object. Everything that needs a registry (signatures, vulnerabilities, size,
 // platforms) is reported as a note, never as a pass.
 import * as z from 'zod/mini';
-import { RegdoctorError } from '../cause/index.ts';
+import { RegdoctorError, type Cause } from '../cause/index.ts';
 import { formatReference, parseReference, type Reference } from '../reference/index.ts';
 import { matchesPattern } from './glob.ts';
 import type { ImagePolicy, LabelSelector, Mode } from './model.ts';
@@ -24,7 +24,13 @@ export type Rule =
   | 'blockedImages'
   | 'disallowLatestTag'
   | 'requireDigest'
-  | 'disallowPrivileged';
+  | 'disallowPrivileged'
+  // Registry- and vulnerability-aware rules, decided by the policy engine (engine.ts).
+  | 'requiredSignatures'
+  | 'minimumSeverity'
+  | 'noVulnerabilityData'
+  | 'maxImageSize'
+  | 'allowedPlatforms';
 export type ContainerType = 'container' | 'initContainer' | 'ephemeralContainer';
 
 export interface Violation {
@@ -39,6 +45,8 @@ export interface Violation {
   /** The image exactly as the manifest writes it ('' when missing). */
   image: string;
   message: string;
+  /** Set when the rule could not be decided because the registry failed: the cause code of that failure. */
+  cause?: Cause;
 }
 
 /** Something the policy asks for that this evaluation could not decide; never a violation. */
@@ -125,18 +133,43 @@ export function readPodSpec(obj: PolicyObject): PodSpec | string {
   return parsed.data;
 }
 
+/** A container a policy applied to, with what the registry-aware rules need to judge it. */
+export interface Target {
+  policy: ImagePolicy;
+  /** The violation fields (without rule and message) for this container under this policy. */
+  base: Omit<Violation, 'rule' | 'message'>;
+  /** null when the image is missing or not a valid reference (already a validReference violation). */
+  ref: Reference | null;
+}
+
 /** Applies every policy to one object; policies combine (all apply, each reports on its own). */
 export function evaluate(
   policies: readonly ImagePolicy[],
   obj: PolicyObject,
   options: EvaluateOptions = {},
 ): Evaluation {
+  const { evaluation, targets } = evaluateLocal(policies, obj, options);
+  const applied = new Set(targets.map((t) => t.policy));
+  for (const policy of applied) evaluation.notes.push(...pending(policy));
+  return evaluation;
+}
+
+/**
+ * The rules that need nothing but the object, and the containers each policy applied to (exempt images left
+ * out): the registry-aware engine judges those targets and decides what to say about the remaining rules.
+ */
+export function evaluateLocal(
+  policies: readonly ImagePolicy[],
+  obj: PolicyObject,
+  options: EvaluateOptions = {},
+): { evaluation: Evaluation; targets: Target[] } {
   const out: Evaluation = { violations: [], notes: [] };
+  const targets: Target[] = [];
   const kind = obj.kind ?? 'Pod';
-  if (!(POLICY_KINDS as readonly string[]).includes(kind)) return out;
+  if (!(POLICY_KINDS as readonly string[]).includes(kind)) return { evaluation: out, targets };
   const namespace = obj.metadata.namespace || options.defaultNamespace || 'default';
   const spec = readPodSpec({ ...obj, kind });
-  if (typeof spec === 'string') return out;
+  if (typeof spec === 'string') return { evaluation: out, targets };
   const list: { c: z.infer<typeof container>; type: ContainerType }[] = [
     ...(spec.initContainers ?? []).map((c) => ({ c, type: 'initContainer' as const })),
     ...(spec.containers ?? []).map((c) => ({ c, type: 'container' as const })),
@@ -161,7 +194,6 @@ export function evaluate(
     const scope = inScope(policy, namespace, options.namespaceLabels);
     if (scope === false) continue;
     if (scope !== true) out.notes.push({ policy: policy.name, rule: 'namespaceSelector', message: scope });
-    let applied = false;
     for (const { c, type } of list) {
       const image = c.image ?? '';
       const base = {
@@ -183,7 +215,7 @@ export function evaluate(
       ) {
         continue;
       }
-      applied = true;
+      targets.push({ policy, base, ref: ref instanceof RegdoctorError ? null : ref });
       if (ref === null) add('validReference', 'container has no image');
       else if (ref instanceof RegdoctorError) add('validReference', ref.message);
       else checkImage(policy, ref, add);
@@ -191,9 +223,8 @@ export function evaluate(
         add('disallowPrivileged', `${label(type)} runs privileged (securityContext.privileged: true)`);
       }
     }
-    if (applied) out.notes.push(...pending(policy));
   }
-  return out;
+  return { evaluation: out, targets };
 }
 
 function checkImage(policy: ImagePolicy, ref: Reference, add: (rule: Rule, message: string) => void): void {

@@ -5,6 +5,7 @@ import type { core } from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
 import { formatPlatform, parsePlatform } from '../platform/index.ts';
 import { issueText } from '../util/schema.ts';
+import { loadPublicKey } from '../verify/key.ts';
 import { compilePattern, type ImagePattern } from './glob.ts';
 
 export const API_VERSION = 'regdoctor.dev/v1alpha1';
@@ -12,6 +13,8 @@ export const KIND = 'ImagePolicy';
 export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export type Mode = 'enforce' | 'warn';
+export const NO_VULNERABILITY_DATA = ['allow', 'warn', 'deny'] as const;
+export type NoVulnerabilityData = (typeof NO_VULNERABILITY_DATA)[number];
 
 /** A policy file that cannot be used: exit 2 with one line naming the file, the policy and the field. */
 export class PolicyError extends UsageError {
@@ -50,6 +53,13 @@ const trustedKey = z.strictObject({
   /** PEM `PUBLIC KEY` (ECDSA P-256 or RSA), as cosign writes it to cosign.pub. */
   publicKey: nonEmpty.check(
     z.refine((s) => s.includes('-----BEGIN PUBLIC KEY-----'), 'must be a PEM public key (BEGIN PUBLIC KEY)'),
+    // A key no signature can ever verify against would deny every image with a message about the image, not
+    // about the policy; it is refused when the policy is loaded instead.
+    z.superRefine((s, ctx) => {
+      if (!s.includes('-----BEGIN PUBLIC KEY-----')) return;
+      const problem = keyProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: s });
+    }),
   ),
 });
 
@@ -68,6 +78,7 @@ const spec = z.strictObject({
   exemptImages: z.optional(stringList),
   requiredSignatures: z.optional(z.array(signatureRequirement)),
   minimumSeverity: z.optional(z.enum(SEVERITIES)),
+  noVulnerabilityData: z.optional(z.enum(NO_VULNERABILITY_DATA)),
   disallowLatestTag: z.optional(z.boolean()),
   requireDigest: z.optional(z.boolean()),
   disallowPrivileged: z.optional(z.boolean()),
@@ -109,10 +120,12 @@ export interface ImagePolicy {
   disallowLatestTag: boolean;
   requireDigest: boolean;
   disallowPrivileged: boolean;
-  /** Parsed and kept; evaluated by a later, registry-aware step. */
+  /** Evaluated by the registry-aware engine (engine.ts); `evaluate` alone reports it as a note. */
   requiredSignatures:
     { images: ImagePattern[] | null; keys: { name?: string; publicKey: string }[] }[] | null;
   minimumSeverity: Severity | null;
+  /** What an image without vulnerability data gets when minimumSeverity is set (default warn). */
+  noVulnerabilityData: NoVulnerabilityData;
   /** Compressed bytes. */
   maxImageSize: number | null;
   /** Normalized `os/arch[/variant]`. */
@@ -170,6 +183,7 @@ export function parseImagePolicy(doc: unknown, origin: string): ImagePolicy {
         keys: r.keys,
       })) ?? null,
     minimumSeverity: s.minimumSeverity ?? null,
+    noVulnerabilityData: s.noVulnerabilityData ?? 'warn',
     maxImageSize:
       s.maxImageSize === undefined ? null : field('maxImageSize', () => parseSize(s.maxImageSize)),
     allowedPlatforms:
@@ -282,4 +296,17 @@ export function parseSize(v: unknown): number {
 function normalizePlatform(text: string): string {
   if (text.split('/').length < 2) throw new Error(`${JSON.stringify(text)}: write os/arch, e.g. linux/amd64`);
   return formatPlatform(parsePlatform(text));
+}
+
+/** Why a PEM public key cannot verify cosign signatures, or null when it can. */
+function keyProblem(pem: string): string | null {
+  try {
+    const key = loadPublicKey(pem, 'publicKey');
+    return key.kind === 'unsupported'
+      ? `${key.description}: use an ECDSA P-256 or RSA (2048+ bits) key`
+      : null;
+  } catch (err) {
+    // loadPublicKey speaks to the `verify --key` flag; the policy names its own field.
+    return (err as Error).message.replace(/^--key publicKey: /, '');
+  }
 }

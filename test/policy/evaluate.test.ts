@@ -2,6 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluate, selects, type PolicyObject } from '../../src/policy/evaluate.ts';
 import { parseImagePolicy, type ImagePolicy } from '../../src/policy/model.ts';
+import { generateKeyPairSync } from 'node:crypto';
+
+const PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 
@@ -333,9 +338,7 @@ describe('combination and notes', () => {
   });
   test('rules that need registry data are notes, never violations', () => {
     const p = policy({
-      requiredSignatures: [
-        { keys: [{ publicKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' }] },
-      ],
+      requiredSignatures: [{ keys: [{ publicKey: PUBLIC_KEY }] }],
       minimumSeverity: 'CRITICAL',
       maxImageSize: 1,
       allowedPlatforms: ['linux/amd64'],

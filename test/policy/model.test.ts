@@ -9,6 +9,11 @@ import {
   PolicyError,
   SPEC_FIELDS,
 } from '../../src/policy/model.ts';
+import { generateKeyPairSync } from 'node:crypto';
+
+const PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
 
 const doc = (spec: Record<string, unknown>, name = 'p') => ({
   apiVersion: 'regdoctor.dev/v1alpha1',
@@ -45,7 +50,7 @@ describe('parseImagePolicy', () => {
         requiredSignatures: [
           {
             images: ['ghcr.io/acme/**'],
-            keys: [{ name: 'ci', publicKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' }],
+            keys: [{ name: 'ci', publicKey: PUBLIC_KEY }],
           },
         ],
         minimumSeverity: 'HIGH',
@@ -106,6 +111,33 @@ describe('parseImagePolicy', () => {
       doc({ requiredSignatures: [{ keys: [{ publicKey: 'abc' }] }] }),
       /requiredSignatures\[0\]\.keys\[0\]\.publicKey: must be a PEM public key/,
     ],
+    [
+      'key that does not parse',
+      doc({
+        requiredSignatures: [
+          { keys: [{ publicKey: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----' }] },
+        ],
+      }),
+      /requiredSignatures\[0\]\.keys\[0\]\.publicKey: not a valid public key/,
+    ],
+    [
+      'unsupported key type',
+      doc({
+        requiredSignatures: [
+          {
+            keys: [
+              {
+                publicKey: generateKeyPairSync('ed25519')
+                  .publicKey.export({ type: 'spki', format: 'pem' })
+                  .toString(),
+              },
+            ],
+          },
+        ],
+      }),
+      /publicKey: ed25519 \(unsupported\): use an ECDSA P-256 or RSA/,
+    ],
+    ['bad noVulnerabilityData', doc({ noVulnerabilityData: 'maybe' }), /spec\.noVulnerabilityData: /],
     [
       'no keys',
       doc({ requiredSignatures: [{ keys: [] }] }),

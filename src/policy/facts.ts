@@ -1,0 +1,428 @@
+// Registry facts a policy decides on — what a tag resolves to, the platforms an image offers, what each platform
+// weighs, whether a trusted key signed it — looked up with the probe's code (auth, TLS, proxies, cause codes) and
+// kept for a TTL. Concurrent callers asking about the same image share one lookup: an admission request for a pod
+// with fifty containers of one image costs one resolution, not fifty.
+import { RegdoctorError } from '../cause/index.ts';
+import { isSelectable, normalizePlatform, type IndexEntry } from '../platform/index.ts';
+import { probeImage, type CredentialSource, type RepositoryAccess } from '../probe/probe.ts';
+import { ProbeSession } from '../probe/session.ts';
+import { apiHost, type Reference } from '../reference/index.ts';
+import { getBlob, getManifest, LIMITS } from '../registry/api.ts';
+import {
+  indexEntries,
+  isIndex,
+  parseImageConfig,
+  type ImageManifest,
+  type Manifest,
+} from '../registry/manifest.ts';
+import { proxyEnvFrom } from '../transport/proxy.ts';
+import { BUNDLE_REASON_PRIORITY, worstReason, type BundleReason } from '../verify/bundle.ts';
+import { registryFailure } from '../verify/failure.ts';
+import { loadPublicKey } from '../verify/key.ts';
+import { verifySignatures } from '../verify/signatures.ts';
+
+/** How to reach registries; the same knobs as the probe's flags. */
+export interface RegistryOptions {
+  /** Credentials to try for an image, in order (the CLI's Docker config source); default anonymous. */
+  credentials?: CredentialSource;
+  /** Extra CA certificates (PEM) to trust. */
+  ca?: readonly string[];
+  /** Registries (as written in references, e.g. `registry.local:5000`) whose certificate is not verified; true = all. */
+  insecure?: boolean | readonly string[];
+  /** Registries spoken to over plain HTTP; true = all. */
+  plainHttp?: boolean | readonly string[] | ((registry: string) => boolean);
+  /** Per-request timeout in ms (default 10 s). */
+  timeoutMs?: number;
+  /** One line per request (credentials already masked). */
+  log?: (line: string) => void;
+  /**
+   * A session the caller owns (the CLI builds one from its registry flags): used as is, never replaced or closed.
+   * Without it the engine makes its own and replaces it periodically (see SESSION_MAX_AGE_MS).
+   */
+  session?: ProbeSession;
+}
+
+export interface FactsOptions {
+  registry: RegistryOptions;
+  ttlMs: number;
+  now: () => number;
+}
+
+/** A platform manifest of the image: an index entry, or the image manifest itself for a single-platform image. */
+export interface PlatformManifest {
+  digest: string;
+  platform: NonNullable<IndexEntry['platform']>;
+}
+
+export interface Resolution {
+  /** What the reference resolves to (an index or an image manifest). */
+  digest: string;
+  isIndex: boolean;
+  /** Digests of the index's platform manifests (empty for a single manifest). */
+  children: string[];
+}
+
+export interface SignatureFact {
+  verified: boolean;
+  digest: string;
+  /** Name (or `key N`) of the key that verified. */
+  key: string | null;
+  reason: BundleReason | null;
+  message: string;
+}
+
+/** Tokens are cached per session for good (registry/auth.ts); most expire after 60 s to 5 min. */
+const SESSION_MAX_AGE_MS = 45_000;
+/** A failure is shared by concurrent callers and remembered this long at most, so a recovered registry is seen. */
+const ERROR_TTL_MS = 10_000;
+/** Bound on cached images; the oldest go first. */
+const MAX_IMAGES = 5_000;
+/** Any platform: the probe stops at the manifest, before platform selection. */
+const ANY_PLATFORM = { os: 'linux', architecture: 'amd64' };
+
+interface Memo<T> {
+  promise: Promise<T>;
+  failedAt?: number;
+}
+
+interface Access {
+  access: RepositoryAccess;
+  session: ProbeSession;
+  at: number;
+}
+
+interface ImageEntry {
+  expires: number;
+  resolved?: Memo<{ manifest: Manifest; resolution: Resolution }>;
+  access?: Memo<Access>;
+  platforms?: Memo<PlatformManifest[]>;
+  manifests: Map<string, Memo<ImageManifest>>;
+  signatures: Map<string, Memo<SignatureFact>>;
+}
+
+/** A normalized key for a reference: registry host case folded, the rest as Docker normalizes it. */
+export function imageKey(ref: Reference): string {
+  return `${ref.registry.toLowerCase()}/${ref.repository}${ref.tag !== null && ref.digest === null ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+
+export class RegistryFacts {
+  private readonly images = new Map<string, ImageEntry>();
+  private readonly sessions: SessionPool;
+  private readonly plainHttp: (registry: string) => boolean;
+
+  constructor(private readonly opts: FactsOptions) {
+    this.sessions = new SessionPool(opts.registry, opts.now);
+    const p = opts.registry.plainHttp;
+    this.plainHttp =
+      typeof p === 'function' ? p : p === true ? () => true : (r) => Array.isArray(p) && p.includes(r);
+  }
+
+  /** Tag (or digest) → the manifest digest, and the index's children. */
+  async resolve(ref: Reference): Promise<Resolution> {
+    return (await this.top(ref)).resolution;
+  }
+
+  /** The platforms the image offers: the index's selectable entries, or the single manifest's config platform. */
+  platforms(ref: Reference): Promise<PlatformManifest[]> {
+    const entry = this.entry(ref);
+    return this.memo(entry, 'platforms', async () => {
+      const { manifest, resolution } = await this.top(ref);
+      if (isIndex(manifest)) {
+        return indexEntries(manifest)
+          .filter(isSelectable)
+          .map((e) => ({ digest: e.digest, platform: normalizePlatform(e.platform) }));
+      }
+      const config = await this.withAccess(ref, async (a, session) => {
+        const res = await getBlob(
+          session.transport,
+          a.base,
+          a.repository,
+          manifest.config.digest,
+          a.authorization,
+          {
+            maxBytes: LIMITS.configBytes,
+            step: 'config',
+          },
+        );
+        if (res.status !== 200) throw registryFailure(res, `config blob ${manifest.config.digest}`, 'blob');
+        return parseImageConfig(res.body);
+      });
+      const platform = normalizePlatform({
+        os: config.os ?? 'unknown',
+        architecture: config.architecture ?? 'unknown',
+        variant: config.variant,
+      });
+      return [{ digest: resolution.digest, platform }];
+    });
+  }
+
+  /** The image manifest with this digest (the resolved one, or a platform manifest of its index). */
+  async manifest(ref: Reference, digest: string): Promise<ImageManifest> {
+    const { manifest, resolution } = await this.top(ref);
+    if (digest === resolution.digest && !isIndex(manifest)) return manifest;
+    const entry = this.entry(ref);
+    return this.memoIn(entry.manifests, digest, () =>
+      this.withAccess(ref, async (a, session) => {
+        const got = await getManifest(
+          session.transport,
+          a.base,
+          a.repository,
+          digest,
+          a.authorization,
+          'platform',
+        );
+        if (!('manifest' in got)) throw registryFailure(got.response, `manifest ${digest}`, 'manifest');
+        if (isIndex(got.manifest))
+          throw new RegdoctorError(
+            'REGISTRY_ERROR',
+            `${digest} is a nested index; runtimes do not follow it`,
+          );
+        return got.manifest;
+      }),
+    );
+  }
+
+  /** Compressed bytes a node pulls for this platform manifest: its config and layers. */
+  async size(ref: Reference, digest: string): Promise<number> {
+    const m = await this.manifest(ref, digest);
+    return m.config.size + m.layers.reduce((sum, l) => sum + l.size, 0);
+  }
+
+  /** Whether any of `keys` signed the resolved digest (classic `.sig` or Sigstore bundle). */
+  signatures(ref: Reference, keys: readonly { name?: string; publicKey: string }[]): Promise<SignatureFact> {
+    const entry = this.entry(ref);
+    const id = keys.map((k) => k.publicKey.trim()).join('\0');
+    return this.memoIn(entry.signatures, id, async () => {
+      const { resolution } = await this.top(ref);
+      return this.withAccess(ref, async (a, session) => {
+        const reasons: BundleReason[] = [];
+        const messages = new Map<BundleReason, string>();
+        let failure: unknown;
+        for (const [i, k] of keys.entries()) {
+          const label = k.name ?? `key ${i + 1}`;
+          let r;
+          try {
+            r = await verifySignatures(session.transport, a, loadPublicKey(k.publicKey, label), 'any');
+          } catch (err) {
+            failure ??= err;
+            continue;
+          }
+          if (r.verified)
+            return {
+              verified: true,
+              digest: resolution.digest,
+              key: label,
+              reason: null,
+              message: r.message,
+            };
+          const reason = r.reason ?? 'no signature';
+          reasons.push(reason);
+          if (!messages.has(reason))
+            messages.set(reason, keys.length > 1 ? `${label}: ${r.message}` : r.message);
+        }
+        // A key that could not be checked leaves the question open: the registry failure, not a verdict.
+        if (failure !== undefined) throw failure;
+        const reason = worstReason(reasons, BUNDLE_REASON_PRIORITY) ?? 'no signature';
+        return {
+          verified: false,
+          digest: resolution.digest,
+          key: null,
+          reason,
+          message: messages.get(reason) ?? reason,
+        };
+      });
+    });
+  }
+
+  close(): void {
+    this.images.clear();
+    this.sessions.close();
+  }
+
+  private top(ref: Reference): Promise<{ manifest: Manifest; resolution: Resolution }> {
+    const entry = this.entry(ref);
+    return this.memo(entry, 'resolved', async () => {
+      const { access, session } = await this.freshAccess(ref, entry);
+      const manifest = await this.sessions.use(session, async () => {
+        const got = await getManifest(
+          session.transport,
+          access.base,
+          access.repository,
+          access.digest,
+          access.authorization,
+          'manifest',
+        );
+        if (!('manifest' in got))
+          throw registryFailure(got.response, `manifest ${access.digest}`, 'manifest');
+        return got.manifest;
+      });
+      const children = isIndex(manifest) ? indexEntries(manifest).map((e) => e.digest) : [];
+      return { manifest, resolution: { digest: access.digest, isIndex: isIndex(manifest), children } };
+    });
+  }
+
+  /** Runs `fn` with an authorization that is still fresh, probing again when the last one is too old. */
+  private async withAccess<T>(
+    ref: Reference,
+    fn: (access: RepositoryAccess, session: ProbeSession) => Promise<T>,
+  ): Promise<T> {
+    const a = await this.freshAccess(ref, this.entry(ref));
+    return this.sessions.use(a.session, () => fn(a.access, a.session));
+  }
+
+  private freshAccess(ref: Reference, entry: ImageEntry): Promise<Access> {
+    const current = entry.access;
+    if (current && current.failedAt === undefined) {
+      return current.promise.then((a) => {
+        if (this.sessions.isCurrent(a.session) && this.opts.now() - a.at < SESSION_MAX_AGE_MS) return a;
+        // Once resolved, probe the digest: a tag moved meanwhile must not change what these facts are about.
+        entry.access = undefined;
+        return this.freshAccess(entry.resolved ? pinned(ref, a.access.digest) : ref, entry);
+      });
+    }
+    return this.memo(entry, 'access', () => this.probe(ref));
+  }
+
+  private async probe(ref: Reference): Promise<Access> {
+    const session = this.sessions.current();
+    let access: RepositoryAccess | undefined;
+    const result = await this.sessions.use(session, () =>
+      probeImage(ref.original, session, {
+        platform: ANY_PLATFORM,
+        credentials: this.opts.registry.credentials,
+        plainHttp: this.plainHttp,
+        stopAfter: 'manifest',
+        onPullable: (a) => (access = a),
+      }),
+    );
+    if (result.cause !== null || !access) {
+      // A dial or ping failure is remembered by the session for good; the next lookup needs a new one.
+      this.sessions.discard(session);
+      throw new RegdoctorError(result.cause ?? 'UNKNOWN', result.summary, { reference: ref.original });
+    }
+    return { access, session, at: this.opts.now() };
+  }
+
+  private entry(ref: Reference): ImageEntry {
+    const key = imageKey(ref);
+    const now = this.opts.now();
+    let e = this.images.get(key);
+    if (e && e.expires <= now) {
+      this.images.delete(key);
+      e = undefined;
+    }
+    if (!e) {
+      e = { expires: now + this.opts.ttlMs, manifests: new Map(), signatures: new Map() };
+      this.images.set(key, e);
+      if (this.images.size > MAX_IMAGES) this.images.delete(this.images.keys().next().value!);
+    }
+    return e;
+  }
+
+  private memo<K extends 'resolved' | 'access' | 'platforms'>(
+    entry: ImageEntry,
+    key: K,
+    fn: () => Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never>,
+  ): Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never> {
+    type T = NonNullable<ImageEntry[K]> extends Memo<infer U> ? U : never;
+    const existing = entry[key] as Memo<T> | undefined;
+    if (existing && !this.stale(existing)) return existing.promise;
+    const m: Memo<T> = { promise: fn() };
+    m.promise.catch(() => (m.failedAt = this.opts.now()));
+    (entry as unknown as Record<K, Memo<T>>)[key] = m;
+    return m.promise;
+  }
+
+  private memoIn<T>(map: Map<string, Memo<T>>, key: string, fn: () => Promise<T>): Promise<T> {
+    const existing = map.get(key);
+    if (existing && !this.stale(existing)) return existing.promise;
+    const m: Memo<T> = { promise: fn() };
+    m.promise.catch(() => (m.failedAt = this.opts.now()));
+    map.set(key, m);
+    return m.promise;
+  }
+
+  private stale(m: Memo<unknown>): boolean {
+    return (
+      m.failedAt !== undefined && this.opts.now() - m.failedAt >= Math.min(ERROR_TTL_MS, this.opts.ttlMs)
+    );
+  }
+}
+
+function pinned(ref: Reference, digest: string): Reference {
+  return { ...ref, tag: null, digest, original: `${ref.registry}/${ref.repository}@${digest}` };
+}
+
+/** Sessions: one current, replaced when old or broken; a replaced one is closed once nobody uses it. */
+class SessionPool {
+  private cur: { session: ProbeSession; born: number } | null = null;
+  private readonly users = new Map<ProbeSession, number>();
+  private readonly retired = new Set<ProbeSession>();
+  private closed = false;
+
+  constructor(
+    private readonly registry: RegistryOptions,
+    private readonly now: () => number,
+  ) {}
+
+  current(): ProbeSession {
+    if (this.closed) throw new Error('policy engine closed');
+    if (this.registry.session) return this.registry.session;
+    if (this.cur && this.now() - this.cur.born >= SESSION_MAX_AGE_MS) this.retire(this.cur.session);
+    if (!this.cur) this.cur = { session: this.create(), born: this.now() };
+    return this.cur.session;
+  }
+
+  isCurrent(session: ProbeSession): boolean {
+    if (this.registry.session) return true;
+    return this.cur?.session === session && this.now() - this.cur.born < SESSION_MAX_AGE_MS;
+  }
+
+  discard(session: ProbeSession): void {
+    if (this.cur?.session === session) this.retire(session);
+  }
+
+  async use<T>(session: ProbeSession, fn: () => Promise<T>): Promise<T> {
+    this.users.set(session, (this.users.get(session) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = (this.users.get(session) ?? 1) - 1;
+      if (n > 0) this.users.set(session, n);
+      else {
+        this.users.delete(session);
+        if (this.retired.delete(session)) void session.close();
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.cur) this.retire(this.cur.session);
+  }
+
+  private retire(session: ProbeSession): void {
+    if (this.registry.session === session) return;
+    if (this.cur?.session === session) this.cur = null;
+    if (this.users.has(session)) this.retired.add(session);
+    else void session.close();
+  }
+
+  private create(): ProbeSession {
+    const r = this.registry;
+    const ca = r.ca?.length ? [...r.ca] : undefined;
+    const insecure = r.insecure;
+    // Keyed like URL.host: the API host, without a default :443 (as the CLI's registry flags do).
+    const hosts = new Set(
+      (Array.isArray(insecure) ? (insecure as readonly string[]) : []).map((h) =>
+        apiHost(h).replace(/:443$/, ''),
+      ),
+    );
+    return new ProbeSession({
+      timeoutMs: r.timeoutMs ?? 10_000,
+      proxyEnv: proxyEnvFrom(process.env),
+      tlsFor: (host) => ({ ca, insecure: insecure === true || hosts.has(host) }),
+      log: r.log,
+    });
+  }
+}
