@@ -12,7 +12,7 @@ import type { Platform } from '../platform/index.ts';
 import { probeImage, type CredentialSource } from '../probe/probe.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
-import { parseReference } from '../reference/index.ts';
+import { sharesRepository } from '../probe/batch.ts';
 import { scanCluster } from '../scan/index.ts';
 import { bareVerdict, checkRegistry, timedOut } from './checks.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
@@ -298,11 +298,7 @@ export class CheckLoop {
       }
       pending.set(image, { left: probes, worst: null });
     }
-    const perRepository = new Map<string, number>();
-    for (const w of work.values()) {
-      const repo = repositoryOf(w.image);
-      if (repo) perRepository.set(repo, (perRepository.get(repo) ?? 0) + 1);
-    }
+    const tagsFirst = sharesRepository([...work.values()].map((w) => w.image));
 
     // A session per round, shared by its image checks: one dial, ping and token per registry and scope, as a
     // scan does; the next round starts from nothing, so an outage is seen again.
@@ -318,7 +314,7 @@ export class CheckLoop {
               platform: this.o.platform,
               credentials: w.credentials,
               plainHttp: this.o.targets.plainHttp,
-              tagsFirst: (perRepository.get(repositoryOf(w.image) ?? '') ?? 0) > 1,
+              tagsFirst: tagsFirst(w.image),
             }).catch((err: unknown) => failure(w.image, 'UNKNOWN', err));
             const { verdict, settled } = this.deadline(w.image, probe);
             const result = await verdict;
@@ -352,13 +348,4 @@ export class CheckLoop {
 
 function failure(image: string, cause: Cause, err: unknown): ProbeResult {
   return bareVerdict(image, cause, `internal error: ${(err as Error)?.message ?? String(err)}`);
-}
-
-function repositoryOf(image: string): string | null {
-  try {
-    const ref = parseReference(image);
-    return `${ref.registry}/${ref.repository}`;
-  } catch {
-    return null;
-  }
 }

@@ -20,7 +20,7 @@ import type { Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
-import { parseReference } from '../reference/index.ts';
+import { sharesRepository } from '../probe/batch.ts';
 
 export interface ScanOptions {
   /** null: do not probe (`--no-probe`). */
@@ -89,11 +89,7 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
   const unique = new Map<string, Work>();
   for (const w of work) if (w.key && !unique.has(w.key)) unique.set(w.key, w);
   const results = new Map<string, ProbeResult>();
-  const perRepository = new Map<string, number>();
-  for (const w of unique.values()) {
-    const repo = repositoryOf(w.candidate.image);
-    if (repo) perRepository.set(repo, (perRepository.get(repo) ?? 0) + 1);
-  }
+  const tagsFirst = sharesRepository([...unique.values()].map((w) => w.candidate.image));
   if (opts.session && unique.size) {
     const session = opts.session;
     const queue = [...unique.entries()];
@@ -107,7 +103,7 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
             platform: w.platform,
             credentials: podCredentialSource(w.audit),
             plainHttp: opts.plainHttp,
-            tagsFirst: (perRepository.get(repositoryOf(w.candidate.image) ?? '') ?? 0) > 1,
+            tagsFirst: tagsFirst(w.candidate.image),
           }),
         );
         opts.onProgress?.(++done, unique.size);
@@ -134,14 +130,4 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
       skipped: state.skipped,
     },
   };
-}
-
-/** `registry/repository` of an image, or null when it does not parse (the probe then reports why). */
-function repositoryOf(image: string): string | null {
-  try {
-    const ref = parseReference(image);
-    return `${ref.registry}/${ref.repository}`;
-  } catch {
-    return null;
-  }
 }
