@@ -115,6 +115,28 @@ export function podSpecOf(obj: PolicyObject): unknown {
   }
 }
 
+/** The registries (as references name them) of every container image of these objects; invalid images skipped. */
+export function imageRegistries(objects: readonly PolicyObject[]): Set<string> {
+  const out = new Set<string>();
+  for (const obj of objects) {
+    const spec = readPodSpec(obj);
+    if (typeof spec === 'string') continue;
+    for (const c of [
+      ...(spec.initContainers ?? []),
+      ...(spec.containers ?? []),
+      ...(spec.ephemeralContainers ?? []),
+    ]) {
+      if (!c.image) continue;
+      try {
+        out.add(parseReference(c.image).registry);
+      } catch {
+        // An invalid reference is a validReference violation; it names no registry to configure.
+      }
+    }
+  }
+  return out;
+}
+
 /** Reads the pod spec leniently; returns an explanation instead when its shape is wrong. */
 export function readPodSpec(obj: PolicyObject): PodSpec | string {
   const raw = podSpecOf(obj);

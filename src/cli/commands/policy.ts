@@ -1,7 +1,16 @@
 import { UsageError } from '../../cause/index.ts';
 import type { Evaluation, Note, PolicyObject, Violation } from '../../policy/evaluate.ts';
+import type { ImagePolicy } from '../../policy/model.ts';
+import type { LoadedReports } from '../../vuln/load.ts';
+import type { VulnerabilityIndex } from '../../vuln/types.ts';
 import { EXIT, parseFlags, type Command } from '../command.ts';
-import { outputFormat } from '../registry-flags.ts';
+import { outputFormat, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+
+// The probe's registry flags, less --platform (a policy names its platforms: allowedPlatforms) and the -o/-h this
+// command documents itself.
+const REGISTRY_HELP = REGISTRY_FLAGS_HELP.split('\n')
+  .filter((l) => !/^\s+(--platform|-o, --output)\b/.test(l))
+  .join('\n');
 
 const HELP = `Usage: regdoctor policy check --policy FILE... [-f FILE|DIR|-]... [flags]
 
@@ -23,13 +32,27 @@ Examples:
   --context NAME                kubeconfig context
   -n, --namespace NS            live/snapshot: only this namespace; -f: namespace of objects without one
   -o, --output text|json        json: {violations:[…], notes:[…], summary:{…}}
+  --vulns FILE|DIR|-            vulnerability reports, repeatable: Trivy JSON (trivy image --format json) or
+                                trivy-operator VulnerabilityReports (YAML/JSON, Lists too); matched by image digest
+  --offline                     no registry requests: requiredSignatures, maxImageSize, allowedPlatforms (and
+                                minimumSeverity for images without a digest) are reported as notes
 
-Not evaluated yet (reported as notes): requiredSignatures, minimumSeverity, maxImageSize, allowedPlatforms.
+Registry data: requiredSignatures (cosign .sig or Sigstore bundle, key-based), maxImageSize, allowedPlatforms
+and minimumSeverity of tagged images look images up in their registries, like \`regdoctor probe\`, once per image.
+A registry failure is a violation of the rule that needed it, naming the cause code (e.g. UNAUTHORIZED).
+Vulnerability data also comes from VulnerabilityReports in a --snapshot, or in the live cluster (trivy-operator).
+
+${REGISTRY_HELP}
 
 Exit codes: 0 no violations, or warn-mode ones only; 1 enforce-mode violations; 2 error (bad policy, bad input).
+See docs/policy.md.
 `;
 
+const { platform: _platform, ...registryFlags } = REGISTRY_FLAGS;
 const FLAGS = {
+  ...registryFlags,
+  vulns: { type: 'string', multiple: true },
+  offline: { type: 'boolean' },
   policy: { type: 'string', multiple: true },
   filename: { type: 'string', short: 'f', multiple: true },
   snapshot: { type: 'string' },
@@ -70,20 +93,41 @@ const run: Command = async (argv) => {
     if (clash.length)
       throw new UsageError(`-f reads manifests: it cannot be combined with --${clash.join(' or --')}`);
   }
-  if ([...values.policy, ...files].filter((p) => p === '-').length > 1) {
-    throw new UsageError("only one of --policy and -f can read stdin ('-')");
+  const vulnFiles = values.vulns ?? [];
+  const stdinUsers = [...values.policy, ...files, ...vulnFiles, values.snapshot].filter((p) => p === '-');
+  if (stdinUsers.length + (values['password-stdin'] ? 1 : 0) > 1) {
+    throw new UsageError(
+      "only one of --policy, -f, --snapshot, --vulns and --password-stdin can read stdin ('-')",
+    );
+  }
+  if (values.offline) {
+    const useless = [
+      'docker-config',
+      'username',
+      'password-stdin',
+      'ca-file',
+      'insecure-skip-tls-verify',
+      'plain-http',
+      'timeout',
+    ].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (useless.length)
+      throw new UsageError(
+        `--offline makes no registry requests: --${useless.join(', --')} would have no effect`,
+      );
   }
 
-  const [{ loadPolicies, readInputs, manifestsFrom }, { evaluate }] = await Promise.all([
-    import('../../policy/load.ts'),
-    import('../../policy/evaluate.ts'),
-  ]);
+  const [{ loadPolicies, readInputs, manifestsFrom, decodeDocuments }, { createPolicyEngine }] =
+    await Promise.all([import('../../policy/load.ts'), import('../../policy/engine.ts')]);
   const policies = await loadPolicies(values.policy);
 
   let targets: Target[];
   let labels: (ns: string) => Record<string, string> | undefined = () => undefined;
   let ignored = 0;
   let source: string;
+  const vulnSources: LoadedReports[] = [];
+  const wantsVulns = policies.some((p) => p.minimumSeverity !== null);
+  const vuln = await import('../../vuln/index.ts');
+  if (vulnFiles.length) vulnSources.push(await vuln.loadReportFiles(vulnFiles));
   if (files.length) {
     const manifests = manifestsFrom(await readInputs(files));
     targets = manifests.objects.map((o) => ({ ...o, kind: o.kind ?? 'Pod' }));
@@ -103,21 +147,54 @@ const run: Command = async (argv) => {
       ...state.pods.map((p) => ({ ...p, kind: 'Pod' })),
       ...[...state.workloads.values()].map((w) => ({ ...w, kind: w.kind })),
     ]);
+    if (wantsVulns && values.snapshot !== undefined && values.snapshot !== '-') {
+      // The snapshot loader keeps workloads only; its VulnerabilityReports are read from the same files.
+      const docs = (await readInputs([values.snapshot])).flatMap((i) => decodeDocuments(i));
+      const found = vuln.reportsFromObjects(docs);
+      if (found.reports.length || found.warnings.length) vulnSources.push(found);
+    } else if (wantsVulns && values.snapshot === undefined) {
+      const { listVulnerabilityReports } = await import('../../vuln/live.ts');
+      const found = await listVulnerabilityReports({
+        kubeconfig: values.kubeconfig,
+        context: values.context,
+        namespace: values.namespace ?? null,
+      });
+      if (found.reports.length || !found.warnings.length) vulnSources.push(found);
+      else process.stderr.write(found.warnings.map((w) => `warning: ${w}\n`).join(''));
+    }
+  }
+  let vulnerabilities: VulnerabilityIndex | undefined;
+  if (vulnSources.length) {
+    for (const w of vulnSources.flatMap((v) => v.warnings)) process.stderr.write(`warning: ${w}\n`);
+    vulnerabilities = vuln.createVulnerabilityIndex(vulnSources.flatMap((v) => v.reports));
   }
 
+  const registry =
+    values.offline || !needsRegistry(policies, vulnerabilities) ? null : await registryFor(values, targets);
+  const engine = createPolicyEngine({
+    policies,
+    offline: registry === null,
+    vulnerabilities,
+    registry: registry ?? undefined,
+  });
   const all: Evaluation = { violations: [], notes: [] };
-  const noteKeys = new Set<string>();
-  const options = { defaultNamespace: values.namespace ?? 'default', namespaceLabels: labels };
-  for (const t of targets) {
-    const r = evaluate(policies, t, options);
-    all.violations.push(...r.violations);
-    for (const n of r.notes) {
-      const k = `${n.policy}\0${n.rule}\0${n.message}`;
-      if (!noteKeys.has(k)) {
-        noteKeys.add(k);
-        all.notes.push(n);
+  try {
+    const options = { defaultNamespace: values.namespace ?? 'default', namespaceLabels: labels };
+    const results = await mapLimited(targets, 8, (t) => engine.evaluate(t, options));
+    const noteKeys = new Set<string>();
+    for (const r of results) {
+      all.violations.push(...r.violations);
+      for (const n of r.notes) {
+        const k = `${n.policy}\0${n.rule}\0${n.message}`;
+        if (!noteKeys.has(k)) {
+          noteKeys.add(k);
+          all.notes.push(n);
+        }
       }
     }
+  } finally {
+    engine.close();
+    await registry?.session?.close();
   }
   const enforce = all.violations.filter((v) => v.mode === 'enforce').length;
   const summary = {
@@ -125,6 +202,7 @@ const run: Command = async (argv) => {
     policies: policies.length,
     objects: targets.length,
     ignored,
+    ...(vulnerabilities ? { vulnerabilityReports: vulnerabilities.reports.length } : {}),
     violations: all.violations.length,
     enforce,
     warn: all.violations.length - enforce,
@@ -137,6 +215,41 @@ const run: Command = async (argv) => {
   return enforce > 0 ? EXIT.problem : EXIT.ok;
 };
 export default run;
+
+/** Whether any rule will ask a registry: without one, no session (and no --password-stdin read) is needed. */
+function needsRegistry(policies: ImagePolicy[], vulns: VulnerabilityIndex | undefined): boolean {
+  return policies.some(
+    (p) =>
+      p.requiredSignatures !== null ||
+      p.maxImageSize !== null ||
+      p.allowedPlatforms !== null ||
+      (p.minimumSeverity !== null && vulns !== undefined),
+  );
+}
+
+/** The probe's registry context, with --insecure-skip-tls-verify and --plain-http scoped to the images' registries. */
+async function registryFor(
+  values: Parameters<typeof registryContext>[0],
+  targets: Target[],
+): Promise<import('../../policy/facts.ts').RegistryOptions> {
+  const { imageRegistries } = await import('../../policy/evaluate.ts');
+  const ctx = await registryContext(values, imageRegistries(targets));
+  return { session: ctx.session, credentials: ctx.credentials, plainHttp: ctx.plainHttp };
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; results in input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /**
  * In a cluster a Deployment's violation would otherwise be reported again on its ReplicaSet and every pod: an
