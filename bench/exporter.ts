@@ -5,12 +5,11 @@
 import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildIndex, type BuiltImage } from '../src/demo/image.ts';
 import { pushImage } from '../src/demo/push.ts';
-import { startRegistry } from '../src/demo/registry.ts';
+import { freePort, startRegistry } from '../src/demo/registry.ts';
 import { parseExporterConfig, startExporter } from '../src/exporter/index.ts';
 import type { Cleanup } from './cleanup.ts';
 import { cleanEnv } from './process.ts';
@@ -29,17 +28,6 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function get(url: string, agent?: Agent): Promise<{ status: number; body: string }> {

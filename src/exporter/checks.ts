@@ -4,7 +4,7 @@
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
-import type { ProbeResult, Step, StepName } from '../probe/result.ts';
+import { startResult, type ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { baseUrl } from '../registry/api.ts';
 import { AuthError } from '../registry/auth.ts';
@@ -44,24 +44,7 @@ async function pingAndAuth(
   targets: Targets,
   platform: Platform,
 ): Promise<ProbeResult> {
-  const steps: Step[] = [];
-  const result: ProbeResult = {
-    image: reg.host,
-    reference: null,
-    platform: `${platform.os}/${platform.architecture}`,
-    cause: null,
-    confidence: 'certain',
-    summary: '',
-    remediation: [],
-    steps,
-  };
-  const record = (
-    name: StepName,
-    ok: boolean,
-    ms: number,
-    summary: string,
-    detail: Record<string, unknown> = {},
-  ) => steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  const { result, record } = startResult(reg.host, `${platform.os}/${platform.architecture}`);
   const failed = (cause: Cause, summary: string): ProbeResult => Object.assign(result, { cause, summary });
 
   const base = baseUrl(apiHost(reg.registry), reg.plainHttp);
@@ -126,16 +109,7 @@ function pingCause(status: number, body: Buffer): Cause {
 
 /** A result without steps: for a check that ran past its deadline or broke inside regdoctor. */
 export function bareVerdict(image: string, cause: Cause, summary: string): ProbeResult {
-  return {
-    image,
-    reference: null,
-    platform: '',
-    cause,
-    confidence: 'certain',
-    summary,
-    remediation: [],
-    steps: [],
-  };
+  return Object.assign(startResult(image, '').result, { cause, summary });
 }
 
 /** A verdict for a check that ran past its deadline (the probe itself may still be unwinding). */

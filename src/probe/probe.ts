@@ -25,7 +25,7 @@ import { parseRateLimit, parseRetryAfter } from '../registry/ratelimit.ts';
 import { nearestTags } from '../registry/suggest.ts';
 import { parseChallenges } from '../registry/challenge.ts';
 import { header, type HttpResponse } from '../transport/http.ts';
-import type { ManifestInfo, ProbeResult, Step, StepName } from './result.ts';
+import { startResult, type ManifestInfo, type ProbeResult, type StepName } from './result.ts';
 import type { ProbeSession } from './session.ts';
 
 /** Where the probe gets the credentials to try for an image, in the order the kubelet would try them. */
@@ -78,25 +78,9 @@ export async function probeImage(
   session: ProbeSession,
   opts: ProbeOptions,
 ): Promise<ProbeResult> {
-  const steps: Step[] = [];
   const want = normalizePlatform(opts.platform);
-  const result: ProbeResult = {
-    image,
-    reference: null,
-    platform: formatPlatform(want),
-    cause: null,
-    confidence: 'certain',
-    summary: '',
-    remediation: [],
-    steps,
-  };
-  const record = (
-    name: StepName,
-    ok: boolean,
-    ms: number,
-    summary: string,
-    detail: Record<string, unknown> = {},
-  ) => steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  const { result, record } = startResult(image, formatPlatform(want));
+  const steps = result.steps;
   /** Records a failed step for an error and turns it into a Stop. */
   const failWith = (name: StepName, start: number, err: unknown): Stop => {
     if (err instanceof Stop) return err;

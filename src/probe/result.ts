@@ -61,3 +61,40 @@ export interface ProbeResult {
   /** Which credential was used, by source and key — never the secret itself. */
   credential?: { source: string; key: string; username?: string } | null;
 }
+
+/** A result with no verdict yet, and the one way steps are added to it (milliseconds kept to 0.1). */
+export function startResult(
+  image: string,
+  platform: string,
+): {
+  result: ProbeResult;
+  record: (
+    name: StepName,
+    ok: boolean,
+    ms: number,
+    summary: string,
+    detail?: Record<string, unknown>,
+  ) => void;
+} {
+  const steps: Step[] = [];
+  const result: ProbeResult = {
+    image,
+    reference: null,
+    platform,
+    cause: null,
+    confidence: 'certain',
+    summary: '',
+    remediation: [],
+    steps,
+  };
+  const record = (
+    name: StepName,
+    ok: boolean,
+    ms: number,
+    summary: string,
+    detail: Record<string, unknown> = {},
+  ) => {
+    steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
+  };
+  return { result, record };
+}
