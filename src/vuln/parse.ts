@@ -116,7 +116,7 @@ const sev = (s: string) => s.toUpperCase() as Severity;
 
 /** Trivy `--format json`. Digests come from Metadata.RepoDigests (`repo@sha256:…`) and an `@sha256:` ArtifactName. */
 export function parseTrivy(doc: unknown, where: string): VulnerabilityReport {
-  const r = z.safeParse(trivyReport, doc);
+  const r = z.safeParse(trivyReport, doc, { reportInput: true });
   if (!r.success) throw issue(where, 'not a valid Trivy JSON report', r.error);
   const t = r.data;
   if (t.SchemaVersion !== 2) {
@@ -165,7 +165,7 @@ export function parseTrivy(doc: unknown, where: string): VulnerabilityReport {
  * returned with no digests for the caller to report.
  */
 export function parseOperatorReport(doc: unknown, where: string): VulnerabilityReport {
-  const r = z.safeParse(operatorReport, doc);
+  const r = z.safeParse(operatorReport, doc, { reportInput: true });
   if (!r.success) throw issue(where, 'not a valid trivy-operator VulnerabilityReport', r.error);
   const o = r.data;
   const a = o.report.artifact;
