@@ -224,10 +224,10 @@ async function size(p: ImagePolicy, ref: Reference, facts: RegistryFacts, add: A
   );
   const over = sizes.filter((s) => s.bytes > p.maxImageSize!);
   if (!over.length) return;
-  const list = over.map((s) => `${fmtBytes(s.bytes)} (${s.bytes} bytes) for ${s.platform}`).join(', ');
+  const list = over.map((s) => `${s.platform} is ${fmtBytes(s.bytes)} (${s.bytes} bytes)`).join(', ');
   add(
     'maxImageSize',
-    `image ${describe(ref)} is ${list} compressed, over the limit of ${fmtBytes(p.maxImageSize!)} (${p.maxImageSize} bytes)`,
+    `image ${describe(ref)} is over the size limit of ${fmtBytes(p.maxImageSize!)} (${p.maxImageSize} bytes): ${list} compressed`,
   );
 }
 
