@@ -258,6 +258,17 @@ describe('policy engine with registry facts', () => {
       const r = await e.evaluate(pod(image('multi')));
       assert.match(r.violations[0]!.message, /CVE-2024-37371.*\(from arm64-report\)/);
     });
+    test('a Trivy scan of a local image (no repo digest) matches through its config digest', async () => {
+      const t = JSON.parse(await fixture('trivy-app.json')) as { Metadata: Record<string, unknown> };
+      t.Metadata.RepoDigests = null;
+      t.Metadata.ImageID = multi.images[0]!.config.digest;
+      const e = engine([policy({ minimumSeverity: 'CRITICAL' })], {
+        vulnerabilities: createVulnerabilityIndex([parseTrivy(t, 'local-scan')]),
+      });
+      const r = await e.evaluate(pod(image('multi')));
+      assert.match(r.violations[0]!.message, /CVE-2024-5535 .*\(from local-scan\)/);
+      assert.deepEqual(rules((await e.evaluate(pod(image('single')))).violations), ['noVulnerabilityData']);
+    });
     for (const [setting, expected] of [
       ['allow', []],
       ['warn', [['noVulnerabilityData', 'warn']]],
