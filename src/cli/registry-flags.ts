@@ -73,32 +73,20 @@ export function outputFormat(v: string | undefined): 'text' | 'json' {
   throw new UsageError(`--output must be text or json, not ${JSON.stringify(v)}`);
 }
 
-/**
- * Builds the session and options a registry command needs. `registries` are the registries named by the images
- * on the command line: --insecure-skip-tls-verify and --plain-http apply to those hosts only, never to redirect
- * targets or token realms elsewhere.
- */
-export async function registryContext(values: Values, registries: Set<string>): Promise<RegistryContext> {
-  const output = outputFormat(values.output);
-  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
+/** --timeout: Go-style duration, default 10 s. */
+export function timeoutFlag(text: string | undefined): number {
+  const timeoutMs = text !== undefined ? parseDuration(text) : 10_000;
   if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
   // Node timers fire at once past 2^31-1 ms (~24.8 days): a huge --timeout would time every request out
   // immediately and blame the network. No single registry request needs more than a day.
   if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
-  const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
-  let password: string | undefined;
-  if (values['password-stdin']) {
-    if (!values.username) throw new UsageError('--password-stdin needs --username');
-    if (process.stdin.isTTY)
-      throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in');
-    password = (await readStdin()).replace(/\r?\n$/, '');
-    if (!password) throw new UsageError('--password-stdin: standard input was empty');
-    registerSecret(password);
-  } else if (values.username) {
-    throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
-  }
+  return timeoutMs;
+}
+
+/** --ca-file: each file read and every certificate in it checked; the PEM texts. */
+export async function readCaFiles(files: readonly string[]): Promise<string[]> {
   const ca: string[] = [];
-  for (const f of values['ca-file'] ?? []) {
+  for (const f of files) {
     const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
     });
@@ -115,18 +103,45 @@ export async function registryContext(values: Values, registries: Set<string>): 
     });
     ca.push(pem);
   }
-  const dockerConfig = values['docker-config'];
-  if (dockerConfig !== undefined) {
-    await access(dockerConfig, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(
-        `--docker-config ${dockerConfig}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-      );
-    });
-    // A directory or pipe passes the access check, but the credential loader reads regular files only (it checks
-    // the size first); caught later, it would be reported as an UNKNOWN pull failure instead of a usage error.
-    if (!(await stat(dockerConfig)).isFile())
-      throw new UsageError(`--docker-config ${dockerConfig}: not a regular file`);
+  return ca;
+}
+
+/** --docker-config: must be a readable regular file. */
+export async function checkDockerConfig(dockerConfig: string | undefined): Promise<void> {
+  if (dockerConfig === undefined) return;
+  await access(dockerConfig, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `--docker-config ${dockerConfig}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+    );
+  });
+  // A directory or pipe passes the access check, but the credential loader reads regular files only (it checks
+  // the size first); caught later, it would be reported as an UNKNOWN pull failure instead of a usage error.
+  if (!(await stat(dockerConfig)).isFile())
+    throw new UsageError(`--docker-config ${dockerConfig}: not a regular file`);
+}
+
+/**
+ * Builds the session and options a registry command needs. `registries` are the registries named by the images
+ * on the command line: --insecure-skip-tls-verify and --plain-http apply to those hosts only, never to redirect
+ * targets or token realms elsewhere.
+ */
+export async function registryContext(values: Values, registries: Set<string>): Promise<RegistryContext> {
+  const output = outputFormat(values.output);
+  const timeoutMs = timeoutFlag(values.timeout);
+  const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
+  let password: string | undefined;
+  if (values['password-stdin']) {
+    if (!values.username) throw new UsageError('--password-stdin needs --username');
+    if (process.stdin.isTTY)
+      throw new UsageError('--password-stdin: standard input is a terminal; pipe the password in');
+    password = (await readStdin()).replace(/\r?\n$/, '');
+    if (!password) throw new UsageError('--password-stdin: standard input was empty');
+    registerSecret(password);
+  } else if (values.username) {
+    throw new UsageError('--username needs --password-stdin (passwords are never taken as flags)');
   }
+  const ca = await readCaFiles(values['ca-file'] ?? []);
+  await checkDockerConfig(values['docker-config']);
   const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
   // Keyed like URL.host: the API host, without a default :443.
   const apiHosts = new Set([...insecureHosts].map((r) => apiHost(r).replace(/:443$/, '')));

@@ -29,7 +29,7 @@ import { RegistryFacts, type PlatformManifest, type RegistryOptions } from './fa
 import { matchesPattern } from './glob.ts';
 import { SEVERITIES, type ImagePolicy, type Severity } from './model.ts';
 
-export type { RegistryOptions } from './facts.ts';
+export { RegistryFacts, type RegistryOptions } from './facts.ts';
 
 export interface PolicyEngineOptions {
   policies: readonly ImagePolicy[];
@@ -43,6 +43,11 @@ export interface PolicyEngineOptions {
   offline?: boolean;
   /** Clock for cache expiry (tests); default Date.now. */
   now?: () => number;
+  /**
+   * A cache the caller owns and shares between engines (the webhook keeps one across policy changes): used
+   * instead of one built from registry/cacheTtlMs/now, and never closed by close().
+   */
+  facts?: RegistryFacts;
 }
 
 export interface PolicyEngine {
@@ -57,13 +62,15 @@ const LISTED_VULNERABILITIES = 5;
 export function createPolicyEngine(opts: PolicyEngineOptions): PolicyEngine {
   const policies = [...opts.policies];
   const offline = opts.offline ?? false;
+  const owned = !offline && opts.facts === undefined;
   const facts = offline
     ? null
-    : new RegistryFacts({
+    : (opts.facts ??
+      new RegistryFacts({
         registry: opts.registry ?? {},
         ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
         now: opts.now ?? Date.now,
-      });
+      }));
   const vulns = opts.vulnerabilities;
 
   return {
@@ -89,7 +96,7 @@ export function createPolicyEngine(opts: PolicyEngineOptions): PolicyEngine {
       return evaluation;
     },
     close() {
-      facts?.close();
+      if (owned) facts?.close();
     },
   };
 }

@@ -1,7 +1,10 @@
 // What the webhook needs from policy evaluation, kept to one async method so that the pure, synchronous
 // evaluate() and a registry-aware engine (signatures, size, platforms behind a TTL cache) plug in the same way.
+import { createPolicyEngine, DEFAULT_CACHE_TTL_MS } from '../policy/engine.ts';
 import { evaluate, type EvaluateOptions, type Evaluation, type PolicyObject } from '../policy/evaluate.ts';
+import { RegistryFacts, type RegistryOptions } from '../policy/facts.ts';
 import type { ImagePolicy } from '../policy/model.ts';
+import type { VulnerabilityIndex } from '../vuln/types.ts';
 
 export interface Evaluator {
   evaluate(obj: PolicyObject, options: EvaluateOptions): Promise<Evaluation>;
@@ -19,6 +22,52 @@ export const localEvaluator: EvaluatorFactory = (policies) => {
     close: () => undefined,
   };
 };
+
+export interface EngineEvaluatorOptions {
+  /** How to reach registries (credentials, CA, insecure and plain-HTTP hosts, per-request timeout). */
+  registry?: RegistryOptions;
+  /** Vulnerability reports for minimumSeverity; without them it stays a note. */
+  vulnerabilities?: VulnerabilityIndex;
+  /** How long registry facts are reused (default 5 min). */
+  cacheTtlMs?: number;
+  /** No registry lookups: the registry rules stay notes, as with localEvaluator. */
+  offline?: boolean;
+  /** Clock for cache expiry (tests). */
+  now?: () => number;
+}
+
+export interface EngineEvaluator {
+  factory: EvaluatorFactory;
+  /** The registry cache every engine of this factory shares (null offline). */
+  facts: RegistryFacts | null;
+  /** Closes the cache and its sessions: once, at shutdown, after the last evaluator is done. */
+  close(): void;
+}
+
+/**
+ * Policy engines (registry rules evaluated) over one registry cache for the life of the process: a policy change
+ * builds a new engine but keeps every fact already looked up, so a watch event never makes the next reviews cold.
+ */
+export function engineEvaluator(opts: EngineEvaluatorOptions = {}): EngineEvaluator {
+  const offline = opts.offline ?? false;
+  const facts = offline
+    ? null
+    : new RegistryFacts({
+        registry: opts.registry ?? {},
+        ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+        now: opts.now ?? Date.now,
+      });
+  const factory: EvaluatorFactory = (policies) => {
+    const engine = createPolicyEngine({
+      policies,
+      offline,
+      vulnerabilities: opts.vulnerabilities,
+      ...(facts ? { facts } : {}),
+    });
+    return { evaluate: (obj, options) => engine.evaluate(obj, options), close: () => engine.close() };
+  };
+  return { factory, facts, close: () => facts?.close() };
+}
 
 /**
  * The current policies and their evaluator. Swapping keeps in-flight reviews on the evaluator they started with;

@@ -2,14 +2,20 @@
 // HTTPS server. The CLI adds flags and signals; tests and the benchmark start it in-process.
 import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import { loadPolicies } from '../policy/load.ts';
-import { localEvaluator, PolicySet, type EvaluatorFactory } from './evaluator.ts';
+import {
+  engineEvaluator,
+  localEvaluator,
+  PolicySet,
+  type EngineEvaluatorOptions,
+  type EvaluatorFactory,
+} from './evaluator.ts';
 import { startWebhookServer, type WebhookServer } from './server.ts';
 import type { TlsFiles } from './tls.ts';
 import { watchImagePolicies, type PolicyWatch } from './watch.ts';
 
 export { BODY_LIMIT_BYTES } from './server.ts';
 export { WORKLOAD_KINDS } from './review.ts';
-export type { Evaluator, EvaluatorFactory } from './evaluator.ts';
+export type { EngineEvaluatorOptions, Evaluator, EvaluatorFactory } from './evaluator.ts';
 
 export interface WebhookOptions {
   host?: string;
@@ -19,7 +25,12 @@ export interface WebhookOptions {
   policyFiles?: string[];
   /** Watch ImagePolicy objects in this cluster. */
   cluster?: KubeconfigChoice & { retryDelayMs?: number; watchTimeoutSeconds?: number };
-  /** Default: the local evaluator (no registry lookups). */
+  /**
+   * Evaluate with the policy engine (registry rules, vulnerabilities) over one registry cache that lives as long
+   * as the webhook, across policy changes. Exclusive with `evaluator`.
+   */
+  engine?: EngineEvaluatorOptions;
+  /** A custom evaluator; without it and without `engine`, the local evaluator (no registry lookups). */
   evaluator?: EvaluatorFactory;
   decisionTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -47,23 +58,39 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
   if ((opts.policyFiles?.length ? 1 : 0) + (opts.cluster ? 1 : 0) !== 1) {
     throw new Error('startWebhook needs exactly one of policyFiles and cluster');
   }
-  const policies = new PolicySet(opts.evaluator ?? localEvaluator);
+  if (opts.engine && opts.evaluator) throw new Error('startWebhook takes engine or evaluator, not both');
+  const shared = opts.engine ? engineEvaluator(opts.engine) : null;
+  const policies = new PolicySet(shared?.factory ?? opts.evaluator ?? localEvaluator);
+  const closeEvaluation = async () => {
+    await policies.close();
+    shared?.close();
+  };
   let watch: PolicyWatch | null = null;
   let synced: Promise<void>;
   if (opts.policyFiles?.length) {
-    policies.set(await loadPolicies(opts.policyFiles));
+    try {
+      policies.set(await loadPolicies(opts.policyFiles));
+    } catch (err) {
+      await closeEvaluation();
+      throw err;
+    }
     synced = Promise.resolve();
   } else {
-    watch = await watchImagePolicies({
-      ...opts.cluster,
-      log,
-      onChange: (list) => {
-        policies.set(list);
-        log(
-          `${list.length} ImagePolic${list.length === 1 ? 'y' : 'ies'} in force: ${list.map((p) => p.name).join(', ') || '(none)'}`,
-        );
-      },
-    });
+    try {
+      watch = await watchImagePolicies({
+        ...opts.cluster,
+        log,
+        onChange: (list) => {
+          policies.set(list);
+          log(
+            `${list.length} ImagePolic${list.length === 1 ? 'y' : 'ies'} in force: ${list.map((p) => p.name).join(', ') || '(none)'}`,
+          );
+        },
+      });
+    } catch (err) {
+      await closeEvaluation();
+      throw err;
+    }
     synced = watch.synced;
   }
   const ready = () => policies.policies !== null && (watch?.isSynced() ?? true);
@@ -83,7 +110,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
     });
   } catch (err) {
     watch?.stop();
-    await policies.close();
+    await closeEvaluation();
     throw err;
   }
   return {
@@ -97,7 +124,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
     async close(graceMs) {
       await server.close(graceMs);
       watch?.stop();
-      await policies.close();
+      await closeEvaluation();
     },
   };
 }

@@ -1,9 +1,13 @@
 import { UsageError } from '../../cause/index.ts';
 import type { Evaluation, Note, PolicyObject, Violation } from '../../policy/evaluate.ts';
-import type { ImagePolicy } from '../../policy/model.ts';
 import type { LoadedReports } from '../../vuln/load.ts';
-import type { VulnerabilityIndex } from '../../vuln/types.ts';
 import { EXIT, parseFlags, type Command } from '../command.ts';
+import {
+  ENGINE_FLAGS,
+  needsRegistry,
+  rejectWithOffline,
+  vulnerabilityIndex,
+} from '../policy-engine-flags.ts';
 import { outputFormat, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
 // The probe's registry flags, less --platform (a policy names its platforms: allowedPlatforms) and the -o/-h this
@@ -51,8 +55,7 @@ See docs/policy.md.
 const { platform: _platform, ...registryFlags } = REGISTRY_FLAGS;
 const FLAGS = {
   ...registryFlags,
-  vulns: { type: 'string', multiple: true },
-  offline: { type: 'boolean' },
+  ...ENGINE_FLAGS,
   policy: { type: 'string', multiple: true },
   filename: { type: 'string', short: 'f', multiple: true },
   snapshot: { type: 'string' },
@@ -100,8 +103,8 @@ const run: Command = async (argv) => {
       "only one of --policy, -f, --snapshot, --vulns and --password-stdin can read stdin ('-')",
     );
   }
-  if (values.offline) {
-    const useless = [
+  if (values.offline)
+    rejectWithOffline(values, [
       'docker-config',
       'username',
       'password-stdin',
@@ -109,12 +112,7 @@ const run: Command = async (argv) => {
       'insecure-skip-tls-verify',
       'plain-http',
       'timeout',
-    ].filter((k) => values[k as keyof typeof values] !== undefined);
-    if (useless.length)
-      throw new UsageError(
-        `--offline makes no registry requests: --${useless.join(', --')} would have no effect`,
-      );
-  }
+    ]);
 
   const [{ loadPolicies, readInputs, manifestsFrom, decodeDocuments }, { createPolicyEngine }] =
     await Promise.all([import('../../policy/load.ts'), import('../../policy/engine.ts')]);
@@ -163,11 +161,9 @@ const run: Command = async (argv) => {
       else process.stderr.write(found.warnings.map((w) => `warning: ${w}\n`).join(''));
     }
   }
-  let vulnerabilities: VulnerabilityIndex | undefined;
-  if (vulnSources.length) {
-    for (const w of vulnSources.flatMap((v) => v.warnings)) process.stderr.write(`warning: ${w}\n`);
-    vulnerabilities = vuln.createVulnerabilityIndex(vulnSources.flatMap((v) => v.reports));
-  }
+  const vulnerabilities = await vulnerabilityIndex(vulnSources, (w) =>
+    process.stderr.write(`warning: ${w}\n`),
+  );
 
   const registry =
     values.offline || !needsRegistry(policies, vulnerabilities) ? null : await registryFor(values, targets);
@@ -215,17 +211,6 @@ const run: Command = async (argv) => {
   return enforce > 0 ? EXIT.problem : EXIT.ok;
 };
 export default run;
-
-/** Whether any rule will ask a registry: without one, no session (and no --password-stdin read) is needed. */
-function needsRegistry(policies: ImagePolicy[], vulns: VulnerabilityIndex | undefined): boolean {
-  return policies.some(
-    (p) =>
-      p.requiredSignatures !== null ||
-      p.maxImageSize !== null ||
-      p.allowedPlatforms !== null ||
-      (p.minimumSeverity !== null && vulns !== undefined),
-  );
-}
 
 /** The probe's registry context, with --insecure-skip-tls-verify and --plain-http scoped to the images' registries. */
 async function registryFor(

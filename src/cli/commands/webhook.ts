@@ -1,6 +1,14 @@
 // `regdoctor webhook`: flags and signals around src/webhook. Everything heavy is imported after --help.
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, parseFlags, type Command } from '../command.ts';
+import {
+  ENGINE_FLAGS,
+  ENGINE_REGISTRY_FLAGS,
+  ENGINE_REGISTRY_FLAGS_HELP,
+  engineRegistryOptions,
+  rejectWithOffline,
+  vulnerabilityIndex,
+} from '../policy-engine-flags.ts';
 
 const HELP = `Usage: regdoctor webhook --tls-cert FILE --tls-key FILE (--policy FILE... | --watch-policies) [flags]
 
@@ -11,9 +19,17 @@ enforce-mode violations deny the request, warn-mode ones come back as warnings (
 is denied only for violations it introduces; ones already there become warnings. Deploy with deploy/webhook
 (docs/webhook.md).
 
+Registry rules (requiredSignatures, maxImageSize, allowedPlatforms; minimumSeverity with --vulns) look images up
+in their registries once per image and keep the answer for --cache-ttl, across policy changes. Fail-closed: a
+registry that cannot be asked is a violation of the rule that needed it, in the policy's mode, naming the cause
+(e.g. CONNECTION_REFUSED); a lookup still running at --decision-timeout gives 503, and the API server applies
+the webhook's failurePolicy.
+
 Examples:
   regdoctor webhook --tls-cert tls.crt --tls-key tls.key --policy policies/
   regdoctor webhook --tls-cert /tls/tls.crt --tls-key /tls/tls.key --watch-policies   # in the cluster
+  regdoctor webhook --tls-cert tls.crt --tls-key tls.key --policy p.yaml --docker-config /creds/config.json \\
+    --ca-file /certs/internal-ca.pem --vulns /reports/
 
 Flags:
   --listen [HOST]:PORT          address to serve HTTPS on (default :8443)
@@ -28,6 +44,14 @@ Flags:
   --shutdown-delay DURATION     on SIGTERM, keep serving (readyz failing) this long so endpoints drop the pod
                                 before it stops accepting (default 0s; the Deployment uses 5s)
   --shutdown-grace DURATION     then wait this long for requests in flight (default 10s)
+  --cache-ttl DURATION          how long registry facts (digests, sizes, platforms, signature verdicts) are
+                                reused (default 5m; failed lookups are retried after at most 10s)
+  --vulns FILE|DIR              vulnerability reports for minimumSeverity, repeatable: Trivy JSON or
+                                trivy-operator VulnerabilityReports; read once at start
+  --offline                     no registry requests: requiredSignatures, maxImageSize, allowedPlatforms (and
+                                minimumSeverity of images without a digest) are logged as notes, never enforced
+
+${ENGINE_REGISTRY_FLAGS_HELP}
 
 Endpoints: POST /validate, GET /healthz (alive), GET /readyz (policies loaded, not shutting down).
 Exit codes: 0 stopped by SIGTERM/SIGINT; 2 usage error (bad flags, unreadable certificate or policy).
@@ -44,6 +68,9 @@ const FLAGS = {
   'decision-timeout': { type: 'string' },
   'shutdown-delay': { type: 'string' },
   'shutdown-grace': { type: 'string' },
+  'cache-ttl': { type: 'string' },
+  ...ENGINE_FLAGS,
+  ...ENGINE_REGISTRY_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -79,6 +106,9 @@ const run: Command = async (argv) => {
     throw new UsageError('--kubeconfig and --context are for --watch-policies');
   }
   if (files.includes('-')) throw new UsageError('--policy -: the webhook reads policy files, not stdin');
+  const vulnFiles = values.vulns ?? [];
+  if (vulnFiles.includes('-')) throw new UsageError('--vulns -: the webhook reads report files, not stdin');
+  if (values.offline) rejectWithOffline(values, ['cache-ttl', ...Object.keys(ENGINE_REGISTRY_FLAGS)]);
   const listen = parseListen(values.listen ?? ':8443');
 
   const [{ parseDuration }, { startWebhook }] = await Promise.all([
@@ -96,6 +126,14 @@ const run: Command = async (argv) => {
   const decisionTimeoutMs = duration('decision-timeout', values['decision-timeout'], 4_000);
   const delayMs = duration('shutdown-delay', values['shutdown-delay'], 0, true);
   const graceMs = duration('shutdown-grace', values['shutdown-grace'], 10_000, true);
+  const cacheTtlMs = duration('cache-ttl', values['cache-ttl'], 5 * 60_000);
+  const registry = values.offline ? undefined : await engineRegistryOptions(values);
+  let vulnerabilities;
+  if (vulnFiles.length) {
+    const { loadReportFiles } = await import('../../vuln/load.ts');
+    const warn = (w: string) => process.stderr.write(`warning: ${w}\n`);
+    vulnerabilities = await vulnerabilityIndex([await loadReportFiles(vulnFiles)], warn);
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} webhook: ${line}\n`);
 
   const hook = await startWebhook({
@@ -104,11 +142,15 @@ const run: Command = async (argv) => {
     ...(watchCluster
       ? { cluster: { kubeconfig: values.kubeconfig, context: values.context } }
       : { policyFiles: files }),
+    engine: { registry, vulnerabilities, cacheTtlMs, offline: Boolean(values.offline) },
     decisionTimeoutMs,
     log,
   });
+  const registryMode = values.offline
+    ? 'offline: registry rules are notes'
+    : `registry rules on, cache ${cacheTtlMs / 1000} s`;
   log(
-    `serving ${hook.url}/validate (${watchCluster ? 'policies from the cluster' : `policies from ${files.join(', ')}`})`,
+    `serving ${hook.url}/validate (${watchCluster ? 'policies from the cluster' : `policies from ${files.join(', ')}`}; ${registryMode}${vulnerabilities ? `; ${vulnerabilities.reports.length} vulnerability reports` : ''})`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
