@@ -27,6 +27,8 @@ export interface Decision {
   response: AdmissionResponse;
   /** Set when the object was evaluated: what it was, for the log. */
   subject?: string;
+  /** Warn-mode findings in full, for the log (the response's warnings are cut to 120 characters). */
+  warned?: string[];
   notes: Note[];
 }
 
@@ -109,13 +111,10 @@ export async function review(req: AdmissionRequest, policies: Evaluate): Promise
       ),
     };
   }
-  if (warned.length) {
-    response.warnings = boundedWarnings(
-      warned.map(
-        (v) =>
-          `${v.policy}/${v.rule}${v.mode === 'enforce' ? ' (already present)' : ''}: ${where(v)}: ${v.message}`,
-      ),
-    );
-  }
-  return { response, subject, notes: now.notes };
+  const warnedLines = warned.map(
+    (v) =>
+      `${v.policy}/${v.rule}${v.mode === 'enforce' ? ' (already present)' : ''}: ${where(v)}: ${v.message}`,
+  );
+  if (warned.length) response.warnings = boundedWarnings(warnedLines);
+  return { response, subject, notes: now.notes, ...(warned.length ? { warned: warnedLines } : {}) };
 }

@@ -201,7 +201,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
         log(
           `${r.allowed ? 'warned' : 'denied'} ${decision.subject} (uid ${r.uid})${
             r.status ? `: ${r.status.message}` : ''
-          }`,
+          }${decision.warned ? `; warnings: ${decision.warned.join('; ')}` : ''}`,
         );
       }
       send(res, 200, reviewResponse(r));

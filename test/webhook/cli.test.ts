@@ -36,6 +36,35 @@ describe('regdoctor webhook (process)', () => {
         ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--decision-timeout', '0s'],
         /--decision-timeout must be/,
       ],
+      [
+        [
+          '--tls-cert',
+          'c',
+          '--tls-key',
+          'k',
+          '--policy',
+          'p',
+          '--offline',
+          '--ca-file',
+          'x',
+          '--cache-ttl',
+          '1m',
+        ],
+        /--offline makes no registry requests: --cache-ttl, --ca-file would have no effect/,
+      ],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--vulns', '-'],
+        /--vulns -: the webhook reads/,
+      ],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--plain-http-registry', 'http://r:5000'],
+        /--plain-http-registry "http:\/\/r:5000": expected a registry host/,
+      ],
+      [['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--cache-ttl', '0s'], /--cache-ttl must be/],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--ca-file', '/nonexistent'],
+        /--ca-file \/nonexistent: no such file/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = cli(args);
