@@ -31,7 +31,8 @@ function decodeAuthField(field: string): { username: string; password: string } 
     ? s.length % 4 === 0 && /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/.test(s)
     : /^[A-Za-z0-9+/]*$/.test(s) && s.length % 4 !== 1;
   if (!ok) {
-    const hint = /[-_]/.test(s) ? ' (it uses the URL-safe alphabet; the kubelet needs standard base64)' : '';
+    const urlSafe = /[-_]/.test(s) && /^[A-Za-z0-9_-]*={0,2}$/.test(s);
+    const hint = urlSafe ? ' (it uses the URL-safe alphabet; the kubelet needs standard base64)' : '';
     return { error: `is not valid base64${hint}` };
   }
   const decoded = Buffer.from(s, 'base64').toString('utf8');

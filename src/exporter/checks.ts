@@ -28,12 +28,25 @@ export async function checkRegistry(
   platform: Platform,
 ): Promise<ProbeResult> {
   if (reg.checkImage) {
-    return probeImage(reg.checkImage, session, {
+    const result = await probeImage(reg.checkImage, session, {
       platform,
       credentials: targets.credentials(reg.registry),
       plainHttp: targets.plainHttp,
       stopAfter: 'manifest',
     });
+    if (result.cause !== null && !result.steps.some((s) => s.name === 'ping')) {
+      // Stopped before the network (a broken Docker config): the verdict stands, but whether /v2/ answers is
+      // what regdoctor_registry_up reports, and a local file mistake must not page as an outage.
+      const anonymous: Targets = {
+        settings: (r) => targets.settings(r),
+        credentials: () => undefined,
+        plainHttp: (r) => targets.plainHttp(r),
+        session: () => targets.session(),
+      };
+      const reach = await pingAndAuth(reg, session, anonymous, platform);
+      result.steps.push(...reach.steps.filter((s) => s.name !== 'auth'));
+    }
+    return result;
   }
   return pingAndAuth(reg, session, targets, platform);
 }

@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import * as z from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
-import { parseReference } from '../reference/index.ts';
+import { formatReference, parseReference } from '../reference/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { issueText } from '../util/schema.ts';
 import { DEFAULT_MAX_IMAGES } from '../monitor/metrics.ts';
@@ -97,14 +97,22 @@ function fail(origin: string, message: string): never {
   throw new UsageError(`${origin}: ${message}`);
 }
 
+/** Lower bounds: a smaller interval would hammer registries (and, with nothing to check, spin the loop). */
+const MIN_MS: Record<string, number> = { interval: 1000, timeout: 10 };
+
 function duration(origin: string, key: string, value: string | null | undefined, fallback: string): number {
+  const text = value ?? fallback;
+  // parseDuration takes bare seconds for CLI flags; in the config a unit is required, as the docs say.
+  if (/^\s*\d+(\.\d+)?\s*$/.test(text)) fail(origin, `${key}: "${text}" needs a unit, e.g. ${text.trim()}s`);
   let ms: number;
   try {
-    ms = parseDuration(value ?? fallback);
+    ms = parseDuration(text);
   } catch (err) {
     return fail(origin, `${key}: ${(err as Error).message}`);
   }
   if (!(ms > 0)) fail(origin, `${key} must be positive`);
+  const min = MIN_MS[key] ?? 1;
+  if (ms < min) fail(origin, `${key} must be at least ${min >= 1000 ? `${min / 1000}s` : `${min}ms`}`);
   if (ms > MAX_TIMER_MS) fail(origin, `${key} must be at most 596h`);
   return ms;
 }
@@ -212,10 +220,14 @@ export function parseExporterConfig(text: string, origin: string): ExporterConfi
     });
   });
 
+  // One series per image: `nginx` and `docker.io/library/nginx:latest` are the same one (the first spelling wins).
   const images: string[] = [];
+  const normalized = new Set<string>();
   (c.images ?? []).forEach((image, i) => {
     registryOf(origin, `images[${i}]`, image);
-    if (!images.includes(image)) images.push(image);
+    const key = formatReference(parseReference(image));
+    if (!normalized.has(key)) images.push(image);
+    normalized.add(key);
   });
 
   const namespaces = [...new Set(c.cluster?.namespaces ?? [])];

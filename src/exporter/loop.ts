@@ -109,7 +109,8 @@ export class CheckLoop {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (ms <= 0) return Promise.resolve();
+    // Even a zero wait goes through a timer: a loop of resolved promises would starve I/O and signals.
+    ms = Math.max(ms, 0);
     return new Promise((resolve) => {
       const entry = {
         timer: setTimeout(() => {

@@ -102,7 +102,13 @@ export function decodeDocuments(input: Input): Doc[] {
         `${where}: not valid YAML or JSON${pos}: ${(err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
       );
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // The yaml package refuses alias bombs here, after parsing.
+      throw new UsageError(`${where}: not usable YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
     if (value === null || value === undefined) return;
     flatten(value, where, out);
   });

@@ -115,6 +115,9 @@ describe('parseDockerConfigJson', () => {
     assert.ok(!e.message.includes(bad) && !e.message.includes(SECRET));
     const urlSafe = parseError(() => one({ auth: 'a-b_' }));
     assert.match(urlSafe.message, /URL-safe alphabet/);
+    // A '-' in something that is not base64 at all is not a hint about the alphabet.
+    const junk = parseError(() => one({ auth: '%%%notbase64-x%%%' }));
+    assert.doesNotMatch(junk.message, /URL-safe/);
   });
 
   test('auth without a colon is PULL_SECRET_INVALID', () => {

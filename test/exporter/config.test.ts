@@ -64,12 +64,13 @@ describe('parseExporterConfig', () => {
 
   test('durations are Go-style; images are de-duplicated; hosts normalise like references', async () => {
     const c = parseExporterConfig(
-      `interval: 1m30s\ntimeout: 500ms\nimages: [nginx:1, nginx:1, docker.io/library/redis:7]\nregistries:\n  - host: index.docker.io\n    checkImage: library/nginx:1\n`,
+      `interval: 1m30s\ntimeout: 500ms\nimages: [nginx:1, nginx:1, docker.io/library/nginx:1, index.docker.io/library/nginx:1, docker.io/library/redis:7, redis]\nregistries:\n  - host: index.docker.io\n    checkImage: library/nginx:1\n`,
       'x',
     );
     assert.equal(c.intervalMs, 90_000);
     assert.equal(c.timeoutMs, 500);
-    assert.deepEqual(c.images, ['nginx:1', 'docker.io/library/redis:7']);
+    // Normalized for the comparison, kept as first written for the label.
+    assert.deepEqual(c.images, ['nginx:1', 'docker.io/library/redis:7', 'redis']);
     assert.equal(c.registries[0]?.registry, 'docker.io');
     assert.equal(c.registries[0]?.host, 'index.docker.io');
   });
@@ -88,6 +89,11 @@ describe('parseExporterConfig', () => {
     refused('interval: soon', /interval: invalid duration "soon"/);
     refused('timeout: 0s', /timeout must be positive/);
     refused('interval: 900h', /interval must be at most/);
+    // Sub-second rounds would hammer registries (and spun the loop at 100% CPU with nothing to check).
+    refused('interval: 1ns', /interval must be at least 1s/);
+    refused('interval: 500ms', /interval must be at least 1s/);
+    refused('timeout: 1us', /timeout must be at least 10ms/);
+    refused('interval: "30"', /interval: "30" needs a unit, e\.g\. 30s/);
     refused('concurrency: 0', /concurrency must be a positive whole number/);
     refused('concurrency: 2.5', /concurrency must be a positive whole number/);
     refused('maxImages: -1', /maxImages must be a positive whole number/);

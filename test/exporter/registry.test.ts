@@ -213,6 +213,31 @@ images:
     );
   });
 
+  test('a broken Docker config fails the check (PULL_SECRET_INVALID) but does not call the registry down', async () => {
+    const broken = join(await fx.subdir('broken'), 'config.json');
+    await writeFile(broken, JSON.stringify({ auths: { [good.host]: { auth: '%%%notbase64%%%' } } }));
+    for (const checkImage of [`    checkImage: ${good.host}/team/app:1\n`, '']) {
+      const ex = await exporterFrom(
+        fx,
+        `interval: 1m\nregistries:\n  - host: ${good.host}\n    caFile: ${caFile}\n    dockerConfig: ${broken}\n${checkImage}`,
+        { random: zero },
+      );
+      await ex.ready;
+      const text = await scrape(ex);
+      const what = checkImage ? 'with checkImage' : 'without checkImage';
+      assert.equal(sample(text, 'regdoctor_registry_up', { registry: good.host }), 1, what);
+      assert.equal(
+        sample(text, 'regdoctor_registry_check_failures_total', {
+          registry: good.host,
+          cause: 'PULL_SECRET_INVALID',
+        }),
+        1,
+        `${what}:\n${ex.lines.join('\n')}`,
+      );
+      await ex.close();
+    }
+  });
+
   test('a registry without the CA: TLS_UNTRUSTED and down', async () => {
     const ex = await exporterFrom(fx, `registries:\n  - host: ${good.host}\n`, { random: zero });
     await ex.ready;

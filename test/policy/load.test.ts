@@ -58,6 +58,18 @@ describe('decodeDocuments', () => {
         /^bad\.yaml: not valid YAML or JSON \(line \d+, column \d+\)/.test(e.message),
     );
   });
+  test('an alias bomb is a usage error naming the file, not an internal error', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 6; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      levels.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    assert.throws(
+      () => decodeDocuments({ name: 'bomb.yaml', text: `${levels.join('\n')}\n` }),
+      (e: unknown) => e instanceof UsageError && /^bomb\.yaml: not usable YAML: /.test(e.message),
+    );
+  });
   test('a List without items', () => {
     assert.throws(
       () => decodeDocuments({ name: 'l.json', text: '{"kind":"List"}' }),

@@ -382,7 +382,12 @@ describe('regdoctor verify (Sigstore bundles as OCI referrers, key-based)', () =
     const ed = await ed25519Key(keysDir, 'ed');
     const r = await verify(images.ok!.ref, ed.pub, '-o', 'json', '--signature-format', 'bundle');
     assert.equal(r.code, 2, show(r));
-    assert.equal(json(r).reason, 'unsupported key');
+    // Refused before any registry request: one line, no JSON verdict.
+    assert.match(
+      r.stderr,
+      /^regdoctor: --key \S+: ed25519 \(unsupported\); supported are ECDSA P-256 and RSA/,
+    );
+    assert.equal(r.stdout, '');
   });
 
   test('--help names both formats and what is not checked', async () => {

@@ -287,7 +287,12 @@ describe('regdoctor verify (cosign .sig, key-based)', () => {
     const ed = await ed25519Key(keysDir, 'ed');
     const r = await verify(images.ecdsa!.ref, ed.pub, '-o', 'json');
     assert.equal(r.code, 2, show(r));
-    assert.equal(json(r).reason, 'unsupported key');
+    // Refused before any registry request: one line, no JSON verdict.
+    assert.match(
+      r.stderr,
+      /^regdoctor: --key \S+: ed25519 \(unsupported\); supported are ECDSA P-256 and RSA/,
+    );
+    assert.equal(r.stdout, '');
   });
 
   test('an unreachable registry prints the probe verdict and exits 2', async () => {

@@ -60,7 +60,13 @@ async function readKey(path: string): Promise<TrustedKey> {
   if (!info.isFile()) throw new UsageError(`--key ${path}: not a regular file`);
   // A public key is well under a kilobyte; a large file is the wrong file.
   if (info.size > 64 * 1024) throw new UsageError(`--key ${path}: too large to be a public key`);
-  return loadPublicKey(await readFile(path, 'utf8'), path);
+  const key = loadPublicKey(await readFile(path, 'utf8'), path);
+  // Refused before any registry request, as policy files refuse it: no signature could ever verify with it.
+  if (key.kind === 'unsupported')
+    throw new UsageError(
+      `--key ${path}: ${key.description}; supported are ECDSA P-256 and RSA of 2048 bits or more`,
+    );
+  return key;
 }
 
 type Verdict = (LayerVerdict & { format: 'classic' }) | BundleVerdict;
