@@ -1,10 +1,8 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
-import { access, readFile, stat } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { X509Certificate } from 'node:crypto';
 import { UsageError } from '../cause/index.ts';
 import { registerSecret, redact } from '../credentials/index.ts';
 import { parseDuration } from '../util/duration.ts';
+import { checkRegularFile, readCaFile } from '../util/files.ts';
 import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
 import { proxyEnvFrom } from '../transport/proxy.ts';
 import { apiHost } from '../reference/index.ts';
@@ -14,7 +12,6 @@ import type { CredentialSource } from '../probe/probe.ts';
 import type { Options } from './command.ts';
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 export const REGISTRY_FLAGS = {
   platform: { type: 'string' },
@@ -86,38 +83,13 @@ export function timeoutFlag(text: string | undefined): number {
 /** --ca-file: each file read and every certificate in it checked; the PEM texts. */
 export async function readCaFiles(files: readonly string[]): Promise<string[]> {
   const ca: string[] = [];
-  for (const f of files) {
-    const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    });
-    const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-    if (blocks.length === 0) throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
-    // Node's TLS silently skips a block it cannot parse, which would surface as TLS_UNTRUSTED and send the user
-    // hunting for the wrong CA; a damaged file is a usage error.
-    blocks.forEach((block, i) => {
-      try {
-        new X509Certificate(block);
-      } catch (e) {
-        throw new UsageError(`--ca-file ${f}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
-      }
-    });
-    ca.push(pem);
-  }
+  for (const f of files) ca.push(await readCaFile(f, '--ca-file'));
   return ca;
 }
 
 /** --docker-config: must be a readable regular file. */
 export async function checkDockerConfig(dockerConfig: string | undefined): Promise<void> {
-  if (dockerConfig === undefined) return;
-  await access(dockerConfig, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(
-      `--docker-config ${dockerConfig}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-    );
-  });
-  // A directory or pipe passes the access check, but the credential loader reads regular files only (it checks
-  // the size first); caught later, it would be reported as an UNKNOWN pull failure instead of a usage error.
-  if (!(await stat(dockerConfig)).isFile())
-    throw new UsageError(`--docker-config ${dockerConfig}: not a regular file`);
+  if (dockerConfig !== undefined) await checkRegularFile(dockerConfig, '--docker-config');
 }
 
 /**

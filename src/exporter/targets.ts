@@ -1,17 +1,12 @@
 // How the exporter talks to each registry: the config's per-registry TLS, plain-HTTP and credential settings, read
 // once at start (a missing CA or Docker config is a start-up error, not a failing check every interval).
-import { X509Certificate } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
-import { UsageError } from '../cause/index.ts';
 import { dockerConfigSource } from '../probe/credsource.ts';
 import type { CredentialSource } from '../probe/probe.ts';
 import { ProbeSession } from '../probe/session.ts';
 import { apiHost, parseReference } from '../reference/index.ts';
 import { proxyEnvFrom } from '../transport/proxy.ts';
+import { checkRegularFile, readCaFile } from '../util/files.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 export interface Targets {
   /** The config entry for a registry as image references name it (`docker.io`, `host:5000`). */
@@ -21,30 +16,6 @@ export interface Targets {
   plainHttp(registry: string): boolean;
   /** A fresh session: nothing cached, so every check dials, pings and authenticates anew. */
   session(): ProbeSession;
-}
-
-async function readCa(file: string, where: string): Promise<string> {
-  const pem = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`${where} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
-  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw new UsageError(`${where} ${file}: no PEM certificate in it`);
-  // Node skips a block it cannot parse; that would surface later as TLS_UNTRUSTED on every check.
-  blocks.forEach((block, i) => {
-    try {
-      new X509Certificate(block);
-    } catch (e) {
-      throw new UsageError(`${where} ${file}: certificate ${i + 1} is not valid: ${(e as Error).message}`);
-    }
-  });
-  return pem;
-}
-
-async function checkDockerConfig(file: string, where: string): Promise<void> {
-  await access(file, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`${where} ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-  });
-  if (!(await stat(file)).isFile()) throw new UsageError(`${where} ${file}: not a regular file`);
 }
 
 /** The API host as URL.host spells it: what the transport asks TLS settings for. */
@@ -62,10 +33,10 @@ export async function loadTargets(
     byRegistry.set(r.registry, r);
     // All configured CAs are trusted for every host, as --ca-file does: a token realm on another host of the same
     // private PKI must verify too.
-    if (r.caFile) ca.push(await readCa(r.caFile, `registries[${i}].caFile`));
+    if (r.caFile) ca.push(await readCaFile(r.caFile, `registries[${i}].caFile`));
     if (r.insecureSkipTlsVerify) insecure.add(urlHost(r.registry));
     if (r.dockerConfig) {
-      await checkDockerConfig(r.dockerConfig, `registries[${i}].dockerConfig`);
+      await checkRegularFile(r.dockerConfig, `registries[${i}].dockerConfig`);
       // Read at every check, so a rotated credential is picked up without a restart.
       credentials.set(r.registry, dockerConfigSource({ dockerConfig: r.dockerConfig }));
     }

@@ -26,7 +26,8 @@ export const MANIFEST_ACCEPT = [
 const digest = z.string().check(z.regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest'));
 const annotations = z.optional(z.record(z.string(), z.string()));
 
-const descriptorShape = {
+/** An OCI descriptor's fields; artifact schemas (referrers) extend it. */
+export const descriptorShape = {
   mediaType: z.string(),
   digest,
   size: z.number().check(z.int(), z.nonnegative()),

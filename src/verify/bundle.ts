@@ -3,12 +3,11 @@
 // application/vnd.dev.sigstore.bundle.v0.3+json, one layer holding the bundle JSON. A bundle counts when its
 // signature verifies with the trusted key AND what it signs names the image digest: the in-toto statement's subject
 // (DSSE, `cosign sign`), or the manifest itself (message signature).
-import { getBlob } from '../registry/api.ts';
-import { MEDIA, sha256 } from '../registry/manifest.ts';
+import { MEDIA } from '../registry/manifest.ts';
 import type { RepositoryAccess } from '../probe/probe.ts';
 import type { Transport } from '../transport/http.ts';
 import type { VerifyReason } from './cosign.ts';
-import { registryFailure } from './failure.ts';
+import { fetchSignedBlob, type SignedBlobKind } from './blob.ts';
 import type { TrustedKey } from './key.ts';
 import {
   getArtifactManifest,
@@ -22,7 +21,12 @@ import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, readStatement } from './st
 
 export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 /** Bundles run to a few kilobytes (a certificate chain, a Rekor entry); a megabyte is not a signature. */
-const MAX_BUNDLE_BYTES = 1024 * 1024;
+const BUNDLE: SignedBlobKind = {
+  noun: 'bundle',
+  plural: 'Sigstore bundles',
+  label: 'Sigstore bundle',
+  maxBytes: 1024 * 1024,
+};
 /** Referrer manifests examined per image, so a registry listing thousands cannot keep `verify` busy. */
 const MAX_CANDIDATES = 32;
 /** Bundle layers examined per referrer manifest (the spec says one). */
@@ -196,22 +200,11 @@ async function checkLayer(ctx: Context, referrer: string, layer: ReferrerDescrip
     predicateType: extra.predicateType ?? null,
     notChecked: extra.notChecked ?? [],
   });
-  if (layer.size > MAX_BUNDLE_BYTES)
-    return verdict('invalid payload', `the bundle is ${layer.size} bytes; Sigstore bundles are far smaller`);
-  const { transport, access } = ctx;
-  const res = await getBlob(transport, access.base, access.repository, layer.digest, access.authorization, {
-    maxBytes: Math.min(layer.size + 1024, MAX_BUNDLE_BYTES),
-    step: 'blob',
-  });
-  if (res.status === 404)
-    return verdict('invalid payload', `the bundle blob ${layer.digest} is missing from the registry`);
-  if (res.status !== 200) throw registryFailure(res, `Sigstore bundle ${layer.digest}`, 'blob');
-  const actual = sha256(res.body);
-  if (actual !== layer.digest)
-    return verdict('tampered payload', `the bundle blob has digest ${actual}, not ${layer.digest}`);
+  const blob = await fetchSignedBlob(ctx.transport, ctx.access, layer, BUNDLE);
+  if (!blob.ok) return verdict(blob.reason, blob.message);
   let json: unknown;
   try {
-    json = JSON.parse(res.body.toString('utf8'));
+    json = JSON.parse(blob.body.toString('utf8'));
   } catch {
     return verdict('invalid payload', 'the bundle is not JSON');
   }

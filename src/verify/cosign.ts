@@ -4,9 +4,10 @@
 import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
 import type { ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
-import { getBlob, getManifest } from '../registry/api.ts';
-import { isIndex, sha256, type Descriptor } from '../registry/manifest.ts';
+import { getManifest } from '../registry/api.ts';
+import { isIndex, type Descriptor } from '../registry/manifest.ts';
 import type { Transport } from '../transport/http.ts';
+import { fetchSignedBlob, type SignedBlobKind } from './blob.ts';
 import { isMissing, registryFailure } from './failure.ts';
 import type { TrustedKey } from './key.ts';
 import { readPayload } from './payload.ts';
@@ -15,7 +16,12 @@ import { checkSignature } from './signature.ts';
 export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 /** Cosign payloads are a few hundred bytes; anything near this is not one. */
-const MAX_PAYLOAD_BYTES = 256 * 1024;
+const PAYLOAD: SignedBlobKind = {
+  noun: 'payload',
+  plural: 'cosign payloads',
+  label: 'signature payload',
+  maxBytes: 256 * 1024,
+};
 
 export type VerifyReason =
   | 'no signature'
@@ -75,23 +81,9 @@ async function checkLayer(
   if (!sigText) return verdict(false, 'no signature', `no ${SIGNATURE_ANNOTATION} annotation on the layer`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sigText.trim()))
     return verdict(false, 'invalid payload', `the ${SIGNATURE_ANNOTATION} annotation is not base64`);
-  if (layer.size > MAX_PAYLOAD_BYTES)
-    return verdict(
-      false,
-      'invalid payload',
-      `the payload is ${layer.size} bytes; cosign payloads are far smaller`,
-    );
-  const res = await getBlob(transport, access.base, access.repository, layer.digest, access.authorization, {
-    maxBytes: Math.min(layer.size + 1024, MAX_PAYLOAD_BYTES),
-    step: 'blob',
-  });
-  if (res.status === 404)
-    return verdict(false, 'invalid payload', `the payload blob ${layer.digest} is missing from the registry`);
-  if (res.status !== 200) throw registryFailure(res, `signature payload ${layer.digest}`, 'blob');
-  const body = res.body;
-  const actual = sha256(body);
-  if (actual !== layer.digest)
-    return verdict(false, 'tampered payload', `the payload blob has digest ${actual}, not ${layer.digest}`);
+  const blob = await fetchSignedBlob(transport, access, layer, PAYLOAD);
+  if (!blob.ok) return verdict(false, blob.reason, blob.message);
+  const body = blob.body;
   const sig = checkSignature(key, body, Buffer.from(sigText.trim(), 'base64'));
   if (!sig.ok) return verdict(false, sig.reason, sig.message);
   const payload = readPayload(body);

@@ -4,7 +4,7 @@
 import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import type { RepositoryAccess } from '../probe/probe.ts';
-import { MEDIA, sha256 } from '../registry/manifest.ts';
+import { descriptorShape, MEDIA, sha256 } from '../registry/manifest.ts';
 import { header, type HttpResponse, type Transport } from '../transport/http.ts';
 import { describeIssue } from '../util/schema.ts';
 import { isMissing, registryFailure } from './failure.ts';
@@ -16,15 +16,7 @@ export const MAX_ARTIFACT_MANIFEST_BYTES = 256 * 1024;
 /** Pages of a paginated referrers answer to follow before giving up (the answer is then marked incomplete). */
 const MAX_PAGES = 10;
 
-const digest = z.string().check(z.regex(/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/, 'not a digest'));
-const descriptorShape = {
-  mediaType: z.string(),
-  digest,
-  size: z.number().check(z.int(), z.nonnegative()),
-  artifactType: z.optional(z.string()),
-  annotations: z.optional(z.record(z.string(), z.string())),
-};
-const descriptor = z.object(descriptorShape);
+const descriptor = z.object({ ...descriptorShape, artifactType: z.optional(z.string()) });
 export type ReferrerDescriptor = z.infer<typeof descriptor>;
 
 const referrersIndex = z.object({
