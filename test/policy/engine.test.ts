@@ -18,7 +18,8 @@ import { parseImagePolicy, type ImagePolicy } from '../../src/policy/model.ts';
 import { createVulnerabilityIndex, parseOperatorReport, parseTrivy } from '../../src/vuln/index.ts';
 import { imageKey } from '../../src/policy/facts.ts';
 import { parseReference } from '../../src/reference/index.ts';
-import { countingProxy, manualClock, type CountingProxy } from './support.ts';
+import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
+import { manualClock } from './support.ts';
 
 function policy(spec: Record<string, unknown>, name = 'p'): ImagePolicy {
   return parseImagePolicy(
@@ -406,7 +407,7 @@ describe('policy engine with registry facts', () => {
     test('an outage: the failure is shared briefly, then the recovered registry is asked again', async () => {
       const clock = manualClock();
       const e = engine([policy({ allowedPlatforms: ['linux/amd64'] })], { now: clock.now });
-      proxy.failing = true;
+      proxy.mode = 'fail';
       let r;
       try {
         r = await e.evaluate(pod(image('signed')));
@@ -418,7 +419,7 @@ describe('policy engine with registry facts', () => {
         const during = await counted(() => e.evaluate(pod(image('signed'))));
         assert.deepEqual(during, []);
       } finally {
-        proxy.failing = false;
+        proxy.mode = 'pass';
       }
       clock.advance(10_000);
       const after = await counted(async () => (r = await e.evaluate(pod(image('signed')))));

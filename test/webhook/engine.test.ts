@@ -17,7 +17,7 @@ import { ecKey, opensslSign, payload, pushSignature, type KeyPair } from '../ver
 import { loadPolicies } from '../../src/policy/load.ts';
 import { startWebhook, type EngineEvaluatorOptions, type Webhook } from '../../src/webhook/index.ts';
 import { admit, workload } from './reviews.ts';
-import { tlsCountingProxy, type TlsCountingProxy } from './support.ts';
+import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 
 const REPO = 'team/app';
 
@@ -25,7 +25,7 @@ describe('webhook with the policy engine (registry rules over HTTPS)', () => {
   const fx = useFixture();
   let pki: TestPki;
   let reg: RunningRegistry;
-  let proxy: TlsCountingProxy;
+  let proxy: CountingProxy;
   let trusted: KeyPair;
   let other: KeyPair;
   const digests: Record<string, string> = {};
@@ -75,7 +75,7 @@ describe('webhook with the policy engine (registry rules over HTTPS)', () => {
   before(async () => {
     pki = await fx.pki();
     reg = await fx.registry({ tls: pki.valid });
-    proxy = await fx.start(tlsCountingProxy(reg.url, pki.valid, pki.ca.certPem));
+    proxy = await fx.start(countingProxy(reg.url, { tls: pki.valid, ca: pki.ca.certPem }));
     const keys = await fx.subdir('keys');
     [trusted, other] = await Promise.all([ecKey(keys, 'trusted'), ecKey(keys, 'other')]);
     for (const tag of ['signed', 'unsigned', 'other-key', 'warm', 'cold-1', 'cold-2', 'stall', 'down']) {
