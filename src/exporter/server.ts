@@ -4,25 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../cause/index.ts';
 import type { Registry } from 'prom-client';
+import { parseListen as parseAddress, type ListenAddress } from '../util/listen.ts';
 
-export interface ListenAddress {
-  /** undefined: every interface (IPv6 and IPv4 where available). */
-  host: string | undefined;
-  port: number;
-}
+export type { ListenAddress };
 
-/** `:9787`, `0.0.0.0:9787`, `127.0.0.1:0`, `[::1]:9787`, `localhost:9787`. */
-export function parseListen(addr: string): ListenAddress {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw new UsageError(
-      `--listen ${JSON.stringify(addr)}: expected [HOST]:PORT, e.g. :9787 or 127.0.0.1:9787`,
-    );
-  }
-  const host = m[1] ?? m[2];
-  return { host: host === '' ? undefined : host, port };
-}
+/** `:9787`, `9787`, `0.0.0.0:9787`, `127.0.0.1:0`, `[::1]:9787`, `localhost:9787`. */
+export const parseListen = (addr: string): ListenAddress => parseAddress(addr, 9787);
 
 export interface ServerState {
   registry: Registry;

@@ -1,6 +1,7 @@
 // `regdoctor webhook`: flags and signals around src/webhook. Everything heavy is imported after --help.
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, parseFlags, type Command } from '../command.ts';
+import { parseListen as parseAddress } from '../../util/listen.ts';
 import {
   ENGINE_FLAGS,
   ENGINE_REGISTRY_FLAGS,
@@ -74,16 +75,10 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** `:8443`, `8443`, `0.0.0.0:8443`, `[::]:8443`, `127.0.0.1:0`. */
+/** The webhook listens on IPv4 (0.0.0.0) when no host is given. */
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]:|([^:[\]]*):)?(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) {
-    throw new UsageError(
-      `--listen ${JSON.stringify(text)}: expected [HOST]:PORT, e.g. :8443 or 127.0.0.1:8443`,
-    );
-  }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const { host, port } = parseAddress(text, 8443);
+  return { host: host ?? '0.0.0.0', port };
 }
 
 const run: Command = async (argv) => {
