@@ -3,14 +3,12 @@
 // manifest, platform, config, first bytes of a layer). Both end in a ProbeResult, the shape metrics read.
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import type { Platform } from '../platform/index.ts';
-import { probeImage } from '../probe/probe.ts';
+import { pingProblem, probeImage } from '../probe/probe.ts';
 import { startResult, type ProbeResult } from '../probe/result.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { baseUrl } from '../registry/api.ts';
 import { AuthError } from '../registry/auth.ts';
-import { describeStatus, parseErrorBody } from '../registry/errors.ts';
 import { apiHost, parseReference } from '../reference/index.ts';
-import { header } from '../transport/http.ts';
 import type { RegistryConfig } from './config.ts';
 import type { Targets } from './targets.ts';
 
@@ -71,11 +69,10 @@ async function pingAndAuth(
   }
   const ping = state.ping!;
   const res = ping.response;
-  if (res.status !== 200 && res.status !== 401) {
-    const cause = pingCause(res.status, res.body);
-    const msg = `GET ${base.href}: ${describeStatus(res.status, parseErrorBody(res.body, header(res.headers, 'content-type')))}`;
-    record('ping', false, ping.ms, msg, { cause, status: res.status });
-    return failed(cause, msg);
+  const problem = pingProblem(res, base);
+  if (problem) {
+    record('ping', false, ping.ms, problem.message, { cause: problem.cause, status: res.status });
+    return failed(problem.cause, problem.message);
   }
   record('ping', true, ping.ms, `${res.status} from ${base.href}`, { status: res.status });
   if (res.status === 200) {
@@ -109,15 +106,6 @@ async function pingAndAuth(
     });
     return failed(e.cause, e.message);
   }
-}
-
-/** Why a /v2/ answer other than 200/401 means the API is not usable (as the probe's ping step judges it). */
-function pingCause(status: number, body: Buffer): Cause {
-  if (status === 400 && /HTTP request to an HTTPS server/i.test(body.subarray(0, 512).toString('utf8')))
-    return 'HTTP_HTTPS_MISMATCH';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status === 407) return 'PROXY_ERROR';
-  return 'REGISTRY_ERROR';
 }
 
 /** A result without steps: for a check that ran past its deadline or broke inside regdoctor. */

@@ -612,10 +612,16 @@ function stageSummary(stage: string, d: Record<string, unknown>, ok: boolean): s
 
 /** A /v2/ answer that is neither 200 nor 401 means the endpoint is not a working registry. */
 function checkPing(res: HttpResponse, base: URL): void {
-  if (res.status === 200 || res.status === 401) return;
+  const problem = pingProblem(res, base);
+  if (problem) throw problem;
+}
+
+/** Why a /v2/ answer is not a working registry API, or null for 200 and 401 (the exporter judges it the same). */
+export function pingProblem(res: HttpResponse, base: URL): RegdoctorError | null {
+  if (res.status === 200 || res.status === 401) return null;
   const text = res.body.subarray(0, 512).toString('utf8');
   if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
-    throw new RegdoctorError(
+    return new RegdoctorError(
       'HTTP_HTTPS_MISMATCH',
       `${base.host} speaks HTTPS but was asked in plain HTTP ("${text.trim()}")`,
       { step: 'ping', status: 400 },
@@ -625,7 +631,7 @@ function checkPing(res: HttpResponse, base: URL): void {
   const cause: Cause =
     res.status === 429 ? 'RATE_LIMITED' : res.status === 407 ? 'PROXY_ERROR' : 'REGISTRY_ERROR';
   const what = res.status === 404 ? 'no registry API at this address' : 'registry API answered with an error';
-  throw new RegdoctorError(cause, `GET ${base.href}: ${describeStatus(res.status, info)} — ${what}`, {
+  return new RegdoctorError(cause, `GET ${base.href}: ${describeStatus(res.status, info)} — ${what}`, {
     step: 'ping',
     status: res.status,
     codes: info.codes,
