@@ -59,18 +59,22 @@ export const DEFAULT_CACHE_TTL_MS = 5 * 60_000;
 /** Vulnerabilities named in a message; the count says how many more there are. */
 const LISTED_VULNERABILITIES = 5;
 
+/** The registry cache an engine builds for itself, or a caller builds to share between engines. */
+export function createFacts(
+  opts: Pick<PolicyEngineOptions, 'registry' | 'cacheTtlMs' | 'now'>,
+): RegistryFacts {
+  return new RegistryFacts({
+    registry: opts.registry ?? {},
+    ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+    now: opts.now ?? Date.now,
+  });
+}
+
 export function createPolicyEngine(opts: PolicyEngineOptions): PolicyEngine {
   const policies = [...opts.policies];
   const offline = opts.offline ?? false;
   const owned = !offline && opts.facts === undefined;
-  const facts = offline
-    ? null
-    : (opts.facts ??
-      new RegistryFacts({
-        registry: opts.registry ?? {},
-        ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
-        now: opts.now ?? Date.now,
-      }));
+  const facts = offline ? null : (opts.facts ?? createFacts(opts));
   const vulns = opts.vulnerabilities;
 
   return {

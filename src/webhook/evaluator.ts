@@ -1,10 +1,9 @@
 // What the webhook needs from policy evaluation, kept to one async method so that the pure, synchronous
 // evaluate() and a registry-aware engine (signatures, size, platforms behind a TTL cache) plug in the same way.
-import { createPolicyEngine, DEFAULT_CACHE_TTL_MS } from '../policy/engine.ts';
+import { createFacts, createPolicyEngine, type PolicyEngineOptions } from '../policy/engine.ts';
 import { evaluate, type EvaluateOptions, type Evaluation, type PolicyObject } from '../policy/evaluate.ts';
-import { RegistryFacts, type RegistryOptions } from '../policy/facts.ts';
+import type { RegistryFacts } from '../policy/facts.ts';
 import type { ImagePolicy } from '../policy/model.ts';
-import type { VulnerabilityIndex } from '../vuln/types.ts';
 
 export interface Evaluator {
   evaluate(obj: PolicyObject, options: EvaluateOptions): Promise<Evaluation>;
@@ -23,18 +22,8 @@ export const localEvaluator: EvaluatorFactory = (policies) => {
   };
 };
 
-export interface EngineEvaluatorOptions {
-  /** How to reach registries (credentials, CA, insecure and plain-HTTP hosts, per-request timeout). */
-  registry?: RegistryOptions;
-  /** Vulnerability reports for minimumSeverity; without them it stays a note. */
-  vulnerabilities?: VulnerabilityIndex;
-  /** How long registry facts are reused (default 5 min). */
-  cacheTtlMs?: number;
-  /** No registry lookups: the registry rules stay notes, as with localEvaluator. */
-  offline?: boolean;
-  /** Clock for cache expiry (tests). */
-  now?: () => number;
-}
+/** The engine's options but its policies (they come with each change) and its cache (one per process). */
+export type EngineEvaluatorOptions = Omit<PolicyEngineOptions, 'policies' | 'facts'>;
 
 export interface EngineEvaluator {
   factory: EvaluatorFactory;
@@ -50,13 +39,7 @@ export interface EngineEvaluator {
  */
 export function engineEvaluator(opts: EngineEvaluatorOptions = {}): EngineEvaluator {
   const offline = opts.offline ?? false;
-  const facts = offline
-    ? null
-    : new RegistryFacts({
-        registry: opts.registry ?? {},
-        ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
-        now: opts.now ?? Date.now,
-      });
+  const facts = offline ? null : createFacts(opts);
   const factory: EvaluatorFactory = (policies) => {
     const engine = createPolicyEngine({
       policies,
