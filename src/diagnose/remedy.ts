@@ -2,7 +2,7 @@
 // workload names (user name and password stay placeholders), then the cause's general steps from remediationFor.
 import type { Cause } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
-import { parseReference } from '../reference/index.ts';
+import { tryParseReference } from '../reference/index.ts';
 import type { Finding, SecretAudit } from './types.ts';
 
 export interface RemedyContext {
@@ -41,14 +41,6 @@ const GENERIC_SECRET_STEP = new RegExp(
 
 const createSecret = (name: string, registry: string, ns: string) =>
   `${CREATE_SECRET} ${q(name)} --docker-server=${q(registry)} --docker-username=<user> --docker-password=<password> -n ${q(ns)}`;
-
-function registryOf(image: string): string | null {
-  try {
-    return parseReference(image).registry;
-  } catch {
-    return null;
-  }
-}
 
 function secretSteps(f: Subject, audit: SecretAudit, registry: string): string[] {
   const ns = f.namespace;
@@ -132,13 +124,9 @@ function fill(step: string, f: Subject, audit: SecretAudit | null): string {
 }
 
 export function findingRemediation(f: Subject, audit: SecretAudit | null, ctx: RemedyContext = {}): string[] {
-  const registry = registryOf(f.image);
-  let tag: string | null = null;
-  try {
-    tag = parseReference(f.image).tag;
-  } catch {
-    tag = null;
-  }
+  const ref = tryParseReference(f.image);
+  const registry = ref?.registry ?? null;
+  const tag = ref?.tag ?? null;
   const specific = audit && registry && SECRET_CAUSES.has(f.cause) ? secretSteps(f, audit, registry) : [];
   const generic = remediationFor(f.cause, {
     image: f.image,

@@ -17,7 +17,8 @@ import { scanCluster } from '../scan/index.ts';
 import { bareVerdict, checkRegistry, timedOut } from './checks.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
 import { Limiter } from './limiter.ts';
-import { registryOfImage, type Targets } from './targets.ts';
+import { tryParseReference } from '../reference/index.ts';
+import type { Targets } from './targets.ts';
 import { workloadImages, type WorkloadImage } from './workloads.ts';
 
 export interface LoopOptions {
@@ -253,7 +254,7 @@ export class CheckLoop {
       else uses.set(image, [use]);
     };
     for (const image of this.o.config.images) {
-      const registry = registryOfImage(image);
+      const registry = tryParseReference(image)?.registry ?? null;
       const credentials = registry === null ? undefined : this.o.targets.credentials(registry);
       add(image, { credentials, identities: credentials ? [`config ${registry}`] : [], from: 'config' });
     }

@@ -3,7 +3,7 @@
 import { dockerConfigSource } from '../probe/credsource.ts';
 import type { CredentialSource } from '../probe/probe.ts';
 import { ProbeSession } from '../probe/session.ts';
-import { apiHost, parseReference } from '../reference/index.ts';
+import { apiHost } from '../reference/index.ts';
 import { proxyEnvFrom } from '../transport/proxy.ts';
 import { checkRegularFile, readCaFile } from '../util/files.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
@@ -53,13 +53,4 @@ export async function loadTargets(
         tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
       }),
   };
-}
-
-/** The registry of an image reference, or null when it does not parse (the probe then says why). */
-export function registryOfImage(image: string): string | null {
-  try {
-    return parseReference(image).registry;
-  } catch {
-    return null;
-  }
 }

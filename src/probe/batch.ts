@@ -1,5 +1,5 @@
 // Planning for a batch of probes that share one session (a cluster scan, an exporter round).
-import { parseReference } from '../reference/index.ts';
+import { tryParseReference } from '../reference/index.ts';
 
 /**
  * Which images of a batch share their repository with another one: for those, listing the repository's tags
@@ -16,10 +16,6 @@ export function sharesRepository(images: Iterable<string>): (image: string) => b
 
 /** `registry/repository`, or null when the image does not parse (its probe then says why). */
 function repositoryOf(image: string): string | null {
-  try {
-    const ref = parseReference(image);
-    return `${ref.registry}/${ref.repository}`;
-  } catch {
-    return null;
-  }
+  const ref = tryParseReference(image);
+  return ref && `${ref.registry}/${ref.repository}`;
 }

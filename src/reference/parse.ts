@@ -228,3 +228,12 @@ function toError(input: string, f: Failure): RegdoctorError {
   }
   return new RegdoctorError('INVALID_REFERENCE', message, detail);
 }
+
+/** The reference, or null when it does not parse: for callers whose own report already says why (the probe). */
+export function tryParseReference(input: string): Reference | null {
+  try {
+    return parseReference(input);
+  } catch {
+    return null;
+  }
+}
