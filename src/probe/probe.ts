@@ -261,14 +261,16 @@ export async function probeImage(
       size: fetched.size,
     });
 
+    // What a caller needs to read more of this repository over the same connection and token.
+    const access: RepositoryAccess = {
+      base,
+      repository: ref.repository,
+      authorization: authHeader(authState),
+      digest: fetched.digest,
+    };
     if (opts.stopAfter === 'manifest') {
       if (isIndex(m)) info.platforms = describeAvailable(indexEntries(m));
-      opts.onPullable?.({
-        base,
-        repository: ref.repository,
-        authorization: authHeader(authState),
-        digest: fetched.digest,
-      });
+      opts.onPullable?.(access);
       result.summary = `${formatReference(ref)} resolves to ${fetched.digest}`;
       return result;
     }
@@ -423,12 +425,7 @@ export async function probeImage(
         },
       );
     }
-    opts.onPullable?.({
-      base,
-      repository: ref.repository,
-      authorization: authHeader(authState),
-      digest: fetched.digest,
-    });
+    opts.onPullable?.(access);
     result.summary = `${formatReference(ref)} is pullable for ${result.platform}${imageDigest ? ` (${imageDigest})` : ''}`;
     return result;
   } catch (err) {
