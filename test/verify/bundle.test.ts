@@ -13,7 +13,16 @@ import { run } from '../helpers/proc.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { buildCli, show, type Cli, type CliResult } from '../cli/cli.ts';
-import { ecKey, ed25519Key, opensslSign, payload, pushSignature, rsaKey, type KeyPair } from './support.ts';
+import {
+  ecKey,
+  ed25519Key,
+  oneJson,
+  opensslSign,
+  payload,
+  pushSignature,
+  rsaKey,
+  type KeyPair,
+} from './support.ts';
 import { dsseBundle, messageBundle, pushReferrers, referrersTag, statement } from './bundle-support.ts';
 
 const Verdict = z.object({
@@ -52,13 +61,7 @@ const VerifyJson = z.object({
 });
 type VerifyJson = z.infer<typeof VerifyJson>;
 
-function json(r: CliResult): VerifyJson {
-  const lines = r.stdout.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `one JSON line\n${show(r)}`);
-  const parsed = VerifyJson.safeParse(JSON.parse(lines[0]!));
-  assert.ok(parsed.success, `verify JSON shape\n${show(r)}`);
-  return parsed.data;
-}
+const json = (r: CliResult): VerifyJson => oneJson(r, VerifyJson);
 
 describe('regdoctor verify (Sigstore bundles as OCI referrers, key-based)', () => {
   const fx = useFixture();

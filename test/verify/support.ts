@@ -2,7 +2,10 @@
 // signature from `openssl dgst -sha256 -sign` (cosign's documented interop path), and the `.sig` manifest built as
 // an OCI layout that skopeo pushes. Nothing here shares code with src/verify.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { show, type CliResult } from '../cli/cli.ts';
 import { run } from '../helpers/proc.ts';
 import { MT } from '../helpers/oci.ts';
 import { writeBlob, writeJsonBlob } from '../helpers/oci-blobs.ts';
@@ -109,4 +112,13 @@ export async function pushSignature(
   );
   await pushImage(`oci:${dir}:${tag}`, `docker://${host}/${repository}:${tag}`, { tlsVerify: false, creds });
   return tag;
+}
+
+/** `verify -o json` printed exactly one line, of this shape. */
+export function oneJson<T>(r: CliResult, schema: z.ZodMiniType<T>): T {
+  const lines = r.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, 1, `one JSON line\n${show(r)}`);
+  const parsed = z.safeParse(schema, JSON.parse(lines[0]!));
+  assert.ok(parsed.success, `verify JSON shape\n${show(r)}`);
+  return parsed.data;
 }

@@ -11,7 +11,16 @@ import { closedPort } from '../helpers/ports.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { buildCli, show, type Cli, type CliResult } from '../cli/cli.ts';
-import { ecKey, ed25519Key, opensslSign, payload, pushSignature, rsaKey, type KeyPair } from './support.ts';
+import {
+  ecKey,
+  ed25519Key,
+  oneJson,
+  opensslSign,
+  payload,
+  pushSignature,
+  rsaKey,
+  type KeyPair,
+} from './support.ts';
 
 const Verdict = z.object({
   layerDigest: z.string(),
@@ -32,13 +41,7 @@ const VerifyJson = z.object({
 });
 type VerifyJson = z.infer<typeof VerifyJson>;
 
-function json(r: CliResult): VerifyJson {
-  const lines = r.stdout.split('\n').filter(Boolean);
-  assert.equal(lines.length, 1, `one JSON line\n${show(r)}`);
-  const parsed = VerifyJson.safeParse(JSON.parse(lines[0]!));
-  assert.ok(parsed.success, `verify JSON shape\n${show(r)}`);
-  return parsed.data;
-}
+const json = (r: CliResult): VerifyJson => oneJson(r, VerifyJson);
 
 describe('regdoctor verify (cosign .sig, key-based)', () => {
   const fx = useFixture();
