@@ -3,10 +3,11 @@
 // running with no outcome for far longer than usual.
 import type { ClusterEvent, ClusterState, ContainerStatus, Pod } from '../cluster/types.ts';
 import { formatReference, parseReference } from '../reference/index.ts';
-import { podEvents } from './events.ts';
+import { podEvents, SECRET_EVENT } from './events.ts';
 import { resolveOwner } from './owner.ts';
 import { scrubCandidates } from './scrub.ts';
-import type { Candidate, ContainerType, PullMessage } from './types.ts';
+import type { ContainerType } from '../result/index.ts';
+import type { Candidate, PullMessage } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
 
 export interface CandidateOptions {
@@ -39,7 +40,6 @@ export function isPullWaitingReason(reason: string | undefined): boolean {
 const FAILED_PULL =
   /^(?:Failed to pull image|Error: (?:ErrImagePull|ImagePullBackOff|ErrImagePullBackOff|ErrImageNeverPull|InvalidImageName|ImageInspectError|RegistryUnavailable|SignatureValidationFailed)\b)/;
 const BACKOFF_PULL = /^Back-off pulling image/i;
-export const SECRET_EVENT = 'FailedToRetrieveImagePullSecret';
 
 /** Events that report a failed pull (or a pull doomed to fail) of one container. */
 export function isPullFailureEvent(e: ClusterEvent): boolean {

@@ -1,6 +1,9 @@
 // Events by pod, indexed once per cluster state: a 10,000-pod scan must not rescan every event for every pod.
 import type { ClusterEvent, ClusterState, Pod } from '../cluster/types.ts';
 
+/** The kubelet's event when a pod's imagePullSecrets cannot be read. */
+export const SECRET_EVENT = 'FailedToRetrieveImagePullSecret';
+
 const indexes = new WeakMap<ClusterState, Map<string, ClusterEvent[]>>();
 
 function indexOf(state: ClusterState): Map<string, ClusterEvent[]> {

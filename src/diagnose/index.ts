@@ -1,15 +1,6 @@
 // Cluster diagnosis, the pure part: candidates from a ClusterState, the pull-secret audit, the pod's credentials
 // for the probe, and the rules that merge a message, an audit and a probe into a finding. No I/O here.
-export type {
-  AuditVerdict,
-  Candidate,
-  ContainerType,
-  Finding,
-  Owner,
-  PullMessage,
-  SecretAudit,
-  SecretCheck,
-} from './types.ts';
+export type { AuditVerdict, Candidate, PullMessage, SecretAudit, SecretCheck } from './types.ts';
 export { resolveOwner } from './owner.ts';
 export {
   DEFAULT_STUCK_PULLING_MS,

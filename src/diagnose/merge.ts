@@ -15,11 +15,11 @@
 //     alternative otherwise.
 import type { Cause, Confidence } from '../cause/index.ts';
 import { redact } from '../credentials/index.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { Finding, ProbeResult } from '../result/index.ts';
 import { describeEvent } from './events.ts';
 import { findingRemediation } from './remedy.ts';
 import { nodeCredentialRegistry } from './secrets.ts';
-import type { Candidate, Finding, SecretAudit } from './types.ts';
+import type { Candidate, SecretAudit } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
 
 const REFUSALS = new Set<Cause>(['UNAUTHORIZED', 'FORBIDDEN']);

@@ -1,7 +1,7 @@
 // The workload a pod belongs to, for grouping findings: follow controller ownerReferences up through the objects
 // the cluster source read (Pod → ReplicaSet → Deployment, Pod → Job → CronJob, StatefulSet, DaemonSet).
 import type { ClusterState, Pod, Workload } from '../cluster/types.ts';
-import type { Owner } from './types.ts';
+import type { Owner } from '../result/index.ts';
 
 type OwnerRef = NonNullable<NonNullable<Pod['metadata']['ownerReferences']>>[number];
 

@@ -3,7 +3,8 @@
 import type { Cause } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
 import { tryParseReference } from '../reference/index.ts';
-import type { Finding, SecretAudit } from './types.ts';
+import type { Finding } from '../result/index.ts';
+import type { SecretAudit } from './types.ts';
 
 export interface RemedyContext {
   platform?: string | null;

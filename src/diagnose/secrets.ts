@@ -14,8 +14,7 @@ import {
   type KeyringLookup,
 } from '../credentials/index.ts';
 import { parseReference, repositoryName } from '../reference/index.ts';
-import { podEvents, retrieveFailedNames } from './events.ts';
-import { SECRET_EVENT } from './candidates.ts';
+import { podEvents, retrieveFailedNames, SECRET_EVENT } from './events.ts';
 import type { AuditVerdict, SecretAudit, SecretCheck } from './types.ts';
 import { tokenExpiry } from './tokens.ts';
 

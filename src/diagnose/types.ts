@@ -1,37 +1,8 @@
-// Shapes of a cluster diagnosis. `Finding` is the public JSON contract of `scan -o json`; the other types are the
-// intermediate results between candidates, the pull-secret audit and the probe, and never serialized as a whole.
-import type { Cause, Confidence } from '../cause/index.ts';
+// The intermediate shapes of a cluster diagnosis, between candidates, the pull-secret audit and the probe; never
+// serialized as a whole (the public `Finding` lives in src/result).
 import type { ClusterEvent, Pod } from '../cluster/types.ts';
 import type { KeyVerdict } from '../credentials/index.ts';
-import type { ProbeResult } from '../probe/result.ts';
-
-export type ContainerType = 'init' | 'regular' | 'ephemeral';
-
-/** The top-level workload a pod belongs to, e.g. {kind: 'Deployment', name: 'web'}. */
-export interface Owner {
-  kind: string;
-  name: string;
-}
-
-export interface Finding {
-  namespace: string;
-  pod: string;
-  container: string;
-  containerType: ContainerType;
-  owner: Owner | null;
-  node: string | null;
-  image: string;
-  /** The kubelet reason the message came with: a waiting reason (ErrImagePull…) or an event reason (Failed…). */
-  reason: string;
-  message: string;
-  cause: Cause;
-  confidence: Confidence;
-  alternatives: Cause[];
-  /** The chain that led to `cause`, one line each, in the order it was established. */
-  evidence: string[];
-  remediation: string[];
-  probe: ProbeResult | null;
-}
+import type { Finding } from '../result/index.ts';
 
 /** One message the kubelet left about a container's pull, from its status or from an event. */
 export interface PullMessage {
@@ -43,14 +14,10 @@ export interface PullMessage {
 }
 
 /** A container whose image does not pull, before any audit or probe. */
-export interface Candidate {
-  namespace: string;
-  pod: string;
-  container: string;
-  containerType: ContainerType;
-  owner: Owner | null;
-  node: string | null;
-  image: string;
+export interface Candidate extends Pick<
+  Finding,
+  'namespace' | 'pod' | 'container' | 'containerType' | 'owner' | 'node' | 'image'
+> {
   imagePullPolicy: string | null;
   /** The container's waiting state, when it is waiting. */
   waiting: { reason: string; message: string } | null;

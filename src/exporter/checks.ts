@@ -4,7 +4,7 @@
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { pingProblem, probeImage } from '../probe/probe.ts';
-import { startResult, type ProbeResult } from '../probe/result.ts';
+import { startResult, type ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { baseUrl } from '../registry/api.ts';
 import { AuthError } from '../registry/auth.ts';

@@ -10,7 +10,7 @@ import { PulledEventTracker } from '../monitor/kubelet.ts';
 import type { CheckKind, MonitorMetrics, PullFailureCount } from '../monitor/metrics.ts';
 import type { Platform } from '../platform/index.ts';
 import { probeImage, type CredentialSource } from '../probe/probe.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
 import { scanCluster } from '../scan/index.ts';

@@ -14,7 +14,7 @@ import { getBlob, getManifest, LIMITS, type FetchedManifest } from '../registry/
 import { indexEntries, isIndex, parseImageConfig, type ImageManifest } from '../registry/manifest.ts';
 import { RegdoctorError } from '../cause/index.ts';
 import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 
 export interface LayerInfo {

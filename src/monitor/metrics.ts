@@ -3,7 +3,7 @@
 // Nothing here touches the network; the exporter's check loop feeds results in and a scrape only reads them.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Cause } from '../cause/index.ts';
-import type { ProbeResult, StepName } from '../probe/result.ts';
+import type { ProbeResult, StepName } from '../result/index.ts';
 import { PULL_DURATION_BUCKETS, imageSizeBucket, parsePulledEvent } from './kubelet.ts';
 
 export { IMAGE_SIZE_LABELS, imageSizeBucket, parsePulledEvent, type PulledEvent } from './kubelet.ts';

@@ -13,7 +13,13 @@ import { RegdoctorError, type Cause } from '../cause/index.ts';
 import { fmtBytes } from '../inspect/index.ts';
 import { formatPlatform, parsePlatform, selectPlatform, type IndexEntry } from '../platform/index.ts';
 import { formatReference, type Reference } from '../reference/index.ts';
-import type { Vulnerability, VulnerabilityIndex, VulnerabilityReport } from '../vuln/types.ts';
+import {
+  SEVERITIES,
+  type Severity,
+  type Vulnerability,
+  type VulnerabilityIndex,
+  type VulnerabilityReport,
+} from '../vuln/types.ts';
 import {
   evaluateLocal,
   pending,
@@ -27,7 +33,7 @@ import {
 } from './evaluate.ts';
 import { RegistryFacts, type PlatformManifest, type RegistryOptions } from './facts.ts';
 import { matchesPattern } from './glob.ts';
-import { SEVERITIES, type ImagePolicy, type Severity } from './model.ts';
+import type { ImagePolicy } from './model.ts';
 
 export { RegistryFacts, type RegistryOptions } from './facts.ts';
 

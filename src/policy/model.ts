@@ -5,13 +5,12 @@ import type { core } from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
 import { formatPlatform, parsePlatform } from '../platform/index.ts';
 import { issueText } from '../util/schema.ts';
+import { SEVERITIES, type Severity } from '../vuln/types.ts';
 import { loadPublicKey } from '../verify/key.ts';
 import { compilePattern, type ImagePattern } from './glob.ts';
 
 export const API_VERSION = 'regdoctor.dev/v1alpha1';
 export const KIND = 'ImagePolicy';
-export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 export type Mode = 'enforce' | 'warn';
 export const NO_VULNERABILITY_DATA = ['allow', 'warn', 'deny'] as const;
 export type NoVulnerabilityData = (typeof NO_VULNERABILITY_DATA)[number];

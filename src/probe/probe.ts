@@ -25,7 +25,7 @@ import { parseRateLimit, parseRetryAfter } from '../registry/ratelimit.ts';
 import { nearestTags } from '../registry/suggest.ts';
 import { parseChallenges } from '../registry/challenge.ts';
 import { header, type HttpResponse } from '../transport/http.ts';
-import { startResult, type ManifestInfo, type ProbeResult, type StepName } from './result.ts';
+import { startResult, type ManifestInfo, type ProbeResult, type StepName } from '../result/index.ts';
 import type { ProbeSession } from './session.ts';
 
 /** Where the probe gets the credentials to try for an image, in the order the kubelet would try them. */

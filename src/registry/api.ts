@@ -1,7 +1,7 @@
 // Distribution API calls for one repository. Each returns what it saw; deciding what that means is the probe's job.
 import { RegdoctorError } from '../cause/index.ts';
 import { header, type HttpResponse, type Transport } from '../transport/http.ts';
-import type { StepName } from '../probe/result.ts';
+import type { StepName } from '../result/index.ts';
 import { parseChallenges } from './challenge.ts';
 import { MANIFEST_ACCEPT, parseManifest, sha256, type Manifest } from './manifest.ts';
 import type { PingResult } from './auth.ts';

@@ -1,6 +1,6 @@
 // Renders ProbeResults. Knows nothing of how they were made.
 import { CAUSE_TITLES } from '../cause/index.ts';
-import type { ProbeResult, Step } from '../probe/result.ts';
+import type { ProbeResult, Step } from '../result/index.ts';
 import { style as makeStyle, type Style } from './style.ts';
 
 const BAR = 24;

@@ -1,7 +1,7 @@
 // Renders a scan: text grouped by cause → workload → pods, a wide table, or the JSON contract.
 import { stringify as toYaml } from 'yaml';
 import { CAUSE_TITLES, type Cause } from '../cause/index.ts';
-import type { Finding } from '../diagnose/types.ts';
+import type { Finding } from '../result/index.ts';
 import type { ScanResult } from '../scan/index.ts';
 import { probeJson } from './probe.ts';
 import { style as makeStyle, type Style } from './style.ts';

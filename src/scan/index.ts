@@ -13,12 +13,11 @@ import {
   podPlatform,
   probeKey,
   type Candidate,
-  type Finding,
   type SecretAudit,
 } from '../diagnose/index.ts';
 import type { Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { Finding, ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
 

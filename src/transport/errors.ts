@@ -1,5 +1,5 @@
 import { RegdoctorError, type Cause } from '../cause/index.ts';
-import type { StepName } from '../probe/result.ts';
+import type { StepName } from '../result/index.ts';
 
 /** A network failure at a named step. `detail` holds what was seen (addresses, codes), never credentials. */
 export class TransportError extends RegdoctorError {

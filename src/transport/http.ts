@@ -19,7 +19,7 @@ import {
 } from './dial.ts';
 import { TransportError, fromSystemError } from './errors.ts';
 import { describeProxy, proxyFor, type ProxyEnv } from './proxy.ts';
-import type { StepName } from '../probe/result.ts';
+import type { StepName } from '../result/index.ts';
 
 export type Headers = Record<string, string | string[] | undefined>;
 

@@ -2,7 +2,7 @@
 // image's repository whose simple-signing layers each carry a payload and, in an annotation, its signature
 // (sigstore/cosign specs/SIGNATURE_SPEC.md; research-notes E). The transparency log (Rekor) is not consulted.
 import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import { getManifest } from '../registry/api.ts';
 import { isIndex, type Descriptor } from '../registry/manifest.ts';

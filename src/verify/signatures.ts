@@ -3,7 +3,7 @@
 // signed once with cosign 2 and again with cosign 3 carries both.
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import type { ProbeOptions, RepositoryAccess } from '../probe/probe.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import type { Transport } from '../transport/http.ts';
 import {

@@ -1,6 +1,6 @@
 // Vulnerability reports from files, directories, stdin or the documents of a cluster snapshot.
 import { UsageError } from '../cause/index.ts';
-import { decodeDocuments, readInputs, type Doc, type Input } from '../policy/load.ts';
+import { decodeDocuments, readInputs, type Doc, type Input } from '../util/documents.ts';
 import {
   isOperatorReport,
   isTrivyReport,

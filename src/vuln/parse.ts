@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import type { core } from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
-import { SEVERITIES, type Severity } from '../policy/model.ts';
+import { SEVERITIES, type Severity } from './types.ts';
 import type { Vulnerability, VulnerabilityReport } from './types.ts';
 
 export const OPERATOR_API_VERSION = 'aquasecurity.github.io/v1alpha1';

@@ -1,6 +1,8 @@
 // Vulnerability findings imported from scanners (Trivy JSON, trivy-operator VulnerabilityReports), reduced to what
 // a policy decides on and keyed by the digests that identify the scanned image.
-import type { Severity } from '../policy/model.ts';
+/** Severities from least to most severe, as Trivy names them. */
+export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface Vulnerability {
   id: string;

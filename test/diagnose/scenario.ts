@@ -1,7 +1,7 @@
 // One failing pod from objects to an initial finding, plus hand-built probe results for the merge tests.
 import type { Cause } from '../../src/cause/index.ts';
 import { auditSecrets, initialFinding, podCandidates } from '../../src/diagnose/index.ts';
-import type { ProbeResult, StepName } from '../../src/probe/result.ts';
+import type { ProbeResult, StepName } from '../../src/result/index.ts';
 import { NOW, clusterState, pod, type PodOptions, type StateParts } from './objects.ts';
 
 export interface Scenario extends StateParts, PodOptions {

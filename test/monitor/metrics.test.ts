@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CAUSES, type Cause } from '../../src/cause/index.ts';
-import type { ProbeResult, Step, StepName } from '../../src/probe/result.ts';
+import type { ProbeResult, Step, StepName } from '../../src/result/index.ts';
 import { createMonitorMetrics, DEFAULT_MAX_IMAGES, type MonitorMetrics } from '../../src/monitor/metrics.ts';
 import type { MetricValue } from 'prom-client';
 import { promtool, promtoolMissing } from './promtool.ts';

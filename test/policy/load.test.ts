@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../src/cause/index.ts';
-import { decodeDocuments, loadPolicies, manifestsFrom, readInputs } from '../../src/policy/load.ts';
+import { loadPolicies, manifestsFrom } from '../../src/policy/load.ts';
+import { decodeDocuments, readInputs } from '../../src/util/documents.ts';
 
 const POLICY = (name: string) => `apiVersion: regdoctor.dev/v1alpha1
 kind: ImagePolicy

@@ -8,7 +8,7 @@ import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';
 import { closedPort } from '../helpers/ports.ts';
 import { assertFailure, assertNoSecrets, basicOf, plainHttp, probeOnce } from './support.ts';
-import type { ProbeResult } from '../../src/probe/result.ts';
+import type { ProbeResult } from '../../src/result/index.ts';
 
 describe('probe: reference and network failures', () => {
   const fx = useFixture();

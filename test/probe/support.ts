@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Cause } from '../../src/cause/index.ts';
 import { probeImage, type CredentialSource, type ProbeOptions } from '../../src/probe/probe.ts';
-import type { ProbeResult, Step, StepName } from '../../src/probe/result.ts';
+import type { ProbeResult, Step, StepName } from '../../src/result/index.ts';
 import { ProbeSession } from '../../src/probe/session.ts';
 import type { Credential } from '../../src/registry/auth.ts';
 import type { TransportOptions } from '../../src/transport/http.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CAUSES, type Cause } from '../../src/cause/index.ts';
-import type { Finding } from '../../src/diagnose/index.ts';
+import type { Finding } from '../../src/result/index.ts';
 import { scanCluster, type ScanResult } from '../../src/scan/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';

@@ -1,6 +1,6 @@
 // Small shared assertions for the scan tests.
 import assert from 'node:assert/strict';
-import type { Finding } from '../../src/diagnose/index.ts';
+import type { Finding } from '../../src/result/index.ts';
 import type { ScanResult } from '../../src/scan/index.ts';
 
 const brief = (f: Finding) =>

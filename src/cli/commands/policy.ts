@@ -114,8 +114,12 @@ const run: Command = async (argv) => {
       'timeout',
     ]);
 
-  const [{ loadPolicies, readInputs, manifestsFrom, decodeDocuments }, { createPolicyEngine }] =
-    await Promise.all([import('../../policy/load.ts'), import('../../policy/engine.ts')]);
+  const [{ loadPolicies, manifestsFrom }, { readInputs, decodeDocuments }, { createPolicyEngine }] =
+    await Promise.all([
+      import('../../policy/load.ts'),
+      import('../../util/documents.ts'),
+      import('../../policy/engine.ts'),
+    ]);
   const policies = await loadPolicies(values.policy);
 
   let targets: Target[];

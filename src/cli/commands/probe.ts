@@ -3,7 +3,7 @@ import { UsageError } from '../../cause/index.ts';
 import { redact } from '../../credentials/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { probeImage } from '../../probe/probe.ts';
-import type { ProbeResult } from '../../probe/result.ts';
+import type { ProbeResult } from '../../result/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
 import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
