@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
-# images, openssl for test certificates, promtool/prometheus for rule tests, kubectl (kubectl kustomize renders
+# images, openssl for test certificates, containerd (ctr) as a runtime oracle, promtool/prometheus for rule tests, kubectl (kubectl kustomize renders
 # deploy/exporter). Debian; needs root (or sudo).
 set -euo pipefail
 need=()
@@ -10,6 +10,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v promtool >/dev/null || need+=(prometheus)
 # Debian's only kubectl; its embedded kustomize is v2.0.3, which deploy/exporter is written to.
 command -v kubectl >/dev/null || need+=(kubernetes-client)
+# containerd 1.6 + ctr: the runtime oracle (test/helpers/containerd.ts runs its own instance; no service is started).
+command -v containerd >/dev/null && command -v ctr >/dev/null || need+=(containerd)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -2,7 +2,7 @@
 // fault is, records every request, and drops its connections on stop().
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { serve, listen, stoppable, sendRegistryError, type TestServer } from './server.ts';
+import { serve, listen, stoppable, sendRegistryError, nextSeq, type TestServer } from './server.ts';
 import { fakeImage, matchBlob, type FakeImage } from './fake-image.ts';
 import { fakeRegistry, routeOf, type Route } from './fake-registry.ts';
 import type { CertFiles } from './pki.ts';
@@ -135,6 +135,7 @@ export async function stall(opts: StallOptions = {}): Promise<FaultServer> {
         headers: {},
         localAddress: socket.localAddress ?? '',
         at: Date.now(),
+        seq: nextSeq(),
       });
       socket.on('error', () => undefined);
       socket.resume();

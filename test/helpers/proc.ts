@@ -22,9 +22,17 @@ function redactAll(text: string, secrets: string[] | undefined): string {
   return out;
 }
 
-/** Runs a command to completion; rejects with its stderr when it exits non-zero or times out. */
-export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
+export interface Captured extends RunResult {
+  /** null when the process was killed (timeout) or could not start. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Why the process could not start (ENOENT for a missing command). */
+  spawnError?: string;
+}
+
+/** Runs a command to completion and reports how it ended; never rejects (for commands expected to fail). */
+export function runCaptured(cmd: string, args: string[], opts: RunOptions = {}): Promise<Captured> {
+  return new Promise((resolve) => {
     const child = execFile(
       cmd,
       args,
@@ -37,19 +45,32 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
         encoding: 'utf8',
       },
       (err, stdout, stderr) => {
-        if (child.pid !== undefined) unguard();
-        if (err) {
-          const line = redactAll(`${cmd} ${args.join(' ')}`, opts.redact);
-          const why = err.killed ? `killed after ${opts.timeoutMs ?? 60_000} ms` : `exit ${String(err.code)}`;
-          reject(new Error(`${line}: ${why}\n${redactAll(stderr, opts.redact)}`));
-        } else {
-          resolve({ stdout, stderr });
-        }
+        unguard();
+        const exitCode = !err ? 0 : typeof err.code === 'number' ? err.code : null;
+        const spawnError = err && typeof err.code === 'string' ? err.code : undefined;
+        resolve({
+          stdout,
+          stderr,
+          exitCode,
+          timedOut: Boolean(err?.killed),
+          ...(spawnError ? { spawnError } : {}),
+        });
       },
     );
     const unguard = child.pid !== undefined ? guardPid(child.pid) : () => false;
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
+}
+
+/** Runs a command to completion; rejects with its stderr when it exits non-zero or times out. */
+export async function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  const r = await runCaptured(cmd, args, opts);
+  if (r.exitCode === 0) return { stdout: r.stdout, stderr: r.stderr };
+  const line = redactAll(`${cmd} ${args.join(' ')}`, opts.redact);
+  const why = r.timedOut
+    ? `killed after ${opts.timeoutMs ?? 60_000} ms`
+    : `exit ${r.exitCode ?? r.spawnError ?? 'unknown'}`;
+  throw new Error(`${line}: ${why}\n${redactAll(r.stderr, opts.redact)}`);
 }
 
 export interface Daemon {

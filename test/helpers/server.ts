@@ -19,6 +19,8 @@ export interface RecordedRequest {
   /** The local address the request arrived on (tells 127.0.0.1 from 127.0.0.2). */
   localAddress: string;
   at: number;
+  /** Process-wide arrival order across every test server and proxy (orders requests to different servers). */
+  seq: number;
 }
 
 export interface TestServer {
@@ -41,6 +43,10 @@ export interface ServeOptions {
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+let arrivals = 0;
+/** The next process-wide arrival number (for servers that record connections themselves). */
+export const nextSeq = (): number => ++arrivals;
+
 export function record(req: IncomingMessage): RecordedRequest {
   return {
     method: req.method ?? '',
@@ -48,6 +54,7 @@ export function record(req: IncomingMessage): RecordedRequest {
     headers: { ...req.headers },
     localAddress: req.socket.localAddress ?? '',
     at: Date.now(),
+    seq: nextSeq(),
   };
 }
 
