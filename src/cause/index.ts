@@ -1,4 +1,4 @@
-// The cause taxonomy of shared/docs/causes.md. These strings are a public contract: JSON output, metric labels
+// The cause taxonomy of docs/causes.md (a copy of the shared contract). These strings are a public contract: JSON output, metric labels
 // and exit reports use them exactly as written, so they live in one place and everything else imports them.
 
 export const CAUSES = [
