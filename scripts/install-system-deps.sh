@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
 # images, openssl for test certificates, containerd (ctr) as a runtime oracle, promtool/prometheus for rule tests, kubectl (kubectl kustomize renders
-# deploy/exporter). Debian; needs root (or sudo).
+# deploy/exporter), script/unshare/setpriv. Tests that need a tool fail without it (test/helpers/tools.ts).
+# Debian; needs root (or sudo).
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -12,6 +13,9 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 # containerd 1.6 + ctr: the runtime oracle (test/helpers/containerd.ts runs its own instance; no service is started).
 command -v containerd >/dev/null && command -v ctr >/dev/null || need+=(containerd)
+# script(1) runs the CLI on a pseudo-terminal; unshare and setpriv run tests in a namespace or as another user.
+command -v script >/dev/null || need+=(bsdutils)
+command -v unshare >/dev/null && command -v setpriv >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -3,12 +3,10 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { useFixture } from '../helpers/fixture.ts';
+import { needs, SCRIPT } from '../helpers/tools.ts';
 import { closedPort } from '../helpers/ports.ts';
 import { buildCli, type Cli } from './cli.ts';
-
-const SCRIPT = '/usr/bin/script';
 
 /** Runs the CLI with a pseudo-terminal as stdout and stderr; returns what the terminal showed. */
 function onTty(
@@ -19,7 +17,7 @@ function onTty(
   // Every argument here is a plain word or an image reference: no shell quoting needed beyond spaces.
   const command = [process.execPath, cli.bin, ...args].join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], {
+    const child = spawn(SCRIPT.path, ['-qec', command, '/dev/null'], {
       env: { PATH: process.env.PATH, HOME: cli.home, TERM: 'xterm-256color', ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -30,7 +28,7 @@ function onTty(
   });
 }
 
-describe('regdoctor on a terminal', { skip: !existsSync(SCRIPT) && `${SCRIPT} not installed` }, () => {
+describe('regdoctor on a terminal', needs(SCRIPT), () => {
   const fx = useFixture();
   let cli: Cli;
   let image: string;

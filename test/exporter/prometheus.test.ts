@@ -2,7 +2,6 @@
 // real prometheus process (Debian package) scraping the exporter and answering a query through its HTTP API.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -13,17 +12,9 @@ import { freePort } from '../helpers/ports.ts';
 import { startDaemon } from '../helpers/proc.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/skopeo.ts';
-import { promtool, promtoolMissing } from '../monitor/promtool.ts';
+import { promtool } from '../monitor/promtool.ts';
+import { needs, PROMETHEUS, PROMTOOL } from '../helpers/tools.ts';
 import { event, exporterFrom, failingPod, get, list, scrape, waitFor } from './support.ts';
-
-const PROMETHEUS = process.env.PROMETHEUS ?? '/usr/bin/prometheus';
-
-function prometheusMissing(): string | false {
-  const r = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' });
-  return r.error || r.status !== 0
-    ? `prometheus not found (${PROMETHEUS}); install the Debian prometheus package`
-    : false;
-}
 
 const SNAPSHOT = list([
   failingPod('web-1', 'shop', 'registry.invalid/team/web:1', {
@@ -74,7 +65,7 @@ images:
     return ex;
   }
 
-  test('promtool check metrics accepts the exposition', { skip: promtoolMissing() }, async () => {
+  test('promtool check metrics accepts the exposition', needs(PROMTOOL), async () => {
     const ex = await fullExporter('1m');
     const text = await scrape(ex);
     // promtool accepts empty input, so first make sure every family is really in there with samples.
@@ -98,7 +89,7 @@ images:
 
   test(
     'a real prometheus scrapes the exporter and answers regdoctor_registry_up through its API',
-    { skip: prometheusMissing(), timeout: 90_000 },
+    { ...needs(PROMETHEUS), timeout: 90_000 },
     async () => {
       const ex = await fullExporter('2s');
       const dir = await fx.subdir('prometheus');
@@ -112,7 +103,7 @@ images:
         }),
       );
       const prom = startDaemon(
-        PROMETHEUS,
+        PROMETHEUS.path,
         [
           `--config.file=${config}`,
           `--storage.tsdb.path=${join(dir, 'tsdb')}`,

@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 import { dashboard } from '../../src/monitor/dashboard.ts';
 import { serviceMonitor } from '../../src/monitor/servicemonitor.ts';
 import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
-import { promtool, promtoolMissing } from './promtool.ts';
+import { promtool } from './promtool.ts';
+import { needs, PROMTOOL } from '../helpers/tools.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -43,7 +44,7 @@ describe('regdoctor alerts', () => {
     assert.ok(pr.spec.groups.length > 0);
   });
 
-  test('--format rules: a plain rules file that promtool accepts', { skip: promtoolMissing() }, async () => {
+  test('--format rules: a plain rules file that promtool accepts', needs(PROMTOOL), async () => {
     const r = await regdoctor(['alerts', '--format', 'rules']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(parse(r.stdout).kind, undefined);

@@ -13,7 +13,8 @@ import {
 import { ruleGroups } from '../../src/monitor/rules.ts';
 import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
 import { exportedSeries, metricNames, unknownMetrics, withoutTemplateVariables } from './promql.ts';
-import { promtool, promtoolMissing } from './promtool.ts';
+import { promtool } from './promtool.ts';
+import { needs, PROMTOOL } from '../helpers/tools.ts';
 
 const d = dashboard();
 const queries = dashboardQueries(d);
@@ -132,7 +133,7 @@ describe('dashboard', () => {
   });
 });
 
-describe('dashboard queries through promtool', { skip: promtoolMissing() }, () => {
+describe('dashboard queries through promtool', needs(PROMTOOL), () => {
   let dir: TempDir;
   before(async () => {
     dir = await makeTempDir('regdoctor-dashboard-');

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
 import * as prettier from 'prettier';
+import { KUBECTL, needs } from '../helpers/tools.ts';
 import { RESOURCES } from '../../src/cluster/live-resources.ts';
 import { prometheusRule, renderPrometheusRule } from '../../src/monitor/rules.ts';
 import {
@@ -21,21 +22,13 @@ import {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEPLOY = `${ROOT}deploy/exporter/`;
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
 const NAMESPACE = 'regdoctor';
-
-function kubectlMissing(): string | false {
-  const r = spawnSync(KUBECTL, ['version', '--client'], { encoding: 'utf8' });
-  return r.error || r.status !== 0
-    ? `kubectl not found (${KUBECTL}): install the Debian kubernetes-client package (scripts/install-system-deps.sh)`
-    : false;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects, asserted field by field
 type Obj = any;
 
 async function kustomize(dir: string): Promise<Obj[]> {
-  const { stdout } = await promisify(execFile)(KUBECTL, ['kustomize', DEPLOY + dir], {
+  const { stdout } = await promisify(execFile)(KUBECTL.path, ['kustomize', DEPLOY + dir], {
     maxBuffer: 16 << 20,
   });
   return parseAllDocuments(stdout).map((doc) => {
@@ -82,7 +75,7 @@ const CONFIG = {
   cluster: { enabled: true, namespaces: [], readSecrets: false },
 };
 
-describe('deploy/exporter', { skip: kubectlMissing() }, () => {
+describe('deploy/exporter', needs(KUBECTL), () => {
   let top: Obj[];
   let base: Obj[];
   let withSecrets: Obj[];

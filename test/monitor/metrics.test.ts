@@ -4,7 +4,8 @@ import { CAUSES, type Cause } from '../../src/cause/index.ts';
 import type { ProbeResult, Step, StepName } from '../../src/result/index.ts';
 import { createMonitorMetrics, DEFAULT_MAX_IMAGES, type MonitorMetrics } from '../../src/monitor/metrics.ts';
 import type { MetricValue } from 'prom-client';
-import { promtool, promtoolMissing } from './promtool.ts';
+import { promtool } from './promtool.ts';
+import { needs, PROMTOOL } from '../helpers/tools.ts';
 
 const step = (name: StepName, ok: boolean, ms: number, detail: Record<string, unknown> = {}): Step => ({
   name,
@@ -300,7 +301,7 @@ describe('cluster-side metrics', () => {
   });
 });
 
-describe('promtool check metrics', { skip: promtoolMissing() }, () => {
+describe('promtool check metrics', needs(PROMTOOL), () => {
   test('a real exposition after several probes passes the Prometheus linter', async () => {
     const m = createMonitorMetrics();
     m.recordProbe('registry.local:5000', pullable);

@@ -1,16 +1,7 @@
 // promtool (Debian `prometheus` package, installed by scripts/install-system-deps.sh) as the judge of the rules
-// and the exposition. Tests skip, saying why, only when the binary is missing.
-import { spawn, spawnSync } from 'node:child_process';
-
-export const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
-
-/** A skip reason when promtool cannot run here, false when it can. */
-export function promtoolMissing(): string | false {
-  const r = spawnSync(PROMTOOL, ['--version'], { encoding: 'utf8' });
-  return r.error || r.status !== 0
-    ? `promtool not found (${PROMTOOL}); install the Debian prometheus package`
-    : false;
-}
+// and the exposition. Suites that use it declare `needs(PROMTOOL)` (test/helpers/tools.ts): they fail without it.
+import { spawn } from 'node:child_process';
+import { PROMTOOL } from '../helpers/tools.ts';
 
 export interface PromtoolResult {
   code: number | null;
@@ -23,7 +14,7 @@ export function promtool(
   opts: { input?: string; cwd?: string } = {},
 ): Promise<PromtoolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PROMTOOL.path, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));

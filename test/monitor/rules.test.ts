@@ -10,7 +10,8 @@ import {
   ruleGroups,
 } from '../../src/monitor/rules.ts';
 import { makeTempDir, type TempDir } from '../helpers/tmp.ts';
-import { promtool, promtoolMissing } from './promtool.ts';
+import { promtool } from './promtool.ts';
+import { needs, PROMTOOL } from '../helpers/tools.ts';
 
 const PROBE = (registry: string) => `Run \`regdoctor probe <an image on ${registry}>\``;
 
@@ -404,7 +405,7 @@ describe('generated rules', () => {
   });
 });
 
-describe('promtool', { skip: promtoolMissing() }, () => {
+describe('promtool', needs(PROMTOOL), () => {
   let dir: TempDir;
   before(async () => {
     dir = await makeTempDir('regdoctor-rules-');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';
 import { closedPort } from '../helpers/ports.ts';
+import { needs, UNSHARE } from '../helpers/tools.ts';
 import { assertFailure, assertNoSecrets, basicOf, plainHttp, probeOnce } from './support.ts';
 import type { ProbeResult } from '../../src/result/index.ts';
 
@@ -84,23 +85,23 @@ describe('probe: reference and network failures', () => {
     });
   });
 
-  test('NETWORK_UNREACHABLE: in a network namespace whose loopback is down, connect gets ENETUNREACH', (t) => {
-    // A real "no route" needs a network without one; an unprivileged user+network namespace has exactly that.
-    if (spawnSync('unshare', ['-rn', 'true']).status !== 0) {
-      t.skip('unshare -rn (user and network namespaces) is not available here');
-      return;
-    }
-    const script = fileURLToPath(new URL('./netns-probe.ts', import.meta.url));
-    const run = spawnSync(
-      'unshare',
-      ['-rn', process.execPath, '--import', 'tsx', script, '127.0.0.1:5000/team/app:1'],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    assert.equal(run.status, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as ProbeResult;
-    const s = assertFailure(result, 'NETWORK_UNREACHABLE', 'connect');
-    assert.equal(s.detail.code, 'ENETUNREACH');
-  });
+  // A real "no route" needs a network without one; an unprivileged user+network namespace has exactly that.
+  test(
+    'NETWORK_UNREACHABLE: in a network namespace whose loopback is down, connect gets ENETUNREACH',
+    needs(UNSHARE),
+    () => {
+      const script = fileURLToPath(new URL('./netns-probe.ts', import.meta.url));
+      const run = spawnSync(
+        'unshare',
+        ['-rn', process.execPath, '--import', 'tsx', script, '127.0.0.1:5000/team/app:1'],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      const result = JSON.parse(run.stdout) as ProbeResult;
+      const s = assertFailure(result, 'NETWORK_UNREACHABLE', 'connect');
+      assert.equal(s.detail.code, 'ENETUNREACH');
+    },
+  );
 
   describe('PROXY_ERROR: HTTPS_PROXY refuses or is not there', () => {
     // Go (and so the runtimes) never proxies loopback, so the registry is a name only the proxy would resolve.

@@ -11,6 +11,7 @@ import { scanCluster, type ScanResult } from '../../src/scan/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';
 import { closedPort } from '../helpers/ports.ts';
+import { needs, skipsMissingTools, UNSHARE } from '../helpers/tools.ts';
 import { kubelet } from './kubelet.ts';
 import { session, startLab, USER, type Lab } from './lab.ts';
 import { assertVerdict, describeResult, evidenceMatches, findingOf } from './support.ts';
@@ -329,11 +330,7 @@ describe('scan: every cause a cluster can show', () => {
   });
 
   describe('NETWORK_UNREACHABLE: a scan run where no route exists', () => {
-    test('NETWORK_UNREACHABLE (certain), confirmed at the connect step', async (t) => {
-      if (spawnSync('unshare', ['-rn', 'true']).status !== 0) {
-        t.skip('unshare -rn (user and network namespaces) is not available here');
-        return;
-      }
+    test('NETWORK_UNREACHABLE (certain), confirmed at the connect step', needs(UNSHARE), async () => {
       const image = '127.0.0.1:5000/team/app:1';
       const w = world();
       w.pod({
@@ -364,7 +361,8 @@ describe('coverage', () => {
     if (
       missing.length === 1 &&
       missing[0] === 'NETWORK_UNREACHABLE' &&
-      spawnSync('unshare', ['-rn', 'true']).status !== 0
+      UNSHARE.missing() !== false &&
+      skipsMissingTools()
     ) {
       t.skip('NETWORK_UNREACHABLE needs a network namespace');
       return;

@@ -4,7 +4,6 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -12,6 +11,7 @@ import { z } from 'zod';
 import { CAUSES } from '../../src/cause/index.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';
+import { needs, SCRIPT } from '../helpers/tools.ts';
 import { buildCli, show, type Cli, type CliResult } from '../cli/cli.ts';
 import { assertNoAnsi, assertUsageError, ProbeJson } from '../cli/contract.ts';
 import { kubelet } from './kubelet.ts';
@@ -19,14 +19,12 @@ import { regdoctorRequests, settled, startLab, type Lab } from './lab.ts';
 import { healthyWorld, shopWorld, WEB_PODS, type Expected } from './scenario.ts';
 import { pullFailure, world } from './world.ts';
 
-const SCRIPT = '/usr/bin/script';
-
 /** Runs the CLI with a pseudo-terminal (util-linux `script`) as stdout and stderr; returns what it showed. */
 function onTty(cli: Cli, args: string[]): Promise<{ code: number | null; out: string }> {
   // Arguments here are paths, flags and host:port words: no shell quoting needed.
   const command = [process.execPath, cli.bin, ...args].join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn(SCRIPT, ['-qec', command, '/dev/null'], {
+    const child = spawn(SCRIPT.path, ['-qec', command, '/dev/null'], {
       env: { PATH: process.env.PATH, HOME: cli.home, TERM: 'xterm-256color' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -329,25 +327,21 @@ describe('regdoctor scan: output formats and exit codes', () => {
     }
   });
 
-  test(
-    'on a terminal, progress goes to stderr and is cleared; JSON gets none',
-    { skip: !existsSync(SCRIPT) },
-    async () => {
-      const text = await onTty(cli, ['scan', ...flags]);
-      assert.equal(text.code, 1, text.out);
-      assert.match(text.out, /reading snapshot /);
-      assert.match(text.out, /probing \d+\/\d+ unique images…/);
-      const before = text.out.slice(0, text.out.indexOf('Scanned snapshot')).replace('\x1b[1m', '');
-      assert.ok(
-        before.endsWith('…\r\x1b[2K'),
-        `the progress line is cleared before the report: ${JSON.stringify(before)}`,
-      );
-      const json = await onTty(cli, ['scan', ...flags, '-o', 'json']);
-      assert.equal(json.code, 1, json.out);
-      assert.doesNotMatch(json.out, /probing|reading snapshot/);
-      assert.ok(json.out.trimStart().startsWith('{'), json.out.slice(0, 200));
-    },
-  );
+  test('on a terminal, progress goes to stderr and is cleared; JSON gets none', needs(SCRIPT), async () => {
+    const text = await onTty(cli, ['scan', ...flags]);
+    assert.equal(text.code, 1, text.out);
+    assert.match(text.out, /reading snapshot /);
+    assert.match(text.out, /probing \d+\/\d+ unique images…/);
+    const before = text.out.slice(0, text.out.indexOf('Scanned snapshot')).replace('\x1b[1m', '');
+    assert.ok(
+      before.endsWith('…\r\x1b[2K'),
+      `the progress line is cleared before the report: ${JSON.stringify(before)}`,
+    );
+    const json = await onTty(cli, ['scan', ...flags, '-o', 'json']);
+    assert.equal(json.code, 1, json.out);
+    assert.doesNotMatch(json.out, /probing|reading snapshot/);
+    assert.ok(json.out.trimStart().startsWith('{'), json.out.slice(0, 200));
+  });
 
   test('exit 0 with no findings, in text and JSON', async () => {
     const text = await cli.run(['scan', '--snapshot', healthy, '--plain-http-registry', lab.auth.host]);

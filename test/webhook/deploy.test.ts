@@ -3,21 +3,16 @@
 // and trusted, that it cannot lock itself or kube-system out, what it may read, and how it runs.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { KUBECTL, needs } from '../helpers/tools.ts';
 import { WORKLOAD_KINDS } from '../../src/webhook/index.ts';
 import { parseListen } from '../../src/cli/commands/webhook.ts';
 import { parseDuration } from '../../src/util/duration.ts';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/webhook', import.meta.url));
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
-
-function kubectlMissing(): string | false {
-  const r = spawnSync(KUBECTL, ['version', '--client'], { encoding: 'utf8' });
-  return r.error || r.status !== 0 ? `kubectl not found (${KUBECTL})` : false;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects, asserted field by field
 type Obj = any;
@@ -32,7 +27,7 @@ const RESOURCE_OF: Record<string, string> = {
   CronJob: 'cronjobs',
 };
 
-describe('deploy/webhook', { skip: kubectlMissing() }, () => {
+describe('deploy/webhook', needs(KUBECTL), () => {
   let objs: Obj[];
   const one = (kind: string): Obj => {
     const found = objs.filter((o) => o.kind === kind);
@@ -40,7 +35,9 @@ describe('deploy/webhook', { skip: kubectlMissing() }, () => {
     return found[0];
   };
   before(async () => {
-    const { stdout } = await promisify(execFile)(KUBECTL, ['kustomize', DEPLOY], { maxBuffer: 16 << 20 });
+    const { stdout } = await promisify(execFile)(KUBECTL.path, ['kustomize', DEPLOY], {
+      maxBuffer: 16 << 20,
+    });
     objs = parseAllDocuments(stdout).map((d) => {
       assert.equal(d.errors.length, 0, String(d.errors[0]));
       return d.toJS();

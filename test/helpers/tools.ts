@@ -1,0 +1,80 @@
+// System tools some tests run (promtool, prometheus, kubectl, script, unshare). A test that needs a missing tool
+// FAILS, saying how to get it: a skip would pass a CI run that proved nothing. A developer without a tool may opt
+// out with REGDOCTOR_SKIP_MISSING_TOOLS=1 (those tests then skip, saying why); .ci/run sets
+// REGDOCTOR_REQUIRE_TOOLS=1, which wins over the opt-out.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+
+export interface Tool {
+  name: string;
+  /** What to run. */
+  path: string;
+  /** Why the tool cannot run here, or false when it can. Checked once per test process. */
+  missing(): string | false;
+}
+
+function cached(name: string, path: string, check: () => string | false): Tool {
+  let result: string | false | undefined;
+  return { name, path, missing: () => (result ??= check()) };
+}
+
+/** A tool that runs when `args` exit 0; `hint` says how to install it. */
+export function binary(name: string, path: string, args: string[], hint: string): Tool {
+  return cached(name, path, () => {
+    const r = spawnSync(path, args, { encoding: 'utf8', timeout: 30_000 });
+    return r.error || r.status !== 0 ? `${name} not found or not working (${path}); ${hint}` : false;
+  });
+}
+
+export const PROMTOOL = binary(
+  'promtool',
+  process.env.PROMTOOL ?? 'promtool',
+  ['--version'],
+  'apt-get install prometheus',
+);
+export const PROMETHEUS = binary(
+  'prometheus',
+  process.env.PROMETHEUS ?? '/usr/bin/prometheus',
+  ['--version'],
+  'apt-get install prometheus',
+);
+export const KUBECTL = binary(
+  'kubectl',
+  process.env.KUBECTL ?? 'kubectl',
+  ['version', '--client'],
+  'apt-get install kubernetes-client',
+);
+/** util-linux script(1): runs a command on a pseudo-terminal. */
+export const SCRIPT = binary('script', '/usr/bin/script', ['--version'], 'apt-get install bsdutils');
+/** An unprivileged user + network namespace (a network with no route anywhere). */
+export const UNSHARE = cached('unshare -rn', 'unshare', () =>
+  spawnSync('unshare', ['-rn', 'true']).status === 0
+    ? false
+    : 'unshare -rn (user and network namespaces) does not work here; apt-get install util-linux, and allow unprivileged user namespaces',
+);
+
+/** True when missing tools skip instead of failing (a developer's explicit opt-out, never in CI). */
+export function skipsMissingTools(): boolean {
+  return process.env.REGDOCTOR_SKIP_MISSING_TOOLS === '1' && process.env.REGDOCTOR_REQUIRE_TOOLS !== '1';
+}
+
+const reported = new Set<string>();
+
+/**
+ * Options for a describe() or test() that needs `tools`. When one is missing, the suite is skipped (its own
+ * failures would only repeat ENOENT) and, unless missing tools may skip, one failing test per tool names it.
+ */
+export function needs(...tools: Tool[]): { skip: string | false } {
+  const why = tools.map((t) => t.missing()).filter((m): m is string => m !== false);
+  if (why.length === 0) return { skip: false };
+  if (!skipsMissingTools()) {
+    for (const [i, t] of tools.entries()) {
+      const m = t.missing();
+      if (m === false || reported.has(t.name)) continue;
+      reported.add(t.name);
+      test(`needs ${tools[i]!.name}`, () => assert.fail(m));
+    }
+  }
+  return { skip: why.join('; ') };
+}
