@@ -1,5 +1,7 @@
-// Runs the rule table over a normalized message and picks the rule that decides it (semantics in ./rules.ts).
-import type { Rule } from './rules.ts';
+// Runs the rule table over a normalized message and picks the rule that decides it (semantics in ./rules/).
+import type { Cause } from '../cause/index.ts';
+import { groupEnds, operationAt, operationMarks, type Operation, type OperationMark } from './peel.ts';
+import type { Rule } from './rules/index.ts';
 
 export interface RuleMatch {
   rule: Rule;
@@ -7,8 +9,15 @@ export interface RuleMatch {
   order: number;
   start: number;
   end: number;
-  /** How far right the rule claims the message: its match end, or the end of the message for a wrapping rule. */
+  /**
+   * How far right the rule claims the message: its match end, or for a wrapping rule the end of the bracketed
+   * group it stands in (the whole message when it stands in none).
+   */
   reach: number;
+  /** The operation the match is nested in, and what the rule means there. */
+  operation: Operation | null;
+  cause: Cause;
+  alternatives: readonly Cause[];
 }
 
 const globalCopies = new WeakMap<Rule, RegExp>();
@@ -29,6 +38,8 @@ function globalPattern(rule: Rule): RegExp {
  */
 export function findMatches(text: string, rules: readonly Rule[]): RuleMatch[] {
   const out: RuleMatch[] = [];
+  let ends: Int32Array | undefined;
+  let marks: OperationMark[] | undefined;
   rules.forEach((rule, order) => {
     if (rule.scope && !rule.scope.test(text)) return;
     const re = globalPattern(rule);
@@ -39,8 +50,25 @@ export function findMatches(text: string, rules: readonly Rule[]): RuleMatch[] {
       if (m[0].length === 0) re.lastIndex++;
     }
     if (!last) return;
-    const end = last.index + last[0].length;
-    out.push({ rule, order, start: last.index, end, reach: rule.wraps ? text.length : end });
+    const start = last.index;
+    const end = start + last[0].length;
+    marks ??= operationMarks(text);
+    const operation = operationAt(marks, start);
+    const meaning =
+      operation && rule.byOperation && operation in rule.byOperation ? rule.byOperation[operation] : rule;
+    if (!meaning) return;
+    ends ??= groupEnds(text);
+    const reach = rule.wraps ? Math.max(end, ends[start] ?? text.length) : end;
+    out.push({
+      rule,
+      order,
+      start,
+      end,
+      reach,
+      operation,
+      cause: meaning.cause,
+      alternatives: meaning.alternatives ?? [],
+    });
   });
   return out;
 }
@@ -66,6 +94,8 @@ export function decide(matches: readonly RuleMatch[]): Decision | null {
   const winner = best(strong.length > 0 ? strong : matches);
   if (!winner) return null;
   if (!winner.rule.innerAsAlternative) return { winner };
-  const inner = best(strong.filter((m) => m.start > winner.start && m.rule.cause !== winner.rule.cause));
+  const inner = best(
+    strong.filter((m) => m.start > winner.start && m.start < winner.reach && m.cause !== winner.cause),
+  );
   return inner ? { winner, inner } : { winner };
 }

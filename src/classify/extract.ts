@@ -79,6 +79,35 @@ export function registryOfImage(image: string): string {
   return isHost ? canonicalRegistry(head) : 'docker.io';
 }
 
+/**
+ * The registry a runtime actually used for `image`. A short name is resolved by the runtime (containerd: Docker
+ * Hub; CRI-O: an alias or the unqualified-search registries), and the runtime's own words name the qualified
+ * reference it tried ("reading manifest 1 in quay.io/x/y"): that host, not a guess, is the registry.
+ */
+export function registryUsedFor(image: string, text: string): string {
+  if (!isShortName(image)) return registryOfImage(image);
+  const path = repositoryPath(image);
+  if (!path) return registryOfImage(image);
+  const escaped = path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const qualified = new RegExp(
+    `(?<![\\w.-])((?:[\\w-]{1,63}\\.){0,8}[\\w-]{1,63}(?::\\d{1,5})?)/(?:library/)?${escaped}(?![\\w/.-])`,
+    'g',
+  );
+  for (const m of text.matchAll(qualified)) {
+    const host = m[1] as string;
+    if (host.includes('.') || host.includes(':') || host === 'localhost') return canonicalRegistry(host);
+  }
+  return registryOfImage(image);
+}
+
+function repositoryPath(image: string): string | null {
+  const at = image.indexOf('@');
+  const named = at === -1 ? image : image.slice(0, at);
+  const colon = named.indexOf(':', named.lastIndexOf('/') + 1);
+  const path = colon === -1 ? named : named.slice(0, colon);
+  return path.length > 0 ? path : null;
+}
+
 /** True when the image names no registry at all (the runtime has to pick one). */
 export function isShortName(image: string): boolean {
   const slash = image.indexOf('/');

@@ -11,11 +11,12 @@ import {
   failingHost,
   isShortName,
   registryFromText,
-  registryOfImage,
+  registryUsedFor,
   tagOf,
 } from './extract.ts';
 import { capLength, evidenceAt, normalizeMessage } from './normalize.ts';
-import { REASONS, RULES } from './rules.ts';
+import { splitAttempts } from './peel.ts';
+import { REASONS, RULES } from './rules/index.ts';
 
 export interface Classification {
   cause: Cause;
@@ -47,18 +48,42 @@ interface Verdict {
   decidedAt: number;
 }
 
-function verdictFromRules(text: string): Verdict | null {
+function verdictOf(text: string, offset: number): Verdict | null {
   const decision = decide(findMatches(text, RULES));
   if (!decision) return null;
   const { winner, inner } = decision;
-  const alternatives = [...(inner ? [inner.rule.cause] : []), ...(winner.rule.alternatives ?? [])];
+  const alternatives = [...(inner ? [inner.cause] : []), ...winner.alternatives];
   return {
-    cause: winner.rule.cause,
+    cause: winner.cause,
     confidence: winner.rule.confidence ?? 'likely',
-    alternatives: [...new Set(alternatives)].filter((c) => c !== winner.rule.cause),
+    alternatives: [...new Set(alternatives)].filter((c) => c !== winner.cause),
     evidence: evidenceAt(text, winner.start, winner.rule.evidenceBefore ?? 0),
-    decidedAt: winner.end,
+    decidedAt: offset + winner.end,
   };
+}
+
+// Registries answer an identity that may not see a repository as if it did not exist, so when one credential
+// got "not found" and another was refused, the refusal is the finding (the kubelet tried them all).
+const REFUSALS: ReadonlySet<Cause> = new Set(['UNAUTHORIZED', 'FORBIDDEN', 'CREDENTIAL_PROVIDER_ERROR']);
+const HIDDEN_BY_REFUSAL: ReadonlySet<Cause> = new Set(['MANIFEST_NOT_FOUND', 'REPOSITORY_NOT_FOUND']);
+const SAYS_NOTHING: ReadonlySet<Cause> = new Set(['BACKOFF_NO_DETAIL', 'UNKNOWN']);
+
+/** One verdict for a message that may report several pull attempts (one per credential the kubelet tried). */
+function verdictFromRules(text: string): Verdict | null {
+  const verdicts = splitAttempts(text)
+    .map((a) => verdictOf(a.text, a.at))
+    .filter((v): v is Verdict => v !== null);
+  if (verdicts.length <= 1) return verdicts[0] ?? null;
+  const hidden = verdicts.some((v) => HIDDEN_BY_REFUSAL.has(v.cause));
+  const chosen =
+    (hidden ? verdicts.find((v) => REFUSALS.has(v.cause)) : undefined) ??
+    verdicts.find((v) => !SAYS_NOTHING.has(v.cause)) ??
+    (verdicts[0] as Verdict);
+  const others = verdicts.filter((v) => v !== chosen).flatMap((v) => [v.cause, ...v.alternatives]);
+  const alternatives = [...new Set([...chosen.alternatives, ...others])].filter(
+    (c) => c !== chosen.cause && !SAYS_NOTHING.has(c),
+  );
+  return { ...chosen, alternatives };
 }
 
 function verdictFromReason(
@@ -91,7 +116,7 @@ export function classify(message: string, opts: ClassifyOptions = {}): Classific
 
   const image = extractImage(text);
   const shortNameProblem = verdict.cause === 'SHORT_NAME_UNRESOLVED' && image !== null && isShortName(image);
-  const registry = shortNameProblem ? null : image ? registryOfImage(image) : registryFromText(text);
+  const registry = shortNameProblem ? null : image ? registryUsedFor(image, text) : registryFromText(text);
   const platform = extractPlatform(text);
   const proxy = verdict.cause === 'PROXY_ERROR' ? extractProxy(text) : null;
   // For a proxy failure the nearest address is the proxy itself; the explanation wants the registry behind it.

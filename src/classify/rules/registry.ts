@@ -1,0 +1,220 @@
+// What the registry answered (or failed to): credentials, permissions, throttling, missing names, server errors,
+// platforms, certificates, broken and missing layers, and the node's disk while storing them.
+import type { Rule } from './index.ts';
+
+// How runtimes print an HTTP status code: Go's resp.Status ("401 Unauthorized"), containerd's "unexpected status:"
+// and "status code", containers/image's "StatusCode: 404", docker's "HTTP status", the ECS agent's "status code".
+const STATUS = String.raw`(?:status(?: code)?|StatusCode|http code|HTTP status|from registry|statuscode)[:=]? (?:\[[^\]\n]{0,200}\]: )?`;
+const status = (codes: string) => new RegExp(`${STATUS}(?:${codes})\\b`);
+
+export const REGISTRY_RULES: readonly Rule[] = [
+  // ── Wrappers that own the failure nested inside them ──
+  {
+    id: 'platform',
+    cause: 'PLATFORM_MISMATCH',
+    pattern:
+      /no match for platform in manifest|no matching manifest for \S+ in the manifest list entries|no image found in (?:manifest list|image index) for architecture|does not match the specified platform|image operating system "[^"\n]*" cannot be used on this platform|cannot download image with operating system|does not contain descriptor matching platform|snapshotter \S+ does not support platform|exec format error/,
+    wraps: true,
+  },
+
+  // ── Registries that blur "private" and "missing" (causes.md: UNAUTHORIZED, alternative REPOSITORY_NOT_FOUND) ──
+  {
+    id: 'pull-access-denied',
+    cause: 'UNAUTHORIZED',
+    pattern:
+      /pull access denied|repository does not exist or may require|does not exist or no pull access|requested access to the resource is denied/,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    wraps: true,
+  },
+  {
+    id: 'quay-not-authorized',
+    cause: 'UNAUTHORIZED',
+    pattern: /unauthorized: access to the requested resource is not authorized/,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    wraps: true,
+    evidenceBefore: 1,
+  },
+  {
+    // GHCR and others answer an anonymous token request for a private (or missing) repository with 403.
+    id: 'anonymous-token-forbidden',
+    cause: 'FORBIDDEN',
+    pattern: /failed to fetch anonymous token: (?:unexpected status(?: from \w+ request to \S+)?: )?403\b/,
+    alternatives: ['UNAUTHORIZED', 'REPOSITORY_NOT_FOUND'],
+    wraps: true,
+  },
+  {
+    id: 'gar-unauthenticated',
+    cause: 'UNAUTHORIZED',
+    pattern: /Unauthenticated request\. Unauthenticated requests do not have permission/,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    wraps: true,
+  },
+  {
+    id: 'gar-permission',
+    cause: 'FORBIDDEN',
+    pattern: /Permission "?artifactregistry\.[\w.]+"? denied on resource/,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    wraps: true,
+  },
+  {
+    id: 'ecr-not-authorized',
+    cause: 'FORBIDDEN',
+    pattern: /is not authorized to perform: ecr:\w+/,
+    wraps: true,
+    evidenceBefore: 1,
+  },
+
+  // ── TLS (crypto/x509 and crypto/tls; Go ≥1.20 prefixes them with "tls: failed to verify certificate: ") ──
+  {
+    id: 'tls-hostname',
+    cause: 'TLS_HOSTNAME_MISMATCH',
+    pattern:
+      /x509: certificate is valid for |x509: cannot validate certificate for \S+ because it doesn't contain any IP SANs|x509: certificate relies on legacy Common Name field|certificate is not valid for any names/,
+    wraps: true,
+    evidenceBefore: 3,
+  },
+  {
+    id: 'tls-expired',
+    cause: 'TLS_EXPIRED',
+    pattern:
+      /certificate has expired or is not yet valid|x509: certificate has expired|certificate is not yet valid|x509: “[^”\n]{0,256}” certificate is expired/,
+    wraps: true,
+    evidenceBefore: 3,
+  },
+  {
+    id: 'tls-untrusted',
+    cause: 'TLS_UNTRUSTED',
+    pattern:
+      /certificate signed by unknown authority|x509: (?:“[^”\n]{0,256}” )?certificate is not trusted|x509: certificate is not authorized to sign other certificates|x509: unhandled critical extension|self[- ]signed certificate|unable to get local issuer certificate|certificate verify failed/,
+    wraps: true,
+    evidenceBefore: 3,
+  },
+  {
+    // A TLS client that got plain HTTP back, and a plain-HTTP client that got a TLS record (or the TLS server's
+    // 400 answer to plaintext): Go net/http, crypto/tls, and the servers' own messages.
+    id: 'http-https',
+    cause: 'HTTP_HTTPS_MISMATCH',
+    pattern:
+      /server gave HTTP response to HTTPS client|first record does not look like a TLS handshake|tls: oversized record received|malformed HTTP response "\\x15\\x03|Client sent an HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/,
+    wraps: true,
+    evidenceBefore: 2,
+  },
+
+  // ── Registry answers ──
+  {
+    id: 'rate-limited',
+    cause: 'RATE_LIMITED',
+    pattern:
+      /toomanyrequests|\b429 Too Many Requests|too many requests to registry|pull rate limit|rate limit exceeded/i,
+    wraps: true,
+    evidenceBefore: 1,
+  },
+  { id: 'status-429', cause: 'RATE_LIMITED', pattern: status('429'), wraps: true, evidenceBefore: 1 },
+  {
+    id: 'repository-unknown',
+    cause: 'REPOSITORY_NOT_FOUND',
+    pattern:
+      /NAME_UNKNOWN|name unknown|repository name not known to registry|The repository with name '[^'\n]*' does not exist|repository \S+ not found|Repo not found/,
+    evidenceBefore: 2,
+  },
+  {
+    id: 'manifest-unknown',
+    cause: 'MANIFEST_NOT_FOUND',
+    pattern:
+      /MANIFEST_UNKNOWN|manifest unknown|manifest for \S+ not found|artifact \S+ not found|Requested image not found|image manifest does not exist for tag or digest/,
+    evidenceBefore: 2,
+  },
+  {
+    // errdefs.ErrNotFound as the last word: containerd's resolver turns any 404 on a manifest into "<ref>: not
+    // found", whether the tag or the repository is missing; its fetcher says the same of a missing blob.
+    id: 'not-found',
+    cause: 'MANIFEST_NOT_FOUND',
+    pattern: /: not found(?=$|[\s,\]"'.])/m,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    evidenceBefore: 3,
+    byOperation: {
+      blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['REGISTRY_ERROR'] },
+      unpack: null,
+      auth: { cause: 'REGISTRY_ERROR' },
+    },
+  },
+  {
+    id: 'status-404',
+    cause: 'MANIFEST_NOT_FOUND',
+    pattern: /\b404 Not Found|(?:status(?: code)?|StatusCode|http code|HTTP status|statuscode)[:=]? 404\b/,
+    alternatives: ['REPOSITORY_NOT_FOUND'],
+    evidenceBefore: 2,
+    byOperation: {
+      blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['REGISTRY_ERROR'] },
+      auth: { cause: 'REGISTRY_ERROR' },
+      ping: { cause: 'REGISTRY_ERROR' },
+    },
+  },
+  {
+    id: 'blob-missing',
+    cause: 'LAYER_DOWNLOAD_FAILED',
+    pattern: /content at \S+ not found|BLOB_UNKNOWN|blob unknown/,
+    alternatives: ['REGISTRY_ERROR'],
+    evidenceBefore: 1,
+  },
+  {
+    id: 'disk-full',
+    cause: 'NODE_DISK_FULL',
+    pattern:
+      /no space left on device|disk quota exceeded|\bDiskPressure\b|low on resource: ephemeral-storage|no space left/,
+    evidenceBefore: 1,
+  },
+  {
+    id: 'layer-corrupt',
+    cause: 'LAYER_DOWNLOAD_FAILED',
+    pattern:
+      /digest mismatch|failed commit on ref|unexpected commit digest|short read|filesystem layer verification failed|Digest did not match|size mismatch|failed to extract layer|failed to register layer|ApplyLayer exit status|failed to read expected number of bytes|wrong diff id calculated/,
+    evidenceBefore: 1,
+  },
+  {
+    id: 'unauthorized',
+    cause: 'UNAUTHORIZED',
+    pattern:
+      /\b401 Unauthorized|\b401 \(Unauthorized\)|authentication required|no basic auth credentials|incorrect username or password|invalid username\/password|\bUNAUTHORIZED\b|insufficient_scope|(?:^|: )unauthorized(?::|$)|authorization failed|missing username or secret|authorization token has expired/m,
+    evidenceBefore: 2,
+  },
+  { id: 'status-401', cause: 'UNAUTHORIZED', pattern: status('401'), evidenceBefore: 2 },
+  {
+    id: 'forbidden',
+    cause: 'FORBIDDEN',
+    pattern: /\b403 Forbidden|\b403 \(Forbidden\)|(?:^|: )(?:denied|DENIED): |\bFORBIDDEN\b/m,
+    evidenceBefore: 2,
+  },
+  { id: 'status-403', cause: 'FORBIDDEN', pattern: status('403'), evidenceBefore: 2 },
+  {
+    id: 'server-error',
+    cause: 'REGISTRY_ERROR',
+    pattern:
+      /\b5\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|\(\w[\w ]*\))|invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b/,
+    evidenceBefore: 2,
+  },
+  { id: 'status-5xx', cause: 'REGISTRY_ERROR', pattern: status('5\\d\\d'), evidenceBefore: 2 },
+  {
+    // The registry (or something pretending to be it) hung up before answering.
+    id: 'eof',
+    cause: 'REGISTRY_ERROR',
+    pattern: /: EOF(?=$|[,\]"])/m,
+    alternatives: ['PROXY_ERROR', 'NETWORK_TIMEOUT'],
+    evidenceBefore: 2,
+    byOperation: { blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['NETWORK_TIMEOUT'] } },
+  },
+  {
+    // An answer cut off part-way. Inside a blob transfer that is a broken layer; fetching a token, a manifest or
+    // the ping it is the connection that broke.
+    id: 'unexpected-eof',
+    cause: 'LAYER_DOWNLOAD_FAILED',
+    pattern: /unexpected EOF/,
+    alternatives: ['NETWORK_TIMEOUT'],
+    evidenceBefore: 1,
+    byOperation: {
+      auth: { cause: 'NETWORK_TIMEOUT', alternatives: ['REGISTRY_ERROR', 'PROXY_ERROR'] },
+      ping: { cause: 'NETWORK_TIMEOUT', alternatives: ['REGISTRY_ERROR', 'PROXY_ERROR'] },
+      manifest: { cause: 'NETWORK_TIMEOUT', alternatives: ['REGISTRY_ERROR', 'PROXY_ERROR'] },
+    },
+  },
+];
