@@ -72,7 +72,9 @@ export function groupEnds(text: string): Int32Array {
 export type Operation = 'auth' | 'ping' | 'manifest' | 'blob' | 'unpack';
 
 // Words that open an operation, from the wrapping format strings of containerd, containers/image, moby and the
-// ECS agent, and the request URLs Go's net/http puts in front of a transport error.
+// ECS agent, and the request URLs Go's net/http puts in front of a transport error. containers/image's
+// "initializing source" covers the ping, the token and the manifest (newImageSourceAttempt loads the manifest);
+// a blob error inside it has its own words ("reading blob", "writing blob").
 const OPERATION_MARKERS: readonly [Operation, RegExp][] = [
   [
     'auth',
@@ -84,7 +86,7 @@ const OPERATION_MARKERS: readonly [Operation, RegExp][] = [
   ],
   [
     'manifest',
-    /failed to resolve (?:reference|ref|image|source metadata)|reading manifest|Error reading manifest|manifest for \S+ not found|\/manifests\/|pull image manifest has been retried|choosing an image from manifest list|reading digest/g,
+    /failed to resolve (?:reference|ref|image|source metadata)|reading manifest|Error reading manifest|manifest for \S+ not found|\/manifests\/|pull image manifest has been retried|choosing an image from manifest list|reading digest|initializing source /gi,
   ],
   [
     'blob',

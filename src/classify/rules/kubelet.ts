@@ -92,10 +92,17 @@ export const PULL_RULES: readonly Rule[] = [
     wraps: true,
   },
   {
+    // The pull's own deadline. When it ran out during a tiny request (a ping, a token, a manifest HEAD) that
+    // request stalled; during a layer it is the size of the pull.
     id: 'pull-deadline',
     cause: 'PULL_TIMEOUT',
     pattern: /code = DeadlineExceeded|context deadline exceeded/,
     alternatives: ['NETWORK_TIMEOUT'],
+    byOperation: {
+      manifest: { cause: 'NETWORK_TIMEOUT', alternatives: ['PULL_TIMEOUT'] },
+      auth: { cause: 'NETWORK_TIMEOUT', alternatives: ['PULL_TIMEOUT'] },
+      ping: { cause: 'NETWORK_TIMEOUT', alternatives: ['PULL_TIMEOUT'] },
+    },
   },
   {
     id: 'pull-canceled',

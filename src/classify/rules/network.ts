@@ -13,6 +13,16 @@ export const NETWORK_RULES: readonly Rule[] = [
     evidenceBefore: 1,
   },
   {
+    // Go's transport turns a proxy's non-200 answer to CONNECT into an error holding only the reason phrase
+    // (net/http transport.go dialConn), right after the request URL: a registry's own answer would be a status.
+    id: 'proxy-connect-status',
+    cause: 'PROXY_ERROR',
+    pattern:
+      /https:\/\/[^\s"]+"?: (?:Bad Gateway|Service Unavailable|Gateway Timeout|Forbidden|Bad Request|Not Found|Method Not Allowed|Internal Server Error|Too Many Requests|unknown status code)(?=$|[,\]"'])/m,
+    wraps: true,
+    evidenceBefore: 1,
+  },
+  {
     // net.DNSError: "lookup <name>[ on <server>]: <reason>" — whatever the reason (no such host, a timeout, a
     // refused or unreachable DNS server), it is the name that did not resolve.
     id: 'dns-lookup',

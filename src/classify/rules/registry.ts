@@ -2,10 +2,14 @@
 // platforms, certificates, broken and missing layers, and the node's disk while storing them.
 import type { Rule } from './index.ts';
 
-// How runtimes print an HTTP status code: Go's resp.Status ("401 Unauthorized"), containerd's "unexpected status:"
-// and "status code", containers/image's "StatusCode: 404", docker's "HTTP status", the ECS agent's "status code".
+// How runtimes print an HTTP status: Go's resp.Status ("401 Unauthorized"; containerd's "unexpected status:",
+// containers/image's "received unexpected HTTP status:"), a number after "status code" (containerd 1.6's "failed
+// with status code [manifests 1]: 403 Forbidden", the ECS agent), containers/image's "StatusCode: 404" and
+// "invalid status code from registry 404 (Not Found)", docker's "HTTP status".
 const STATUS = String.raw`(?:status(?: code)?|StatusCode|http code|HTTP status|from registry|statuscode)[:=]? (?:\[[^\]\n]{0,200}\]: )?`;
-const status = (codes: string) => new RegExp(`${STATUS}(?:${codes})\\b`);
+/** `code` as a status number after one of the prefixes above, or followed by its reason phrase. */
+const status = (code: string, reason: string) =>
+  new RegExp(String.raw`\b${code} (?:${reason}|\(${reason}\))|${STATUS}${code}\b`);
 
 export const REGISTRY_RULES: readonly Rule[] = [
   // ── Wrappers that own the failure nested inside them ──
@@ -104,12 +108,17 @@ export const REGISTRY_RULES: readonly Rule[] = [
   {
     id: 'rate-limited',
     cause: 'RATE_LIMITED',
-    pattern:
-      /toomanyrequests|\b429 Too Many Requests|too many requests to registry|pull rate limit|rate limit exceeded/i,
+    pattern: /toomanyrequests|too many requests to registry|pull rate limit|rate limit exceeded/i,
     wraps: true,
     evidenceBefore: 1,
   },
-  { id: 'status-429', cause: 'RATE_LIMITED', pattern: status('429'), wraps: true, evidenceBefore: 1 },
+  {
+    id: 'status-429',
+    cause: 'RATE_LIMITED',
+    pattern: status('429', 'Too Many Requests'),
+    wraps: true,
+    evidenceBefore: 1,
+  },
   {
     id: 'repository-unknown',
     cause: 'REPOSITORY_NOT_FOUND',
@@ -141,7 +150,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
   {
     id: 'status-404',
     cause: 'MANIFEST_NOT_FOUND',
-    pattern: /\b404 Not Found|(?:status(?: code)?|StatusCode|http code|HTTP status|statuscode)[:=]? 404\b/,
+    pattern: status('404', 'Not Found'),
     alternatives: ['REPOSITORY_NOT_FOUND'],
     evidenceBefore: 2,
     byOperation: {
@@ -175,25 +184,49 @@ export const REGISTRY_RULES: readonly Rule[] = [
     id: 'unauthorized',
     cause: 'UNAUTHORIZED',
     pattern:
-      /\b401 Unauthorized|\b401 \(Unauthorized\)|authentication required|no basic auth credentials|incorrect username or password|invalid username\/password|\bUNAUTHORIZED\b|insufficient_scope|(?:^|: )unauthorized(?::|$)|authorization failed|missing username or secret|authorization token has expired/m,
+      /authentication required|no basic auth credentials|incorrect username or password|invalid username\/password|\bUNAUTHORIZED\b|insufficient_scope|(?:^|: )unauthorized(?::|$)|authorization failed|missing username or secret|authorization token has expired/m,
     evidenceBefore: 2,
   },
-  { id: 'status-401', cause: 'UNAUTHORIZED', pattern: status('401'), evidenceBefore: 2 },
+  { id: 'status-401', cause: 'UNAUTHORIZED', pattern: status('401', 'Unauthorized'), evidenceBefore: 2 },
   {
     id: 'forbidden',
     cause: 'FORBIDDEN',
-    pattern: /\b403 Forbidden|\b403 \(Forbidden\)|(?:^|: )(?:denied|DENIED): |\bFORBIDDEN\b/m,
+    // "denied" alone is the distribution error code DENIED (403) as containers/image prints it.
+    pattern: /(?:^|: )(?:denied|DENIED)(?:: |$)|\bFORBIDDEN\b/m,
     evidenceBefore: 2,
   },
-  { id: 'status-403', cause: 'FORBIDDEN', pattern: status('403'), evidenceBefore: 2 },
+  { id: 'status-403', cause: 'FORBIDDEN', pattern: status('403', 'Forbidden'), evidenceBefore: 2 },
   {
     id: 'server-error',
     cause: 'REGISTRY_ERROR',
     pattern:
-      /\b5\d\d (?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|\(\w[\w ]*\))|invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b/,
+      /invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b/,
     evidenceBefore: 2,
   },
-  { id: 'status-5xx', cause: 'REGISTRY_ERROR', pattern: status('5\\d\\d'), evidenceBefore: 2 },
+  {
+    id: 'status-5xx',
+    cause: 'REGISTRY_ERROR',
+    // Go's http.StatusText for 5xx.
+    pattern: status(
+      '5\\d\\d',
+      'Internal Server Error|Not Implemented|Bad Gateway|Service Unavailable|Gateway Timeout|HTTP Version Not Supported|Variant Also Negotiates|Insufficient Storage|Loop Detected|Not Extended|Network Authentication Required',
+    ),
+    evidenceBefore: 2,
+  },
+  {
+    // A Go TLS server answers plaintext with "400 Bad Request" ("Client sent an HTTP request to an HTTPS
+    // server."), nginx likewise; containerd prints only the status. A registry has no other reason to refuse a
+    // well-formed manifest or ping request with 400.
+    id: 'status-400',
+    cause: 'REGISTRY_ERROR',
+    pattern: status('400', 'Bad Request'),
+    alternatives: ['HTTP_HTTPS_MISMATCH'],
+    evidenceBefore: 2,
+    byOperation: {
+      manifest: { cause: 'HTTP_HTTPS_MISMATCH', alternatives: ['REGISTRY_ERROR'] },
+      ping: { cause: 'HTTP_HTTPS_MISMATCH', alternatives: ['REGISTRY_ERROR'] },
+    },
+  },
   {
     // The registry (or something pretending to be it) hung up before answering.
     id: 'eof',
