@@ -409,7 +409,7 @@ describe('runtime-generated corpus: containerd 1.6 and skopeo (containers/image)
             const blob = routeOf(req) === 'blob' ? matchBlob(path) : undefined;
             if (blob?.digest !== image.layerDigest || req.method === 'HEAD') return normal(req, res);
             const data = Buffer.from(image.blobs.get(image.layerDigest) ?? Buffer.alloc(0));
-            data[data.length - 1] ^= 0xff;
+            data.writeUInt8(data.readUInt8(data.length - 1) ^ 0xff, data.length - 1);
             res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
             res.end(data);
           }),
