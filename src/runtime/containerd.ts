@@ -53,12 +53,12 @@ function defaultHost(h: HostConfig, registry: string, v: Version | null): HostCo
   return { ...out, scheme: 'https', host: registry };
 }
 
+// Resolution filters hosts by capability (pull+resolve for a tag, pull for a digest); the content fetcher
+// only checks that some host can pull and then walks every host in order (remotes/docker/fetcher.go, 1.6–2.1),
+// so a host without pull still serves manifests by digest and blobs.
 function stepsFor(caps: Capability[], ref: Reference): ('resolve' | 'fetch')[] {
-  const steps: ('resolve' | 'fetch')[] = [];
-  if (!caps.includes('pull')) return steps;
-  if (ref.digest !== null || caps.includes('resolve')) steps.push('resolve');
-  steps.push('fetch');
-  return steps;
+  const resolves = caps.includes('pull') && (ref.digest !== null || caps.includes('resolve'));
+  return resolves ? ['resolve', 'fetch'] : ['fetch'];
 }
 
 function toEndpoint(
@@ -73,12 +73,12 @@ function toEndpoint(
   const newer = v === null || !(v[0] === 1 && v[1] === 6 && !before([1, 6, 20], v));
   const fallback = newer && h.scheme === 'http' && explicitTls && port !== '' && port !== '80';
   const scheme = fallback ? 'https' : h.scheme;
-  const upstream =
+  const sameHost =
     h.host === ref.registry || (ref.registry === 'docker.io' && h.host === 'registry-1.docker.io');
   const pair = h.clientPairs[0];
   return {
     url: `${scheme}://${h.host}${h.path}`,
-    role: upstream ? ('upstream' as const) : ('mirror' as const),
+    role: h.isServer ? ('upstream' as const) : ('mirror' as const),
     from: h.from,
     repository: ref.repository,
     tls: {
@@ -92,7 +92,7 @@ function toEndpoint(
     overridePath: h.overridePath,
     capabilities: h.capabilities,
     steps: stepsFor(h.capabilities, ref),
-    namespaceQuery: upstream ? null : ref.registry,
+    namespaceQuery: sameHost ? null : ref.registry,
   };
 }
 
@@ -141,8 +141,8 @@ function lint(h: HostConfig, findings: Finding[]): void {
       code: 'MIRROR_WITHOUT_PULL',
       severity: 'warning',
       cause: null,
-      message: `host ${h.host} lacks the pull capability (capabilities = [${h.capabilities.map((c) => `"${c}"`).join(', ')}]): containerd never pulls from it`,
-      fix: 'add "pull" to its capabilities (a mirror usually wants ["pull"] or ["pull", "resolve"])',
+      message: `host ${h.host} lacks the pull capability (capabilities = [${h.capabilities.map((c) => `"${c}"`).join(', ')}]): containerd never resolves tags there, yet still fetches manifests by digest and blobs from it in file order`,
+      fix: 'add "pull" to its capabilities if it should serve, or remove the [host] table if it should not be asked at all',
       from: h.from,
     });
   if (h.skipVerify === true)

@@ -22,7 +22,20 @@ export interface CtrOptions {
   timeoutMs?: number;
   /** `--debug`: the resolver logs each host it tries ("trying next host") to stderr. Default true. */
   debug?: boolean;
+  /**
+   * containerd namespace (default `regdoctor`). Content is isolated per namespace here, so a fresh namespace
+   * makes the pull download everything again instead of finding blobs an earlier pull stored.
+   */
+  namespace?: string;
+  /**
+   * Run ctr in a private mount namespace with this file as /etc/resolv.conf (root only). `LOOPBACK_DNS`
+   * sends every lookup to 127.0.0.1:53, where nothing answers: names in test configs never leave the machine.
+   */
+  resolvConf?: string;
 }
+
+/** A resolv.conf whose only name server is 127.0.0.1 (for CtrOptions.resolvConf and skopeoPull). */
+export const LOOPBACK_DNS = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n';
 
 export interface RunningContainerd {
   /** The gRPC socket (`ctr --address`). */
@@ -38,7 +51,10 @@ export interface RunningContainerd {
   /** `ctr image pull REF` (native snapshotter): fetch, create the image record, unpack. */
   pull(ref: string, opts?: CtrOptions): Promise<Captured>;
   /** Any other ctr command against this containerd. */
-  ctr(args: string[], opts?: Pick<CtrOptions, 'env' | 'timeoutMs'>): Promise<Captured>;
+  ctr(
+    args: string[],
+    opts?: Omit<CtrOptions, 'hostsDir' | 'user' | 'plainHttp' | 'skipVerify'>,
+  ): Promise<Captured>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +80,8 @@ function configToml(dir: string, socket: string): string {
     `  address = "${socket}.ttrpc"`,
     '[plugins."io.containerd.internal.v1.opt"]',
     `  path = "${join(dir, 'opt')}"`,
+    '[plugins."io.containerd.metadata.v1.bolt"]',
+    '  content_sharing_policy = "isolated"',
     '',
   ].join('\n');
 }
@@ -77,6 +95,8 @@ function pullFlags(o: CtrOptions): string[] {
   f.push('--platform', o.platform ?? 'linux/amd64');
   return f;
 }
+
+export const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,11 +112,18 @@ export async function startContainerd(opts: { startTimeoutMs?: number } = {}): P
     env: cleanEnv(),
   });
 
-  const ctr = (args: string[], o: Pick<CtrOptions, 'env' | 'timeoutMs' | 'debug'> = {}) => {
+  const ctr = (
+    args: string[],
+    o: Omit<CtrOptions, 'hostsDir' | 'user' | 'plainHttp' | 'skipVerify'> = {},
+  ) => {
     const ms = o.timeoutMs ?? 30_000;
-    const global = ['--address', socket, '--namespace', 'regdoctor', '--timeout', `${ms}ms`];
+    const global = ['--address', socket, '--namespace', o.namespace ?? 'regdoctor', '--timeout', `${ms}ms`];
     if (o.debug ?? true) global.push('--debug');
-    return runCaptured('ctr', [...global, ...args], { env: o.env ?? cleanEnv(), timeoutMs: ms + 5000 });
+    const opts = { env: o.env ?? cleanEnv(), timeoutMs: ms + 5000 };
+    if (!o.resolvConf) return runCaptured('ctr', [...global, ...args], opts);
+    const quoted = ['ctr', ...global, ...args].map(shellQuote).join(' ');
+    const script = `mount --bind ${shellQuote(o.resolvConf)} /etc/resolv.conf && exec ${quoted}`;
+    return runCaptured('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], opts);
   };
 
   let exited = false;

@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from './tmp.ts';
 import { runCaptured, type Captured } from './proc.ts';
-import { cleanEnv } from './containerd.ts';
+import { cleanEnv, shellQuote } from './containerd.ts';
 
 export interface SkopeoPullOptions {
   /** A node root: its etc/containers and etc/docker replace the machine's for this one run. */
@@ -27,6 +27,8 @@ export interface SkopeoPullOptions {
   /** Extra environment (HTTPS_PROXY…); proxies of this process are never inherited. */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** With nodeRoot: this file becomes /etc/resolv.conf for the run (see LOOPBACK_DNS). */
+  resolvConf?: string;
   /** `inspect --raw` (manifest only) instead of `copy` (manifest, config, layers, policy check). */
   manifestOnly?: boolean;
 }
@@ -73,8 +75,9 @@ export async function skopeoPull(ref: string, opts: SkopeoPullOptions = {}): Pro
     const argv = ['skopeo', ...global, ...cmd];
     const timeoutMs = opts.timeoutMs ?? 60_000;
     if (!opts.nodeRoot) return await runCaptured(argv[0] ?? 'skopeo', argv.slice(1), { env, timeoutMs });
-    const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const script = `${mountScript(opts.nodeRoot, empty)} && exec ${quoted}`;
+    const quoted = argv.map(shellQuote).join(' ');
+    const dns = opts.resolvConf ? ` && mount --bind ${shellQuote(opts.resolvConf)} /etc/resolv.conf` : '';
+    const script = `${mountScript(opts.nodeRoot, empty)}${dns} && exec ${quoted}`;
     return await runCaptured('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
       env,
       timeoutMs,

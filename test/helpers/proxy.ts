@@ -10,6 +10,8 @@ export interface ProxyOptions {
   /** Require `Proxy-Authorization: Basic` with these credentials (407 otherwise). */
   auth?: { username: string; password: string };
   hostname?: string;
+  /** Names the proxy resolves itself (`registry.test` → `127.0.0.1`): hosts only the proxy can reach. */
+  resolve?: Record<string, string>;
 }
 
 export interface TestProxy {
@@ -55,10 +57,21 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
     }
     const headers = { ...req.headers };
     delete headers['proxy-authorization'];
-    const up = httpRequest(req.url, { method: req.method, headers }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-    });
+    const target = new URL(req.url);
+    const lookupHost = opts.resolve?.[target.hostname] ?? target.hostname;
+    const up = httpRequest(
+      {
+        hostname: lookupHost,
+        port: target.port || 80,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => {
       if (!res.headersSent) res.writeHead(502);
       res.end();
@@ -79,7 +92,8 @@ export async function startProxy(opts: ProxyOptions = {}): Promise<TestProxy> {
     }
     const target = req.url ?? '';
     const i = target.lastIndexOf(':');
-    const up = connect(Number(target.slice(i + 1)), target.slice(0, i).replace(/^\[|\]$/g, ''));
+    const name = target.slice(0, i).replace(/^\[|\]$/g, '');
+    const up = connect(Number(target.slice(i + 1)), opts.resolve?.[name] ?? name);
     upstreams.add(up);
     up.once('close', () => upstreams.delete(up));
     let open = false;
