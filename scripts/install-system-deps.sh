@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
-# images, openssl for test certificates, containerd (ctr) as a runtime oracle, promtool/prometheus for rule tests, kubectl (kubectl kustomize renders
-# deploy/exporter), script/unshare/setpriv. Tests that need a tool fail without it (test/helpers/tools.ts).
-# Debian; needs root (or sudo).
+# images, openssl for test certificates, containerd (ctr) as a runtime oracle, promtool/prometheus for rule tests,
+# kubectl (kubectl kustomize renders deploy/exporter; the prescription tests), jq, script/unshare/setpriv. Tests
+# that need a tool fail without it (test/helpers/tools.ts). Debian; needs root (or sudo).
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -16,6 +16,8 @@ command -v containerd >/dev/null && command -v ctr >/dev/null || need+=(containe
 # script(1) runs the CLI on a pseudo-terminal; unshare and setpriv run tests in a namespace or as another user.
 command -v script >/dev/null || need+=(bsdutils)
 command -v unshare >/dev/null && command -v setpriv >/dev/null || need+=(util-linux)
+# jq runs the secret-editing pipelines remediation prints (test/diagnose/prescriptions.test.ts).
+command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,6 +1,8 @@
 // Concrete next steps per cause, shared by `classify`, `probe` and reports. Pure: everything it knows comes in
 // through `ctx`; unknown values become <placeholders>. Never puts real credentials in a step.
 import type { Cause } from './index.ts';
+import { appendToServiceAccount, createSecret as createSecretCommand } from './kubectl.ts';
+import { platformSteps, type ClusterNode, type PodTemplateOwner } from './platform-fix.ts';
 
 export interface RemediationContext {
   image?: string | null;
@@ -11,6 +13,12 @@ export interface RemediationContext {
   host?: string | null;
   /** Tags that exist and look close to the one asked for (from a probe). */
   suggestions?: string[];
+  /** Platforms the image provides (from a probe), for PLATFORM_MISMATCH. */
+  available?: string[];
+  /** The cluster's nodes; null or absent when they were not read. */
+  nodes?: ClusterNode[] | null;
+  /** The workload whose pod template a fix changes. */
+  owner?: PodTemplateOwner | null;
 }
 
 interface Names {
@@ -28,8 +36,8 @@ interface Names {
   repo: string;
   tag: string;
   platform: string | null;
-  arch: string;
   suggestions: string[];
+  ctx: RemediationContext;
 }
 
 function names(ctx: RemediationContext): Names {
@@ -49,8 +57,8 @@ function names(ctx: RemediationContext): Names {
     repo,
     tag: ctx.tag?.trim() || '<tag>',
     platform,
-    arch: platform?.split('/')[1] ?? '<arch>',
     suggestions: ctx.suggestions ?? [],
+    ctx,
   };
 }
 
@@ -75,10 +83,11 @@ function qualified(image: string): string {
 const probe = (n: Names) => `Confirm from a machine with the same network path: regdoctor probe ${n.image}`;
 
 const createSecret = (n: Names) =>
-  `Create a pull secret: kubectl create secret docker-registry regcred --docker-server=${n.registry} --docker-username=<user> --docker-password=<password> -n <namespace>`;
+  `Create a pull secret: ${createSecretCommand('regcred', n.registry, '<namespace>')}`;
 
-const attachSecret =
-  'Reference it from the pod (spec.imagePullSecrets: [{name: regcred}]) or from its service account: kubectl patch serviceaccount <serviceaccount> -n <namespace> -p \'{"imagePullSecrets":[{"name":"regcred"}]}\' (a pod-level list replaces the service account\'s)';
+const attachSecret = () =>
+  "Reference it from the pod (spec.imagePullSecrets: [{name: regcred}]; a pod's own list replaces its service account's) or from its service account, which admission copies into pods created afterwards: " +
+  appendToServiceAccount('<serviceaccount>', '<namespace>', 'regcred', null);
 
 /** Cloud registries whose access is granted by IAM rather than by a pull secret. */
 function cloudAccessStep(n: Names): string | null {
@@ -123,7 +132,7 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
   ],
   UNAUTHORIZED: (n) => [
     createSecret(n),
-    attachSecret,
+    attachSecret(),
     `If a secret is already attached, check that its auths key is exactly ${n.registry} (including any port) and that the password or token has not expired`,
     cloudAccessStep(n),
     probe(n),
@@ -146,11 +155,14 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     'Retry later: the kubelet keeps backing off and retrying on its own',
     probe(n),
   ],
-  PLATFORM_MISMATCH: (n) => [
-    `See which platforms the image provides: regdoctor inspect ${n.image}`,
-    `Publish a variant for ${n.platform ?? 'the node platform'}: docker buildx build --platform linux/amd64,linux/arm64 -t ${n.image} --push .`,
-    `Or keep the pod on matching nodes: nodeSelector: {kubernetes.io/arch: ${n.platform ? n.arch : '<arch the image supports>'}}`,
-  ],
+  PLATFORM_MISMATCH: (n) =>
+    platformSteps({
+      image: n.image,
+      wanted: n.platform,
+      available: n.ctx.available,
+      nodes: n.ctx.nodes,
+      owner: n.ctx.owner,
+    }),
   DNS_FAILURE: (n) => [
     `On the node, check the name: getent hosts ${n.hostName} (the runtime uses the node's /etc/resolv.conf, not the cluster DNS)`,
     'Fix a typo in the image host, or the node DNS servers/search domains; in-cluster Service names (*.svc.cluster.local) do not resolve on the node',
@@ -222,14 +234,14 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     'Reduce simultaneous pulls: imagePullPolicy: IfNotPresent and staggered rollouts',
   ],
   PULL_SECRET_MISSING: (n) => [
-    `Create the secret in the pod's namespace (secrets are namespaced): kubectl create secret docker-registry <secret-name> --docker-server=${n.registry} --docker-username=<user> --docker-password=<password> -n <namespace>`,
+    `Create the secret in the pod's namespace (secrets are namespaced): ${createSecretCommand('<secret-name>', n.registry, '<namespace>')}`,
     'Or fix the name in spec.imagePullSecrets of the pod or its service account: kubectl get secrets -n <namespace>',
     'Check the secret type is kubernetes.io/dockerconfigjson: kubectl get secret <secret-name> -n <namespace> -o jsonpath={.type}',
   ],
   PULL_SECRET_INVALID: (n) => [
     'The kubelet uses only type kubernetes.io/dockerconfigjson (key .dockerconfigjson) or kubernetes.io/dockercfg; an Opaque secret is silently ignored',
     `List the registries it covers, without printing credentials: kubectl get secret <secret-name> -n <namespace> -o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d | jq '.auths | keys'`,
-    `Recreate it for ${n.registry}: kubectl create secret docker-registry <secret-name> --docker-server=${n.registry} --docker-username=<user> --docker-password=<password> -n <namespace>`,
+    `Recreate it for ${n.registry} as a kubernetes.io/dockerconfigjson secret (a secret's type cannot change in place): kubectl delete secret <secret-name> -n <namespace> && ${createSecretCommand('<secret-name>', n.registry, '<namespace>')}`,
   ],
   CREDENTIAL_PROVIDER_ERROR: (n) => [
     "Read the plugin's error in the kubelet log on the node: journalctl -u kubelet | grep -i 'credential provider'",

@@ -19,8 +19,8 @@ export {
   type AuditOptions,
 } from './secrets.ts';
 export { credentialIdentities, keyringCredentials, podCredentialSource, probeKey } from './credentials.ts';
-export { nodePlatform, podPlatform } from './platform.ts';
-export { initialFinding, mergeProbe } from './merge.ts';
+export { clusterNodes, nodePlatform, podPlatform } from './platform.ts';
+export { initialFinding, mergeProbe, type FindingContext } from './merge.ts';
 export { findingRemediation, type RemedyContext } from './remedy.ts';
 export { tokenExpiry, type TokenExpiry } from './tokens.ts';
 export { podEvents } from './events.ts';

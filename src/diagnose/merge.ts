@@ -17,7 +17,7 @@ import type { Cause, Confidence } from '../cause/index.ts';
 import { redact } from '../credentials/index.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
 import { describeEvent } from './events.ts';
-import { findingRemediation } from './remedy.ts';
+import { findingRemediation, type RemedyContext } from './remedy.ts';
 import { nodeCredentialRegistry } from './secrets.ts';
 import type { Candidate, SecretAudit } from './types.ts';
 import { STUCK_REASON, messageVerdict } from './verdict.ts';
@@ -94,7 +94,14 @@ function scrub(f: Finding): Finding {
   return { ...f, message: redact(f.message), evidence: f.evidence.map((e) => redact(e)) };
 }
 
-export function initialFinding(candidate: Candidate, audit: SecretAudit | null): Finding {
+/** What the cluster tells about where the pod runs: its node's platform and every node's. */
+export type FindingContext = Pick<RemedyContext, 'platform' | 'nodes'>;
+
+export function initialFinding(
+  candidate: Candidate,
+  audit: SecretAudit | null,
+  ctx: FindingContext = {},
+): Finding {
   const { best } = candidate;
   const c = messageVerdict(best.reason, best.message);
   let cause: Cause = c.cause;
@@ -151,7 +158,7 @@ export function initialFinding(candidate: Candidate, audit: SecretAudit | null):
     remediation: [],
     probe: null,
   };
-  finding.remediation = findingRemediation(finding, audit);
+  finding.remediation = findingRemediation(finding, audit, ctx);
   return candidate.scrubbed ? finding : scrub(finding);
 }
 
@@ -286,7 +293,12 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
   };
 }
 
-export function mergeProbe(finding: Finding, probe: ProbeResult | null, audit: SecretAudit | null): Finding {
+export function mergeProbe(
+  finding: Finding,
+  probe: ProbeResult | null,
+  audit: SecretAudit | null,
+  ctx: FindingContext = {},
+): Finding {
   if (!probe) return finding;
   const d = decide(finding, probe, audit);
   const lines = [probeLine(finding, probe), ...d.lines];
@@ -302,8 +314,10 @@ export function mergeProbe(finding: Finding, probe: ProbeResult | null, audit: S
     probe,
   };
   merged.remediation = findingRemediation(merged, audit, {
+    ...ctx,
     platform: probe.platform,
     suggestions: d.cause === 'MANIFEST_NOT_FOUND' ? probe.suggestions : undefined,
+    available: probe.manifest?.platforms,
   });
   return merged;
 }

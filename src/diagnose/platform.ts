@@ -1,7 +1,8 @@
 // The platform a node asks image indexes for: what the kubelet reports in status.nodeInfo, else the well-known
 // labels the kubelet sets on its Node object.
+import type { ClusterNode } from '../cause/platform-fix.ts';
 import type { ClusterState, Node, Pod } from '../cluster/types.ts';
-import { normalizePlatform, type Platform } from '../platform/index.ts';
+import { formatPlatform, normalizePlatform, type Platform } from '../platform/index.ts';
 
 export function nodePlatform(node: Node | undefined | null): Platform | null {
   if (!node) return null;
@@ -18,4 +19,15 @@ export function nodePlatform(node: Node | undefined | null): Platform | null {
 export function podPlatform(state: ClusterState, pod: Pod): Platform | null {
   const name = pod.spec.nodeName;
   return name ? nodePlatform(state.nodes.get(name)) : null;
+}
+
+/** Every node with a known platform; null when the node list was not read (forbidden, or not in the snapshot). */
+export function clusterNodes(state: ClusterState): ClusterNode[] | null {
+  if (state.nodes.size === 0 || state.skipped.some((s) => s.resource === 'nodes')) return null;
+  const out: ClusterNode[] = [];
+  for (const n of state.nodes.values()) {
+    const p = nodePlatform(n);
+    if (p) out.push({ name: n.metadata.name, platform: formatPlatform(p) });
+  }
+  return out;
 }

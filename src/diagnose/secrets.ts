@@ -331,6 +331,7 @@ export function auditSecrets(
     serviceAccount,
     effective,
     serviceAccountOnly,
+    serviceAccountSecrets: sa ? saSecrets : null,
     secrets,
     verdicts: found.verdicts,
     covering,

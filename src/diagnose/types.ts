@@ -67,6 +67,8 @@ export interface SecretAudit {
   effective: string[];
   /** Secrets the service account lists that the pod does not have. */
   serviceAccountOnly: string[];
+  /** The service account's own imagePullSecrets; null when the account is not in the cluster state. */
+  serviceAccountSecrets: string[] | null;
   secrets: SecretCheck[];
   /** Key verdicts over the union of the pod's usable secrets, in kubelet order. */
   verdicts: KeyVerdict[];

@@ -441,6 +441,7 @@ export async function probeImage(
       platform: result.platform,
       tag: ref?.tag ?? null,
       suggestions: stop.extra.suggestions,
+      available: result.manifest?.platforms,
     });
     return result;
   }

@@ -5,6 +5,7 @@ import type { Cause } from '../cause/index.ts';
 import type { ClusterState } from '../cluster/types.ts';
 import {
   auditSecrets,
+  clusterNodes,
   credentialIdentities,
   findCandidates,
   initialFinding,
@@ -15,7 +16,7 @@ import {
   type Candidate,
   type SecretAudit,
 } from '../diagnose/index.ts';
-import type { Platform } from '../platform/index.ts';
+import { formatPlatform, type Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
@@ -71,13 +72,18 @@ interface Work {
 
 export async function scanCluster(state: ClusterState, opts: ScanOptions): Promise<ScanResult> {
   const now = opts.now ?? Date.now();
+  const nodes = clusterNodes(state);
   const work: Work[] = findCandidates(state, { now }).map((candidate) => {
     const audit = auditSecrets(state, candidate.source, candidate.image, {
       now,
       secretsRead: opts.secretsRead ?? true,
     });
-    const finding = initialFinding(candidate, audit);
-    const platform = podPlatform(state, candidate.source) ?? opts.defaultPlatform;
+    const nodePlatform = podPlatform(state, candidate.source);
+    const finding = initialFinding(candidate, audit, {
+      nodes,
+      platform: nodePlatform ? formatPlatform(nodePlatform) : null,
+    });
+    const platform = nodePlatform ?? opts.defaultPlatform;
     const key =
       opts.session && !NO_PROBE.has(finding.cause)
         ? probeKey(candidate.image, credentialIdentities(audit), platform)
@@ -112,7 +118,7 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
   }
 
   const findings = work.map((w) =>
-    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit),
+    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit, { nodes }),
   );
   const byCause: Partial<Record<Cause, number>> = {};
   for (const f of findings) byCause[f.cause] = (byCause[f.cause] ?? 0) + 1;

@@ -105,9 +105,10 @@ describe('remediationFor', () => {
     );
   });
 
-  test('the platform is named when known', () => {
+  test('the node platform is named as the build that is missing, not as the nodes to select', () => {
     const steps = remediationFor('PLATFORM_MISMATCH', FULL).join(' ');
-    assert.ok(steps.includes('linux/arm64') && steps.includes('kubernetes.io/arch: arm64'));
+    assert.ok(steps.includes('publish linux/arm64'), steps);
+    assert.ok(!steps.includes('kubernetes.io/arch: arm64'), steps);
   });
 
   test('multi-line input does not leak line breaks into steps', () => {

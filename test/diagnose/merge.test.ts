@@ -238,10 +238,53 @@ describe('mergeProbe', () => {
     assert.equal(f.confidence, 'certain');
     assert.deepEqual(f.alternatives, ['FORBIDDEN']);
     has(f.remediation, /kubectl get secret ghcr -n shop -o jsonpath/);
+    // The pod lists its own secrets, so admission would not copy a service account's: only the pod's own list
+    // can take the new secret.
     has(
       f.remediation,
-      /None of shop\/ghcr has an entry for registry.example.com: kubectl create secret docker-registry regcred-registry-example-com .*kubectl patch serviceaccount builder -n shop --type=json/,
+      /None of shop\/ghcr has an entry for registry.example.com: kubectl create secret docker-registry regcred-registry-example-com .*, then add regcred-registry-example-com to the spec.imagePullSecrets of the pod's template/,
     );
+    assert.ok(
+      !f.remediation.some((r) => r.includes('kubectl patch serviceaccount')),
+      f.remediation.join('\n'),
+    );
+  });
+
+  test("a new secret goes into the owner's template, merged with the secrets the pod has, or into the service account they came from", () => {
+    const { finding, audit } = scenario({
+      ...owned,
+      imagePullSecrets: ['ghcr'],
+      serviceAccountName: 'builder',
+      serviceAccounts: [serviceAccount('builder', ['ghcr'])],
+      secrets: [dockerSecret('ghcr', { 'ghcr.io': login('u', 'pw-ghcr-7') })],
+      states: backoff,
+    });
+    const f = mergeProbe(finding, probeResult({ image: IMG, cause: 'FORBIDDEN', summary: '403' }), audit);
+    has(
+      f.remediation,
+      /add it to the pod template: kubectl patch deployment web -n shop -p '\{"spec":\{"template":\{"spec":\{"imagePullSecrets":\[\{"name":"ghcr"\},\{"name":"regcred-registry-example-com"\}\]\}\}\}\}'; or, as the pod's pull secrets come from service account builder, append it there and recreate the pod: kubectl patch serviceaccount builder -n shop --type=json -p '\[\{"op":"add","path":"\/imagePullSecrets\/-"/,
+    );
+  });
+
+  test('only a key for the same host that differs in its port is fixed in place', () => {
+    const run = (key: string) => {
+      const { finding, audit } = scenario({
+        imagePullSecrets: ['regcred'],
+        secrets: [dockerSecret('regcred', { [key]: login('u', 'pw-port-3') })],
+        states: backoff,
+      });
+      return mergeProbe(finding, probeResult({ image: IMG, cause: 'UNAUTHORIZED', summary: '401' }), audit)
+        .remediation;
+    };
+    has(
+      run('https://Registry.example.com:5000/team'),
+      /^Fix the key in secret shop\/regcred: its entry https:\/\/Registry.example.com:5000\/team names another port than the image \(registry.example.com\); add the same credentials under registry.example.com\/team:/,
+    );
+    for (const other of ['registry.other.example:5000', '*.example.com:5000']) {
+      const steps = run(other);
+      assert.ok(!steps.some((r) => r.startsWith('Fix the key')), steps.join('\n'));
+      has(steps, /^None of shop\/regcred has an entry for registry.example.com/);
+    }
   });
 
   test('a refused password with a trailing newline is PULL_SECRET_INVALID', () => {
@@ -315,9 +358,10 @@ describe('mergeProbe', () => {
       f.remediation[0],
       'Create a pull secret: kubectl create secret docker-registry regcred --docker-server=registry.example.com --docker-username=<user> --docker-password=<password> -n shop',
     );
+    // The service account is not in the state: which patch works depends on whether it lists any secrets yet.
     has(
       f.remediation,
-      /kubectl patch serviceaccount web-sa -n shop -p '\{"imagePullSecrets":\[\{"name":"regcred"\}\]\}', then recreate the pod: kubectl rollout restart deployment\/web -n shop/,
+      /^Attach it to service account web-sa: see whether it lists any: kubectl get serviceaccount web-sa -n shop -o jsonpath='\{.imagePullSecrets\}'; if that prints nothing: kubectl patch serviceaccount web-sa -n shop --type=json -p '\[\{"op":"add","path":"\/imagePullSecrets","value":\[\{"name":"regcred"\}\]\}\]'; otherwise: .*"path":"\/imagePullSecrets\/-".*, then recreate the pod: kubectl rollout restart deployment\/web -n shop$/,
     );
     assert.ok(f.remediation.every((r) => !r.includes('<namespace>')));
     // One answer to "which secret": the audit's, not also the generic create-and-attach steps.

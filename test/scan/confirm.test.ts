@@ -226,12 +226,19 @@ describe('scan: probe confirmation with the pod’s own credentials and node pla
         `no entry in the pod's pull secrets covers ${lab.auth.host}/team/app: registry\\.other\\.example:5000`,
       ),
     );
+    // The pod lists its own secret, so its service account's list would never reach it: the new secret goes
+    // into the pod's own list.
     assert.ok(
       f.remediation.some(
         (r) =>
           r.includes(`--docker-server=${lab.auth.host}`) &&
-          r.includes('kubectl patch serviceaccount default -n shop'),
+          r.includes('add regcred-127-0-0-1-') &&
+          r.includes("to the spec.imagePullSecrets of the pod's template"),
       ),
+      f.remediation.join('\n'),
+    );
+    assert.ok(
+      !f.remediation.some((r) => r.includes('kubectl patch serviceaccount')),
       f.remediation.join('\n'),
     );
   });
