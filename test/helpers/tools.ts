@@ -46,7 +46,7 @@ export const KUBECTL = binary(
   'apt-get install kubernetes-client',
 );
 /** jq 1.6+: runs the secret-editing pipelines remediation prints. */
-export const JQ = binary('jq', 'jq', ['-n', '"x" | @base64d'], 'apt-get install jq');
+export const JQ = binary('jq', 'jq', ['-n', '"eA==" | @base64d'], 'apt-get install jq');
 /** util-linux script(1): runs a command on a pseudo-terminal. */
 export const SCRIPT = binary('script', '/usr/bin/script', ['--version'], 'apt-get install bsdutils');
 /** An unprivileged user + network namespace (a network with no route anywhere). */
