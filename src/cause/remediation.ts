@@ -2,7 +2,6 @@
 // through `ctx`; unknown values become <placeholders>. Never puts real credentials in a step.
 import type { Cause } from './index.ts';
 import { appendToServiceAccount, createSecret as createSecretCommand } from './kubectl.ts';
-import { platformSteps, type ClusterNode, type PodTemplateOwner } from './platform-fix.ts';
 
 export interface RemediationContext {
   image?: string | null;
@@ -13,12 +12,11 @@ export interface RemediationContext {
   host?: string | null;
   /** Tags that exist and look close to the one asked for (from a probe). */
   suggestions?: string[];
-  /** Platforms the image provides (from a probe), for PLATFORM_MISMATCH. */
-  available?: string[];
-  /** The cluster's nodes; null or absent when they were not read. */
-  nodes?: ClusterNode[] | null;
-  /** The workload whose pod template a fix changes. */
-  owner?: PodTemplateOwner | null;
+  /**
+   * PLATFORM_MISMATCH steps from what is known of the image's and the cluster's platforms (platform/fix.ts
+   * platformSteps); without them the steps say where to look.
+   */
+  platformSteps?: string[];
 }
 
 interface Names {
@@ -156,13 +154,10 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     probe(n),
   ],
   PLATFORM_MISMATCH: (n) =>
-    platformSteps({
-      image: n.image,
-      wanted: n.platform,
-      available: n.ctx.available,
-      nodes: n.ctx.nodes,
-      owner: n.ctx.owner,
-    }),
+    n.ctx.platformSteps ?? [
+      `See which platforms the image provides: regdoctor inspect ${n.image}`,
+      `Then either build ${n.platform ?? 'the node platform'} too, or keep the pod on nodes of a platform the image has (nodeSelector on kubernetes.io/arch, and kubernetes.io/os for another OS); see which nodes there are: kubectl get nodes -L kubernetes.io/os,kubernetes.io/arch`,
+    ],
   DNS_FAILURE: (n) => [
     `On the node, check the name: getent hosts ${n.hostName} (the runtime uses the node's /etc/resolv.conf, not the cluster DNS)`,
     'Fix a typo in the image host, or the node DNS servers/search domains; in-cluster Service names (*.svc.cluster.local) do not resolve on the node',

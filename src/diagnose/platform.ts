@@ -1,8 +1,7 @@
 // The platform a node asks image indexes for: what the kubelet reports in status.nodeInfo, else the well-known
 // labels the kubelet sets on its Node object.
-import type { ClusterNode } from '../cause/platform-fix.ts';
 import type { ClusterState, Node, Pod } from '../cluster/types.ts';
-import { formatPlatform, normalizePlatform, type Platform } from '../platform/index.ts';
+import { formatPlatform, normalizePlatform, type ClusterNode, type Platform } from '../platform/index.ts';
 
 export function nodePlatform(node: Node | undefined | null): Platform | null {
   if (!node) return null;

@@ -13,8 +13,8 @@ import {
   recreateSecret,
   setSecretEntry,
 } from '../cause/kubectl.ts';
-import type { ClusterNode } from '../cause/platform-fix.ts';
 import { remediationFor } from '../cause/remediation.ts';
+import { platformSteps, type ClusterNode } from '../platform/index.ts';
 import { tryParseReference } from '../reference/index.ts';
 import type { Finding } from '../result/index.ts';
 import type { SecretAudit } from './types.ts';
@@ -216,9 +216,16 @@ export function findingRemediation(f: Subject, audit: SecretAudit | null, ctx: R
     tag,
     platform: ctx.platform ?? null,
     suggestions: ctx.suggestions,
-    available: ctx.available,
-    nodes: ctx.nodes,
-    owner: f.owner ? { ...f.owner, namespace: f.namespace, pod: f.pod } : null,
+    platformSteps:
+      f.cause === 'PLATFORM_MISMATCH'
+        ? platformSteps({
+            image: f.image,
+            wanted: ctx.platform ?? null,
+            available: ctx.available,
+            nodes: ctx.nodes,
+            owner: f.owner ? { ...f.owner, namespace: f.namespace, pod: f.pod } : null,
+          })
+        : undefined,
   });
   // The audit's steps name the pod's real secret; the generic "create regcred, attach it" would be a second,
   // different answer to the same question.

@@ -8,6 +8,7 @@ import {
   selectPlatform,
   describeAvailable,
   normalizePlatform,
+  platformSteps,
   type Platform,
 } from '../platform/index.ts';
 import { baseUrl, getBlob, getManifest, listTags, LIMITS, type FetchedManifest } from '../registry/api.ts';
@@ -441,7 +442,14 @@ export async function probeImage(
       platform: result.platform,
       tag: ref?.tag ?? null,
       suggestions: stop.extra.suggestions,
-      available: result.manifest?.platforms,
+      platformSteps:
+        stop.code === 'PLATFORM_MISMATCH'
+          ? platformSteps({
+              image: ref ? formatReference(ref) : image,
+              wanted: result.platform,
+              available: result.manifest?.platforms,
+            })
+          : undefined,
     });
     return result;
   }

@@ -107,7 +107,7 @@ describe('remediationFor', () => {
 
   test('the node platform is named as the build that is missing, not as the nodes to select', () => {
     const steps = remediationFor('PLATFORM_MISMATCH', FULL).join(' ');
-    assert.ok(steps.includes('publish linux/arm64'), steps);
+    assert.ok(steps.includes('build linux/arm64 too'), steps);
     assert.ok(!steps.includes('kubernetes.io/arch: arm64'), steps);
   });
 

@@ -1,8 +1,11 @@
 // PLATFORM_MISMATCH fixes. The nodeSelector names a platform the image HAS (never the node's own, which is the one
 // it lacks), says whether the cluster has nodes that can run it (selection follows containerd's rules, so an arm64
 // node runs a linux/arm/v7 image), and the build list is the image's own platforms plus the missing one.
-import { patchTemplate } from './kubectl.ts';
-import { formatPlatform, parsePlatform, selectPlatform, type Platform } from '../platform/index.ts';
+import { patchTemplate } from '../cause/kubectl.ts';
+import { formatPlatform } from './normalize.ts';
+import { parsePlatform } from './parse.ts';
+import { selectPlatform } from './select.ts';
+import type { Platform } from './types.ts';
 
 export interface ClusterNode {
   name: string;

@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { remediationFor } from '../../src/cause/remediation.ts';
+import { platformSteps, type PlatformFixContext } from '../../src/platform/index.ts';
 
 const IMG = 'harbor.corp.example/team/api:1.4.2';
-const steps = (ctx: Parameters<typeof remediationFor>[1]) => remediationFor('PLATFORM_MISMATCH', ctx);
-const text = (ctx: Parameters<typeof remediationFor>[1]) => steps(ctx).join('\n');
+const steps = (ctx: Omit<PlatformFixContext, 'wanted'> & { platform: string }) =>
+  platformSteps({ ...ctx, wanted: ctx.platform });
+const text = (ctx: Parameters<typeof steps>[0]) => steps(ctx).join('\n');
 
 describe('PLATFORM_MISMATCH remediation', () => {
   test('the nodeSelector names an architecture the image has, never the node platform it lacks', () => {
