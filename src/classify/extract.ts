@@ -11,7 +11,7 @@ const IMAGE_EXTRACTORS: readonly Extractor[] = [
   [/Failed to pull image "([^"\s]+)"/, first],
   [/Back-off pulling image "([^"\s]+)"/, first],
   [/Container image "([^"\s]+)" is not present/, first],
-  [/Failed to apply default image tag "([^"\n]+)"/, first],
+  [/Failed to apply default image tag "([^"\n]{1,1024})"/, first],
   [/[Pp]ulling image "([^"\s]+)"/, first],
   [/PullImage "([^"\s]+)"/, first],
   [/failed to pull and unpack image "([^"\s]+)"/, first],
@@ -40,11 +40,19 @@ function joinTag(repo: string | undefined, tagOrDigest: string | undefined): str
   return `${repo}${tagOrDigest.startsWith('sha256:') ? '@' : ':'}${tagOrDigest}`;
 }
 
+// A reference's name is at most 255 characters (distribution/reference NameTotalLengthMax); with a 128-character
+// tag or a sha512 digest it stays under this. Anything longer is not an image, whatever the words around it.
+const MAX_REFERENCE = 512;
+
 export function extractImage(text: string): string | null {
   for (const [re, pick] of IMAGE_EXTRACTORS) {
     const m = re.exec(text);
-    const image = m ? pick(m) : undefined;
-    if (image) return image.replace(/^docker:\/\//, '').replace(/[.,;]+$/, '');
+    const image = m
+      ? pick(m)
+          ?.replace(/^docker:\/\//, '')
+          .replace(/[.,;]+$/, '')
+      : undefined;
+    if (image && image.length <= MAX_REFERENCE) return image;
   }
   return null;
 }
@@ -127,6 +135,9 @@ interface HostMention {
   address: boolean;
 }
 
+// A DNS name is at most 253 characters; with a port, or an IPv6 literal in brackets, it stays under this.
+const MAX_HOST = 262;
+
 function mentions(text: string): HostMention[] {
   const out: HostMention[] = [];
   for (const m of text.matchAll(URL_HOST)) {
@@ -144,7 +155,7 @@ function mentions(text: string): HostMention[] {
     for (const m of text.matchAll(re))
       out.push({ host: m[1] as string, at: m.index ?? 0, registryApi: false, address });
   }
-  return out.sort((a, b) => a.at - b.at);
+  return out.filter((h) => h.host.length <= MAX_HOST).sort((a, b) => a.at - b.at);
 }
 
 const ECR_ARN = /arn:aws:ecr:([a-z0-9-]+):(\d{12}):repository\//;
@@ -170,6 +181,11 @@ export function failingHost(textUpToMatch: string): string | null {
 
 /** The node platform a platform-mismatch message names, as os/arch[/variant]. */
 export function extractPlatform(text: string): string | null {
+  const found = platformIn(text);
+  return found && found.length <= 64 ? found : null;
+}
+
+function platformIn(text: string): string | null {
   const docker = /no matching manifest for (\S+?)(?: [\d.]+)? in the manifest list/.exec(text);
   if (docker?.[1]) return docker[1];
   const cio = /for architecture "?(\w+)"?, variant "?(\w*)"?, OS "?(\w+)"?/.exec(text);
@@ -181,8 +197,13 @@ export function extractPlatform(text: string): string | null {
 
 /** Names of pull secrets the kubelet could not read. */
 export function extractSecretNames(text: string): string[] {
-  const some = /Unable to retrieve some image pull secrets \(([^)]*)\)/.exec(text);
-  if (some?.[1]) return some[1].split(/,\s*/).filter(Boolean);
+  const some = /Unable to retrieve some image pull secrets \(([^)\n]{0,4096})\)/.exec(text);
+  // Secret names are DNS subdomains (≤ 253); a pod lists a handful.
+  if (some?.[1])
+    return some[1]
+      .split(/,\s*/)
+      .filter((n) => n && n.length <= 253)
+      .slice(0, 20);
   const one = /Unable to retrieve pull secret (?:[\w.-]+\/)?([\w.-]+)/.exec(text);
   return one?.[1] ? [one[1]] : [];
 }
@@ -202,5 +223,6 @@ export function extractProxy(text: string): string | null {
     /proxyconnect tcp: dial tcp: lookup ([^\s:]+)|proxyconnect tcp: dial tcp (\S+?):?(?=\s|$)|error connecting to proxy (\S+?):?(?=\s|$)/m.exec(
       text,
     );
-  return m?.[1] ?? m?.[2] ?? m?.[3] ?? null;
+  const proxy = m?.[1] ?? m?.[2] ?? m?.[3] ?? null;
+  return proxy && proxy.length <= MAX_REFERENCE ? proxy : null;
 }

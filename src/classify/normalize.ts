@@ -87,13 +87,13 @@ const LEADING_NOISE = [
   /^[IWEF]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /,
   /^[\w.-]+\.go:\d+\] /,
   /^\{[^\n]*?"msg":"/,
-  /^Error from server(?: \(\w+\))?: (?:error when creating "[^"\n]*": )?/,
+  /^Error from server(?: \(\w+\))?: (?:error when creating "[^"\n]{0,1024}": )?/,
   /^error: failed to \w+ [\w.]+: /,
   /^rpc error: (?=code = )/,
   /^code = \w+ desc = (?=[^\n]*: )/,
   /^Error response from daemon: /,
-  /^Failed to pull image "[^"\n]*": /,
-  /^failed to pull and unpack image "[^"\n]*": (?=[^\n]*: )/,
+  /^Failed to pull image "[^"\n]{0,1024}": /,
+  /^failed to pull and unpack image "[^"\n]{0,1024}": (?=[^\n]*: )/,
 ];
 
 const TRAILING_NOISE = /(?:[\s:]+|"\}|\.\])$/;

@@ -6,14 +6,15 @@ export const KUBELET_RULES: readonly Rule[] = [
   {
     id: 'never-pull',
     cause: 'NEVER_PULL',
-    pattern: /Container image "[^"\n]*" is not present with pull policy of Never/,
+    pattern: /Container image "[^"\n]{0,1024}" is not present with pull policy of Never/,
     confidence: 'certain',
     wraps: true,
   },
   {
     id: 'kubelet-invalid-name',
     cause: 'INVALID_REFERENCE',
-    pattern: /Failed to apply default image tag "[^"\n]*"|couldn't parse image (?:reference|name) "[^"\n]*"/,
+    pattern:
+      /Failed to apply default image tag "[^"\n]{0,1024}"|couldn't parse image (?:reference|name) "[^"\n]{0,1024}"/,
     confidence: 'certain',
     wraps: true,
   },
@@ -66,7 +67,7 @@ export const KUBELET_RULES: readonly Rule[] = [
     id: 'short-name',
     cause: 'SHORT_NAME_UNRESOLVED',
     pattern:
-      /short-name "[^"\n]*" did not resolve to an alias|short name mode is enforcing, but image name \S+ returns ambiguous list|short-name resolution enforced but cannot prompt without a TTY|No matching short-name alias/,
+      /short-name "[^"\n]{0,1024}" did not resolve to an alias|short name mode is enforcing, but image name \S+ returns ambiguous list|short-name resolution enforced but cannot prompt without a TTY|No matching short-name alias/,
     wraps: true,
   },
 
@@ -131,7 +132,7 @@ export const PULL_RULES: readonly Rule[] = [
     id: 'backoff',
     cause: 'BACKOFF_NO_DETAIL',
     pattern:
-      /Back-off pulling image "[^"\n]*"["\s]*$|^(?:Error: )?(?:ImagePullBackOff|ErrImagePull)\s*$|with ImagePullBackOff: "Back-off pulling image/m,
+      /Back-off pulling image "[^"\n]{0,1024}"["\s]*$|^(?:Error: )?(?:ImagePullBackOff|ErrImagePull)\s*$|with ImagePullBackOff: "Back-off pulling image/m,
     weak: true,
   },
 ];

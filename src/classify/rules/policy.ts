@@ -3,7 +3,7 @@ import type { Rule } from './index.ts';
 
 /** An admission controller (webhook, Gatekeeper, ValidatingAdmissionPolicy) refused the object. */
 const ADMISSION =
-  /admission webhook "[^"\n]*" denied the request|denied the request:|\[denied by [^\]\n]+\]|ValidatingAdmissionPolicy '[^'\n]*' with binding '[^'\n]*' denied request/;
+  /admission webhook "[^"\n]{0,1024}" denied the request|denied the request:|\[denied by [^\]\n]{1,256}\]|ValidatingAdmissionPolicy '[^'\n]{0,1024}' with binding '[^'\n]{0,1024}' denied request/;
 
 export const POLICY_RULES: readonly Rule[] = [
   // ── Signatures ──
@@ -77,13 +77,13 @@ export const POLICY_RULES: readonly Rule[] = [
   {
     id: 'validating-admission-policy',
     cause: 'POLICY_REJECTED',
-    pattern: /ValidatingAdmissionPolicy '[^'\n]*' with binding '[^'\n]*' denied request/,
+    pattern: /ValidatingAdmissionPolicy '[^'\n]{0,1024}' with binding '[^'\n]{0,1024}' denied request/,
     wraps: true,
   },
   {
     id: 'admission-denied',
     cause: 'POLICY_REJECTED',
-    pattern: /admission webhook "[^"\n]*" denied the request|denied the request:/,
+    pattern: /admission webhook "[^"\n]{0,1024}" denied the request|denied the request:/,
     wraps: true,
   },
 ];

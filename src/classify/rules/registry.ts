@@ -17,7 +17,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
     id: 'platform',
     cause: 'PLATFORM_MISMATCH',
     pattern:
-      /no match for platform in manifest|no matching manifest for \S+ in the manifest list entries|no image found in (?:manifest list|image index) for architecture|does not match the specified platform|image operating system "[^"\n]*" cannot be used on this platform|cannot download image with operating system|does not contain descriptor matching platform|snapshotter \S+ does not support platform|exec format error/,
+      /no match for platform in manifest|no matching manifest for \S+ in the manifest list entries|no image found in (?:manifest list|image index) for architecture|does not match the specified platform|image operating system "[^"\n]{0,1024}" cannot be used on this platform|cannot download image with operating system|does not contain descriptor matching platform|snapshotter \S+ does not support platform|exec format error/,
     wraps: true,
   },
 
@@ -123,7 +123,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
     id: 'repository-unknown',
     cause: 'REPOSITORY_NOT_FOUND',
     pattern:
-      /NAME_UNKNOWN|name unknown|repository name not known to registry|The repository with name '[^'\n]*' does not exist|repository \S+ not found|Repo not found/,
+      /NAME_UNKNOWN|name unknown|repository name not known to registry|The repository with name '[^'\n]{0,1024}' does not exist|repository \S+ not found|Repo not found/,
     evidenceBefore: 2,
   },
   {
