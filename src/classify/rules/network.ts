@@ -18,7 +18,7 @@ export const NETWORK_RULES: readonly Rule[] = [
     id: 'proxy-connect-status',
     cause: 'PROXY_ERROR',
     pattern:
-      /https:\/\/[^\s"]+"?: (?:Bad Gateway|Service Unavailable|Gateway Timeout|Forbidden|Bad Request|Not Found|Method Not Allowed|Internal Server Error|Too Many Requests|unknown status code)(?=$|[,\]"'])/m,
+      /https:\/\/[^\s"]+"?: (?:Bad Gateway|Service Unavailable|Gateway Timeout|Forbidden|Bad Request|Not Found|Method Not Allowed|Internal Server Error|Too Many Requests|unknown status code)(?=$|[\s,\]"'.;)])/m,
     wraps: true,
     evidenceBefore: 1,
   },

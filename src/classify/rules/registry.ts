@@ -25,8 +25,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
   {
     id: 'pull-access-denied',
     cause: 'UNAUTHORIZED',
-    pattern:
-      /pull access denied|repository does not exist or may require|does not exist or no pull access|requested access to the resource is denied/,
+    pattern: /pull access denied|repository does not exist or may require|does not exist or no pull access/,
     alternatives: ['REPOSITORY_NOT_FOUND'],
     wraps: true,
   },
@@ -138,7 +137,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
     // found", whether the tag or the repository is missing; its fetcher says the same of a missing blob.
     id: 'not-found',
     cause: 'MANIFEST_NOT_FOUND',
-    pattern: /: not found(?=$|[\s,\]"'.])/m,
+    pattern: /: not found(?=$|[\s,\]"'.;)])/m,
     alternatives: ['REPOSITORY_NOT_FOUND'],
     evidenceBefore: 3,
     byOperation: {
@@ -184,15 +183,24 @@ export const REGISTRY_RULES: readonly Rule[] = [
     id: 'unauthorized',
     cause: 'UNAUTHORIZED',
     pattern:
-      /authentication required|no basic auth credentials|incorrect username or password|invalid username\/password|\bUNAUTHORIZED\b|insufficient_scope|(?:^|: )unauthorized(?::|$)|authorization failed|missing username or secret|authorization token has expired/m,
+      /authentication required|no basic auth credentials|incorrect username or password|invalid username\/password|\bUNAUTHORIZED\b|insufficient_scope|(?:^|: )unauthorized(?=:|$|[,\]"'.;)])|authorization failed|missing username or secret|authorization token has expired/m,
     evidenceBefore: 2,
   },
   { id: 'status-401', cause: 'UNAUTHORIZED', pattern: status('401', 'Unauthorized'), evidenceBefore: 2 },
   {
     id: 'forbidden',
     cause: 'FORBIDDEN',
-    // "denied" alone is the distribution error code DENIED (403) as containers/image prints it.
-    pattern: /(?:^|: )(?:denied|DENIED)(?:: |$)|\bFORBIDDEN\b/m,
+    pattern: /\bFORBIDDEN\b/,
+    evidenceBefore: 2,
+  },
+  {
+    // The distribution error code DENIED (HTTP 403) as clients print it ("denied: requested access to the
+    // resource is denied", or containers/image's bare "denied"). Docker Hub answers anonymous requests for a
+    // private or missing repository with it too.
+    id: 'denied-code',
+    cause: 'FORBIDDEN',
+    pattern: /(?:^|: )(?:denied|DENIED)(?=: |$|[,\]"'.;)])|requested access to the resource is denied/m,
+    alternatives: ['UNAUTHORIZED', 'REPOSITORY_NOT_FOUND'],
     evidenceBefore: 2,
   },
   { id: 'status-403', cause: 'FORBIDDEN', pattern: status('403', 'Forbidden'), evidenceBefore: 2 },
@@ -231,7 +239,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
     // The registry (or something pretending to be it) hung up before answering.
     id: 'eof',
     cause: 'REGISTRY_ERROR',
-    pattern: /: EOF(?=$|[,\]"])/m,
+    pattern: /: EOF(?=$|[\s,\]"'.;)])/m,
     alternatives: ['PROXY_ERROR', 'NETWORK_TIMEOUT'],
     evidenceBefore: 2,
     byOperation: { blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['NETWORK_TIMEOUT'] } },
