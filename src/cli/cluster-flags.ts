@@ -6,8 +6,8 @@ import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
 import type { Options } from './command.ts';
+import { outputFormat, type OutputFormat } from './output.ts';
 
-const FORMATS = ['text', 'json', 'yaml', 'wide'] as const;
 /** Node timers fire at once past 2^31-1 ms; no single registry request needs more than a day. */
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
@@ -44,7 +44,6 @@ Probe flags:
   --timeout DURATION            per-request timeout (default 10s)
   --concurrency N               probes in flight (default 16; at most 4 connections per registry)
 Output:
-  -o, --output text|json|yaml|wide
   -v, --verbose                 every registry request on stderr (credentials as ***)`;
 
 type Values = {
@@ -57,17 +56,19 @@ type Values = {
 
 export interface ClusterContext {
   source: ClusterSource;
-  format: 'text' | 'json' | 'yaml' | 'wide';
+  format: OutputFormat;
   session: ProbeSession | null;
   defaultPlatform: Platform;
   plainHttp: (registry: string) => boolean;
   concurrency: number;
 }
 
-export async function clusterContext(values: Values): Promise<ClusterContext> {
-  const format = FORMATS.find((f) => f === (values.output ?? 'text'));
-  if (!format)
-    throw new UsageError(`--output must be text, json, yaml or wide, not ${JSON.stringify(values.output)}`);
+/** `formats` are the -o values the command supports. */
+export async function clusterContext(
+  values: Values,
+  formats: readonly OutputFormat[],
+): Promise<ClusterContext> {
+  const format = outputFormat(values.output, formats);
   const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');

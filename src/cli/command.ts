@@ -1,4 +1,5 @@
 // Shared plumbing for commands: exit codes, flag parsing, fatal-error reporting. No heavy imports here.
+import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RegdoctorError, UsageError } from '../cause/index.ts';
 
@@ -6,6 +7,22 @@ import { RegdoctorError, UsageError } from '../cause/index.ts';
 export type Command = (argv: string[]) => Promise<number>;
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
+
+export const VERSION = '0.1.0';
+
+/**
+ * How the user runs this program: `kubectl regdoctor` when kubectl started it as the plugin `kubectl-regdoctor`
+ * (kubectl execs the plugin's path, so argv[1]'s basename says which), else `regdoctor`.
+ */
+export function programName(argv1: string | undefined = process.argv[1]): string {
+  return argv1 !== undefined && basename(argv1).startsWith('kubectl-') ? 'kubectl regdoctor' : 'regdoctor';
+}
+
+/** Help and usage text with every `regdoctor <command>` spelled the way the user runs it. */
+export function helpText(text: string, program: string = programName()): string {
+  if (program === 'regdoctor') return text;
+  return text.replace(/(^|[\s`'"(])(?<!kubectl )regdoctor(?= [a-z<-])/gm, `$1${program}`);
+}
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -26,7 +43,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
 /** Turns anything thrown out of a command into a one-line message and an exit code. */
 export function reportFatal(err: unknown): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`regdoctor: ${err.message}\n`);
+    process.stderr.write(`regdoctor: ${helpText(err.message)}\n`);
     return EXIT.usage;
   }
   if (err instanceof RegdoctorError) {

@@ -1,57 +1,7 @@
 // Entry point. Keep this file's static imports tiny: every command is loaded on demand so that `--help` and
 // `--version` cost little more than starting Node itself.
-import type { Command } from './command.ts';
-import { EXIT, reportFatal } from './command.ts';
-
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
-  probe: {
-    summary: 'Probe a registry step by step and say why an image cannot be pulled',
-    load: () => import('./commands/probe.ts'),
-  },
-  scan: {
-    summary: 'Diagnose every image-pull failure in a cluster (live or from a snapshot)',
-    load: () => import('./commands/scan.ts'),
-  },
-  pod: {
-    summary: 'Diagnose one pod in full detail, with all its events and the probe waterfall',
-    load: () => import('./commands/pod.ts'),
-  },
-  inspect: {
-    summary: 'Show layers, sizes and config of an image per platform, without pulling',
-    load: () => import('./commands/inspect.ts'),
-  },
-  verify: {
-    summary:
-      'Verify cosign key-based signatures (classic .sig and Sigstore bundles via referrers; Rekor not checked)',
-    load: () => import('./commands/verify.ts'),
-  },
-  classify: {
-    summary: 'Classify a kubelet/runtime error message into a cause code',
-    load: () => import('./commands/classify.ts'),
-  },
-  alerts: {
-    summary: 'Print alert rules, a ServiceMonitor or a Grafana dashboard for the exporter metrics',
-    load: () => import('./commands/alerts.ts'),
-  },
-  policy: {
-    summary: 'Check workloads against ImagePolicy files (CI gate or cluster audit)',
-    load: () => import('./commands/policy.ts'),
-  },
-  exporter: {
-    summary: 'Run the Prometheus exporter: registry health, image availability and pull metrics',
-    load: () => import('./commands/exporter.ts'),
-  },
-  webhook: {
-    summary: 'Run the validating admission webhook that enforces ImagePolicy',
-    load: () => import('./commands/webhook.ts'),
-  },
-  demo: {
-    summary: 'Start throwaway local registries with broken cases and diagnose them',
-    load: () => import('./commands/demo.ts'),
-  },
-};
-
-const VERSION = '0.1.0';
+import { EXIT, helpText, reportFatal, VERSION } from './command.ts';
+import { COMMANDS } from './commands.ts';
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -73,7 +23,7 @@ function help(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(help());
+    process.stdout.write(helpText(help()));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
@@ -82,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`regdoctor: unknown command "${name}"\n\n${help()}`);
+    process.stderr.write(`regdoctor: unknown command "${name}"\n\n${helpText(help())}`);
     return EXIT.usage;
   }
   const mod = await entry.load();

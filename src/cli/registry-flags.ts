@@ -10,6 +10,7 @@ import { ProbeSession } from '../probe/session.ts';
 import { dockerConfigSource } from '../probe/credsource.ts';
 import type { CredentialSource } from '../probe/probe.ts';
 import type { Options } from './command.ts';
+import { outputFormat, type OutputFormat } from './output.ts';
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
@@ -37,8 +38,14 @@ export const REGISTRY_FLAGS_HELP = `Registry flags:
   --insecure-skip-tls-verify     do not verify the TLS certificate of the image's registry
   --plain-http                   talk to the image's registry over plain HTTP
   --timeout DURATION             per-request timeout, Go-style: 5s, 500ms, 1m (default 10s)
-  -v, --verbose                  print every request and response to stderr (credentials shown as ***)
-  -o, --output text|json         output format (default text)`;
+  -v, --verbose                  print every request and response to stderr (credentials shown as ***)`;
+
+/** The help line of -o for a command with these formats. */
+export function outputHelp(formats: readonly OutputFormat[]): string {
+  const flag = `  -o, --output ${formats.join('|')}`;
+  const column = 33;
+  return `${flag.length < column ? flag.padEnd(column) : `${flag}\n${' '.repeat(column)}`}output format (default text)`;
+}
 
 type Values = {
   [K in keyof typeof REGISTRY_FLAGS]?: (typeof REGISTRY_FLAGS)[K] extends { multiple: true }
@@ -53,7 +60,7 @@ export interface RegistryContext {
   platform: Platform;
   credentials: CredentialSource;
   plainHttp: (registry: string) => boolean;
-  output: 'text' | 'json';
+  output: OutputFormat;
   verbose: boolean;
   timeoutMs: number;
 }
@@ -62,12 +69,6 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export function outputFormat(v: string | undefined): 'text' | 'json' {
-  if (v === undefined || v === 'text') return 'text';
-  if (v === 'json') return 'json';
-  throw new UsageError(`--output must be text or json, not ${JSON.stringify(v)}`);
 }
 
 /** --timeout: Go-style duration, default 10 s. */
@@ -95,10 +96,14 @@ export async function checkDockerConfig(dockerConfig: string | undefined): Promi
 /**
  * Builds the session and options a registry command needs. `registries` are the registries named by the images
  * on the command line: --insecure-skip-tls-verify and --plain-http apply to those hosts only, never to redirect
- * targets or token realms elsewhere.
+ * targets or token realms elsewhere. `formats` are the -o values the command supports.
  */
-export async function registryContext(values: Values, registries: Set<string>): Promise<RegistryContext> {
-  const output = outputFormat(values.output);
+export async function registryContext(
+  values: Values,
+  registries: Set<string>,
+  formats: readonly OutputFormat[] = ['text', 'json', 'yaml'],
+): Promise<RegistryContext> {
+  const output = outputFormat(values.output, formats);
   const timeoutMs = timeoutFlag(values.timeout);
   const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
   let password: string | undefined;

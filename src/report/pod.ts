@@ -1,6 +1,5 @@
 // `regdoctor pod`: one pod in full — its containers, pull secrets, every event, and each finding with the probe's
 // waterfall.
-import { stringify as toYaml } from 'yaml';
 import type { ClusterEvent, Pod } from '../cluster/types.ts';
 import type { ScanResult } from '../scan/index.ts';
 import { renderProbeText } from './probe.ts';
@@ -81,9 +80,4 @@ export function podJson(v: PodView): Record<string, unknown> {
     findings: v.result.findings.map(findingJson),
     summary: v.result.summary,
   };
-}
-
-/** The JSON form as YAML (statically imported `yaml`: see scanYaml). */
-export function podYaml(v: PodView): string {
-  return toYaml(podJson(v));
 }

@@ -1,5 +1,4 @@
 // Renders a scan: text grouped by cause → workload → pods, a wide table, or the JSON contract.
-import { stringify as toYaml } from 'yaml';
 import { CAUSE_TITLES, type Cause } from '../cause/index.ts';
 import type { Finding } from '../result/index.ts';
 import type { ScanResult } from '../scan/index.ts';
@@ -70,7 +69,8 @@ export function findingBody(f: Finding, indent: string, s: Style): string[] {
   return out;
 }
 
-export function renderScanWide(r: ScanResult): string {
+/** One line per container, kubectl style; `headers: false` is `--no-headers`. */
+export function renderScanWide(r: ScanResult, opts: { headers?: boolean } = {}): string {
   const rows = [
     ['NAMESPACE', 'POD', 'CONTAINER', 'TYPE', 'IMAGE', 'REASON', 'CAUSE', 'CONFIDENCE', 'NODE', 'OWNER'],
   ];
@@ -88,6 +88,8 @@ export function renderScanWide(r: ScanResult): string {
       f.owner ? `${f.owner.kind}/${f.owner.name}` : '<none>',
     ]);
   }
+  if (opts.headers === false) rows.shift();
+  if (!rows.length) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   return (
     rows
@@ -125,10 +127,8 @@ export function scanJson(r: ScanResult): Record<string, unknown> {
   return { findings: r.findings.map(findingJson), summary: r.summary };
 }
 
-/**
- * The JSON contract as YAML. `yaml` is imported statically here: the bundle turns a dynamic import() of that
- * CommonJS package into a chunk with only a default export, so `(await import('yaml')).stringify` was undefined.
- */
-export function scanYaml(r: ScanResult): string {
-  return toYaml(scanJson(r));
+/** `-o name`: `namespace/pod` of each pod with a finding, once, in the order of the findings (for xargs). */
+export function renderScanNames(r: ScanResult): string {
+  const names = new Set(r.findings.map((f) => `${f.namespace}/${f.pod}`));
+  return [...names].map((n) => `${n}\n`).join('');
 }

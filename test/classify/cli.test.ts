@@ -81,7 +81,8 @@ describe('regdoctor classify', () => {
 
   test('usage errors exit 2 with a message', () => {
     for (const [args, input] of [
-      [['-o', 'yaml', 'x'], ''],
+      [['-o', 'xml', 'x'], ''],
+      [['--batch', '-o', 'yaml'], ''],
       [['--batch', 'extra'], ''],
       [['--batch', '-o', 'text'], ''],
       [['--no-such-flag', 'x'], ''],

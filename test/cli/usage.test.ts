@@ -36,7 +36,8 @@ describe('regdoctor usage', () => {
     ['--timeout without a value', (img) => ['probe', img, '--timeout'], /--timeout/],
     ['--platform with too many parts', (img) => ['probe', img, '--platform', 'linux/arm/v7/x'], /platform/],
     ['--platform with an empty OS', (img) => ['probe', img, '--platform', '/amd64'], /platform/],
-    ['-o yaml', (img) => ['probe', img, '-o', 'yaml'], /--output must be text or json/],
+    ['-o xml', (img) => ['probe', img, '-o', 'xml'], /--output must be text, json, yaml or html, not "xml"/],
+    ['-o wide on probe', (img) => ['probe', img, '-o', 'wide'], /--output must be/],
     ['--username without --password-stdin', (img) => ['probe', img, '-u', 'ci'], /--password-stdin/],
     ['--password-stdin without --username', (img) => ['probe', img, '--password-stdin'], /--username/],
     ['--password-stdin with empty stdin', (img) => ['probe', img, '-u', 'ci', '--password-stdin'], /empty/],
@@ -54,7 +55,7 @@ describe('regdoctor usage', () => {
     ['inspect without an image', () => ['inspect'], /exactly one IMAGE/],
     ['inspect with two images', (img) => ['inspect', img, img], /exactly one IMAGE/],
     ['inspect with a bad --bandwidth', (img) => ['inspect', img, '--bandwidth', 'fast'], /--bandwidth/],
-    ['inspect -o yaml', (img) => ['inspect', img, '-o', 'yaml'], /--output/],
+    ['inspect -o name', (img) => ['inspect', img, '-o', 'name'], /--output/],
     ['demo with an unknown flag', () => ['demo', '--bogus'], /--bogus/],
   ];
 

@@ -238,6 +238,25 @@ describe('regdoctor scan: output formats and exit codes', () => {
     ]);
   });
 
+  test('--no-headers drops only the header line of -o wide; -o name lists namespace/pod once per pod', async () => {
+    const [wide, bare, names, json] = await Promise.all([
+      cli.run(['scan', ...flags, '-o', 'wide']),
+      cli.run(['scan', ...flags, '-o', 'wide', '--no-headers']),
+      cli.run(['scan', ...flags, '-o', 'name']),
+      cli.run(['scan', ...flags, '-o', 'json']),
+    ]);
+    for (const r of [wide, bare, names]) assert.equal(r.code, 1, show(r));
+    const wideRows = wide.stdout.trimEnd().split('\n');
+    assert.match(wideRows[0]!, /^NAMESPACE\s+POD\s/);
+    assert.deepEqual(
+      bare.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)),
+      wideRows.slice(1).map((l) => l.split(/\s+/)),
+    );
+    const pods = [...new Set(scanJson(json).findings.map((f) => `${f.namespace}/${f.pod}`))];
+    assert.ok(pods.length > 1);
+    assert.equal(names.stdout, pods.map((p) => `${p}\n`).join(''));
+  });
+
   test('text: grouped by cause (most pods first) → workload → pods, with evidence and a fix', async () => {
     const r = await cli.run(['scan', ...flags]);
     assert.equal(r.code, 1, show(r));
@@ -373,7 +392,8 @@ describe('regdoctor scan: output formats and exit codes', () => {
 
     for (const [args, message] of [
       [['--bogus'], /--bogus/],
-      [['-o', 'xml'], /^regdoctor: --output must be text, json, yaml or wide, not "xml"\n$/],
+      [['-o', 'xml'], /^regdoctor: --output must be text, json, yaml, wide, name or html, not "xml"\n$/],
+      [['-o', 'json', '--no-headers'], /^regdoctor: --no-headers goes with -o wide/],
       [['--timeout', '0'], /--timeout must be positive/],
       [['--timeout', '25h'], /--timeout must be at most 24h/],
       [['--concurrency', '0'], /--concurrency must be a positive integer/],

@@ -2,7 +2,7 @@
 // rules file), the ServiceMonitor that scrapes it, or the Grafana dashboard. The YAML formats load their module
 // (and with it the yaml package) only when asked for.
 import { UsageError } from '../../cause/index.ts';
-import { EXIT, parseFlags, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
 
 const HELP = `Usage: regdoctor alerts [flags]
 
@@ -29,7 +29,7 @@ Examples:
   regdoctor alerts --format dashboard > regdoctor-dashboard.json
 `;
 
-const FLAGS = {
+export const flags = {
   format: { type: 'string' },
   name: { type: 'string' },
   namespace: { type: 'string', short: 'n' },
@@ -58,9 +58,9 @@ async function render(format: Format, meta: { name?: string; namespace?: string 
 }
 
 const alerts: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length > 0)

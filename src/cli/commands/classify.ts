@@ -2,7 +2,8 @@
 import * as z from 'zod/mini';
 import { UsageError } from '../../cause/index.ts';
 import { classify, type Classification } from '../../classify/index.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { outputFormat, yamlOf, type OutputFormat } from '../output.ts';
 
 const HELP = `Usage: regdoctor classify [MESSAGE] [flags]
 
@@ -14,7 +15,7 @@ Flags:
                      ErrImageNeverPull, InvalidImageName, FailedToRetrieveImagePullSecret, ...)
   --batch            read JSON Lines from stdin, {"message": "...", "reason": "..."} per line, and write one
                      JSON object per line in the same order (a bad line yields {"error": "..."})
-  -o, --output FMT   text (default) or json
+  -o, --output FMT   text (default), json or yaml
   -h, --help         show this help
 
 Examples:
@@ -22,7 +23,8 @@ Examples:
   kubectl get pod web-0 -o jsonpath='{.status.containerStatuses[0].state.waiting.message}' | regdoctor classify
 `;
 
-const FLAGS = {
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+export const flags = {
   reason: { type: 'string' },
   batch: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
@@ -37,19 +39,18 @@ async function readStdin(): Promise<string> {
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
-  const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json')
-    throw new UsageError(`classify: --output must be text or json, not "${output}"`);
+  const output = outputFormat(values.output, outputs);
 
   if (values.batch) {
     if (positionals.length > 0)
       throw new UsageError('classify: --batch reads stdin; do not also pass a MESSAGE');
-    if (values.output === 'text') throw new UsageError('classify: --batch always writes JSON Lines');
+    if (values.output !== undefined && values.output !== 'json')
+      throw new UsageError('classify: --batch always writes JSON Lines');
     if (values.reason !== undefined)
       throw new UsageError('classify: with --batch, give "reason" per line instead');
     process.stdout.write(await classifyBatch(await readStdin()));
@@ -70,7 +71,11 @@ const run: Command = async (argv) => {
 
   const result = classify(message, values.reason !== undefined ? { reason: values.reason } : {});
   process.stdout.write(
-    output === 'json' ? `${JSON.stringify({ message, ...result }, null, 2)}\n` : renderText(result),
+    output === 'json'
+      ? `${JSON.stringify({ message, ...result }, null, 2)}\n`
+      : output === 'yaml'
+        ? await yamlOf({ message, ...result })
+        : renderText(result),
   );
   return EXIT.ok;
 };

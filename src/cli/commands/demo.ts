@@ -1,4 +1,4 @@
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 
 const HELP = `Usage: regdoctor demo
 
@@ -8,10 +8,12 @@ tag, a missing repository, a platform mismatch, HTTP vs HTTPS, missing and wrong
 Everything it starts is stopped and removed at the end.
 `;
 
+export const flags = { help: { type: 'boolean', short: 'h' } } as const;
+
 const run: Command = async (argv) => {
-  const { values } = parseFlags(argv, { help: { type: 'boolean', short: 'h' } });
+  const { values } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   const { runDemo } = await import('../../demo/run.ts');

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../cause/index.ts';
 import type { ClusterSource } from '../../cluster/types.ts';
 import type { ExporterConfig } from '../../exporter/config.ts';
-import { EXIT, parseFlags, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
 
 const HELP = `Usage: regdoctor exporter [--config FILE] [--listen ADDR] [cluster flags]
 
@@ -28,7 +28,7 @@ Cluster (any of these turns the cluster checks on, as cluster.enabled does):
 Stops on SIGTERM or SIGINT (exit 0). One line per change of a check's outcome goes to stderr.
 `;
 
-const FLAGS = {
+export const flags = {
   config: { type: 'string' },
   listen: { type: 'string' },
   kubeconfig: { type: 'string' },
@@ -74,9 +74,9 @@ async function clusterSource(
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`exporter takes no arguments (got ${positionals.join(' ')})`);

@@ -4,8 +4,16 @@ import { inspectImage, parseBandwidth } from '../../inspect/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { parsePlatform } from '../../platform/index.ts';
 import { inspectJson, renderInspectText } from '../../report/inspect.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
-import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
+export const flags = {
+  ...REGISTRY_FLAGS,
+  bandwidth: { type: 'string' },
+  'all-platforms': { type: 'boolean' },
+} as const;
 
 const HELP = `Usage: regdoctor inspect IMAGE [flags]
 
@@ -17,23 +25,21 @@ this machine is still shown (through the platforms it has), with a warning.
 Examples:
   regdoctor inspect nginx:1.27
   regdoctor inspect ghcr.io/org/app:v2 --bandwidth 20Mbit/s -o json
+  regdoctor inspect ghcr.io/org/app:v2 -o html > app.html    # layers per platform as a page
 
 Flags:
   --bandwidth RATE               link speed for the pull-time estimate (default 100Mbit/s; e.g. 1Gbps, 12.5MB/s)
   --all-platforms                show every platform (default when --platform is not given)
 ${REGISTRY_FLAGS_HELP}
+${outputHelp(outputs)}
 
 Exit codes: 0 inspected, 1 the image cannot be pulled, 2 usage error.
 `;
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, {
-    ...REGISTRY_FLAGS,
-    bandwidth: { type: 'string' },
-    'all-platforms': { type: 'boolean' },
-  });
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
@@ -46,7 +52,7 @@ const run: Command = async (argv) => {
   } catch {
     // the probe reports it
   }
-  const ctx = await registryContext(values, registries);
+  const ctx = await registryContext(values, registries, outputs);
   const onlyPlatform =
     values.platform && !values['all-platforms'] ? parsePlatform(values.platform) : undefined;
   try {
@@ -58,11 +64,23 @@ const run: Command = async (argv) => {
       onlyPlatform,
       platformIsDefault: values.platform === undefined,
     });
-    const out =
-      ctx.output === 'json'
-        ? `${JSON.stringify(inspectJson(r))}\n`
-        : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
-    process.stdout.write(redact(out));
+    if (ctx.output === 'html') {
+      const [{ inspectReport }, { renderHtml }] = await Promise.all([
+        import('../../report/html-model.ts'),
+        import('../../report/html.ts'),
+      ]);
+      // Redacted inside, string by string (see probe.ts).
+      const fallbackText = redact(renderInspectText(r, { colour: false }));
+      process.stdout.write(renderHtml(inspectReport(r, reportMeta(), redact), { fallbackText }));
+    } else {
+      const out =
+        ctx.output === 'json'
+          ? `${JSON.stringify(inspectJson(r))}\n`
+          : ctx.output === 'yaml'
+            ? await yamlOf(inspectJson(r))
+            : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
+      process.stdout.write(redact(out));
+    }
     return r.probe.cause === null ? EXIT.ok : EXIT.problem;
   } finally {
     await ctx.session.close();

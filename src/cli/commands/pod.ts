@@ -1,7 +1,11 @@
 import { UsageError } from '../../cause/index.ts';
 import { redact } from '../../credentials/index.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
+export const flags = CLUSTER_FLAGS;
 
 const HELP = `Usage: regdoctor pod NAME [-n NAMESPACE] [flags]
 
@@ -12,22 +16,24 @@ context's (as with kubectl), or \`default\`.
 Examples:
   regdoctor pod web-7c9f8d6b5d-x2k4p -n shop
   regdoctor pod db-0 -n data --snapshot bundle/ -o json
+  regdoctor pod db-0 -n data -o html > db-0.html    # one self-contained page for the incident ticket
 
 ${CLUSTER_FLAGS_HELP}
+  -o, --output text|json|yaml|html
 
 Exit codes: 0 no image-pull problem in the pod, 1 problems found, 2 error (including: no such pod).
 `;
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, CLUSTER_FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
     throw new UsageError('pod takes exactly one pod NAME; see `regdoctor pod --help`');
   const name = positionals[0]!;
-  const ctx = await clusterContext(values);
+  const ctx = await clusterContext(values, outputs);
   try {
     const namespace = values.namespace ?? (await ctx.source.defaultNamespace());
     const state = await ctx.source.load({ namespace, secrets: !values['no-secrets'] });
@@ -42,17 +48,13 @@ const run: Command = async (argv) => {
           : `pod ${namespace}/${name} not found in ${ctx.source.describe()}`,
       );
     }
-    const [
-      { scanCluster },
-      { podEvents, podPlatform },
-      { formatPlatform },
-      { renderPodText, podJson, podYaml },
-    ] = await Promise.all([
-      import('../../scan/index.ts'),
-      import('../../diagnose/index.ts'),
-      import('../../platform/index.ts'),
-      import('../../report/pod.ts'),
-    ]);
+    const [{ scanCluster }, { podEvents, podPlatform }, { formatPlatform }, { renderPodText, podJson }] =
+      await Promise.all([
+        import('../../scan/index.ts'),
+        import('../../diagnose/index.ts'),
+        import('../../platform/index.ts'),
+        import('../../report/pod.ts'),
+      ]);
     const result = await scanCluster(
       { ...state, pods: [pod] },
       {
@@ -71,9 +73,19 @@ const run: Command = async (argv) => {
       platform: platform ? formatPlatform(platform) : null,
       result,
     };
+    if (ctx.format === 'html') {
+      const [{ podReport }, { renderHtml }] = await Promise.all([
+        import('../../report/html-model.ts'),
+        import('../../report/html.ts'),
+      ]);
+      // Redacted inside, string by string (see probe.ts).
+      const fallbackText = redact(renderPodText(view, { colour: false }));
+      process.stdout.write(renderHtml(podReport(view, reportMeta(), redact), { fallbackText }));
+      return result.findings.length ? EXIT.problem : EXIT.ok;
+    }
     let out: string;
     if (ctx.format === 'json') out = `${JSON.stringify(podJson(view), null, 2)}\n`;
-    else if (ctx.format === 'yaml') out = podYaml(view);
+    else if (ctx.format === 'yaml') out = await yamlOf(podJson(view));
     else out = renderPodText(view, { colour: useColour() });
     process.stdout.write(redact(out));
     return result.findings.length ? EXIT.problem : EXIT.ok;

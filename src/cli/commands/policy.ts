@@ -1,19 +1,19 @@
 import { UsageError } from '../../cause/index.ts';
 import type { Evaluation, Note, PolicyObject, Violation } from '../../policy/evaluate.ts';
 import type { LoadedReports } from '../../vuln/load.ts';
-import { EXIT, parseFlags, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
+import { outputFormat, yamlOf, type OutputFormat } from '../output.ts';
 import {
   ENGINE_FLAGS,
   needsRegistry,
   rejectWithOffline,
   vulnerabilityIndex,
 } from '../policy-engine-flags.ts';
-import { outputFormat, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
-// The probe's registry flags, less --platform (a policy names its platforms: allowedPlatforms) and the -o/-h this
-// command documents itself.
+// The probe's registry flags, less --platform (a policy names its platforms: allowedPlatforms).
 const REGISTRY_HELP = REGISTRY_FLAGS_HELP.split('\n')
-  .filter((l) => !/^\s+(--platform|-o, --output)\b/.test(l))
+  .filter((l) => !/^\s+--platform\b/.test(l))
   .join('\n');
 
 const HELP = `Usage: regdoctor policy check --policy FILE... [-f FILE|DIR|-]... [flags]
@@ -35,7 +35,7 @@ Examples:
   --kubeconfig FILE             kubeconfig for the live cluster
   --context NAME                kubeconfig context
   -n, --namespace NS            live/snapshot: only this namespace; -f: namespace of objects without one
-  -o, --output text|json        json: {violations:[…], notes:[…], summary:{…}}
+  -o, --output text|json|yaml   json, yaml: {violations:[…], notes:[…], summary:{…}}
   --vulns FILE|DIR|-            vulnerability reports, repeatable: Trivy JSON (trivy image --format json) or
                                 trivy-operator VulnerabilityReports (YAML/JSON, Lists too); matched by image digest
   --offline                     no registry requests: requiredSignatures, maxImageSize, allowedPlatforms (and
@@ -53,7 +53,9 @@ See docs/policy.md.
 `;
 
 const { platform: _platform, ...registryFlags } = REGISTRY_FLAGS;
-const FLAGS = {
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+export const subcommands = ['check'] as const;
+export const flags = {
   ...registryFlags,
   ...ENGINE_FLAGS,
   policy: { type: 'string', multiple: true },
@@ -71,9 +73,9 @@ interface Target extends PolicyObject {
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   const [sub, ...extra] = positionals;
@@ -87,7 +89,7 @@ const run: Command = async (argv) => {
   if (extra.length)
     throw new UsageError(`policy check takes no arguments (got ${extra.join(' ')}); use -f FILE`);
   if (!values.policy?.length) throw new UsageError('policy check needs at least one --policy FILE');
-  const format = outputFormat(values.output);
+  const format = outputFormat(values.output, outputs);
   const files = values.filename ?? [];
   if (files.length) {
     const clash = ['snapshot', 'kubeconfig', 'context'].filter(
@@ -207,10 +209,13 @@ const run: Command = async (argv) => {
     enforce,
     warn: all.violations.length - enforce,
   };
+  const result = { violations: all.violations, notes: all.notes, summary };
   process.stdout.write(
     format === 'json'
-      ? `${JSON.stringify({ violations: all.violations, notes: all.notes, summary }, null, 2)}\n`
-      : renderText(all.violations, all.notes, summary),
+      ? `${JSON.stringify(result, null, 2)}\n`
+      : format === 'yaml'
+        ? await yamlOf(result)
+        : renderText(all.violations, all.notes, summary),
   );
   return enforce > 0 ? EXIT.problem : EXIT.ok;
 };

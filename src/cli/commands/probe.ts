@@ -5,8 +5,16 @@ import { parseReference } from '../../reference/index.ts';
 import { probeImage } from '../../probe/probe.ts';
 import type { ProbeResult } from '../../result/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
-import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
+export const flags = {
+  ...REGISTRY_FLAGS,
+  file: { type: 'string', short: 'f' },
+  concurrency: { type: 'string' },
+} as const;
 
 const HELP = `Usage: regdoctor probe IMAGE... [flags]
        regdoctor probe --file IMAGES.txt [flags]
@@ -18,11 +26,14 @@ Examples:
   regdoctor probe nginx:1.27
   regdoctor probe ghcr.io/org/app:v2 --platform linux/arm64 -o json
   echo "$PASS" | regdoctor probe registry.local:5000/team/app:1 -u ci --password-stdin --ca-file ca.pem
+  regdoctor probe -f images.txt -o html > probe.html   # one self-contained page: waterfalls, verdicts, fixes
 
 Flags:
   -f, --file FILE                images to probe, one per line (# comments and blank lines ignored; - for stdin)
   --concurrency N                images probed at once (default 8)
 ${REGISTRY_FLAGS_HELP}
+${outputHelp(outputs)}
+                                 json: one object per line; yaml: one document per image
 
 Exit codes: 0 every image is pullable, 1 at least one is not, 2 usage error.
 `;
@@ -41,13 +52,9 @@ async function readImageList(file: string): Promise<string[]> {
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, {
-    ...REGISTRY_FLAGS,
-    file: { type: 'string', short: 'f' },
-    concurrency: { type: 'string' },
-  });
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   const images = [...positionals, ...(values.file ? await readImageList(values.file) : [])];
@@ -66,22 +73,26 @@ const run: Command = async (argv) => {
       // reported per image by the probe itself
     }
   }
-  const ctx = await registryContext(values, registries);
+  const ctx = await registryContext(values, registries, outputs);
   const colour = ctx.output === 'text' && useColour();
+  // HTML is one page for every image, written once all are done; the other formats stream in input order.
+  const streaming = ctx.output !== 'html';
   const results: ProbeResult[] = new Array(images.length);
   let next = 0;
   let printed = 0;
-  // Results print in input order as soon as every earlier one is done.
-  const flush = () => {
-    while (printed < images.length && results[printed]) {
-      const r = results[printed++]!;
-      const out =
-        ctx.output === 'json'
-          ? `${JSON.stringify(probeJson(r))}\n`
-          : renderProbeText(r, { colour, verbose: ctx.verbose }) + (images.length > 1 ? '\n' : '');
-      process.stdout.write(redact(out));
-    }
+  const render = async (r: ProbeResult): Promise<string> => {
+    if (ctx.output === 'json') return `${JSON.stringify(probeJson(r))}\n`;
+    if (ctx.output === 'yaml') return `---\n${await yamlOf(probeJson(r))}`;
+    return renderProbeText(r, { colour, verbose: ctx.verbose }) + (images.length > 1 ? '\n' : '');
   };
+  // Results print in input order as soon as every earlier one is done; one flush at a time, as rendering awaits.
+  let flushing = Promise.resolve();
+  const flush = () =>
+    (flushing = flushing.then(async () => {
+      while (streaming && printed < images.length && results[printed]) {
+        process.stdout.write(redact(await render(results[printed++]!)));
+      }
+    }));
   const worker = async () => {
     while (next < images.length) {
       const i = next++;
@@ -90,13 +101,25 @@ const run: Command = async (argv) => {
         credentials: ctx.credentials,
         plainHttp: ctx.plainHttp,
       });
-      flush();
+      await flush();
     }
   };
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, images.length) }, worker));
   } finally {
     await ctx.session.close();
+  }
+  if (ctx.output === 'html') {
+    const [{ probeReport }, { renderHtml }] = await Promise.all([
+      import('../../report/html-model.ts'),
+      import('../../report/html.ts'),
+    ]);
+    const text = results.map((r) => renderProbeText(r, { colour: false })).join('\n');
+    // Redacted inside, string by string: a pass over the whole page could also hit its script or stylesheet
+    // (a weak password that is a word of the code) and break their CSP hashes.
+    process.stdout.write(
+      renderHtml(probeReport(results, reportMeta(), redact), { fallbackText: redact(text) }),
+    );
   }
   const bad = results.filter((r) => r.cause !== null).length;
   if (images.length > 1 && ctx.output === 'text') {

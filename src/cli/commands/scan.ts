@@ -1,7 +1,15 @@
 import { UsageError } from '../../cause/index.ts';
 import { redact } from '../../credentials/index.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'wide', 'name', 'html'];
+export const flags = {
+  ...CLUSTER_FLAGS,
+  'all-namespaces': { type: 'boolean', short: 'A' },
+  'no-headers': { type: 'boolean' },
+} as const;
 
 const HELP = `Usage: regdoctor scan [flags]
 
@@ -15,27 +23,31 @@ Examples:
   regdoctor scan -n shop -o json
   kubectl get pods,events,secrets,serviceaccounts,nodes,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o json > snap.json
   regdoctor scan --snapshot snap.json --no-probe
+  regdoctor scan -o html > scan.html              # one self-contained page, grouped by cause and by workload
+  regdoctor scan -o name | head                   # namespace/pod of every pod that cannot pull
 
   -A, --all-namespaces          every namespace (the default)
 ${CLUSTER_FLAGS_HELP}
+  -o, --output FORMAT           text (default), json, yaml, wide (a table, one line per container),
+                                name (namespace/pod, one line per pod), html (one self-contained page)
+  --no-headers                  -o wide: no header line
 
 Exit codes: 0 no findings, 1 findings, 2 error.
 `;
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, {
-    ...CLUSTER_FLAGS,
-    'all-namespaces': { type: 'boolean', short: 'A' },
-  });
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length)
     throw new UsageError(`scan takes no arguments (got ${positionals.join(' ')}); use -n NAMESPACE`);
   if (values.namespace !== undefined && values['all-namespaces'])
     throw new UsageError('-n and -A cannot be combined');
-  const ctx = await clusterContext(values);
+  const ctx = await clusterContext(values, outputs);
+  if (values['no-headers'] && ctx.format !== 'wide' && ctx.format !== 'name')
+    throw new UsageError('--no-headers goes with -o wide (the other formats print no header line)');
   const progress =
     process.stderr.isTTY && ctx.format !== 'json'
       ? (t: string) => process.stderr.write(`\r\x1b[2K${t}`)
@@ -56,11 +68,23 @@ const run: Command = async (argv) => {
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
     });
     progress?.('');
-    const { renderScanText, renderScanWide, scanJson, scanYaml } = await import('../../report/scan.ts');
+    const { renderScanNames, renderScanText, renderScanWide, scanJson } =
+      await import('../../report/scan.ts');
+    if (ctx.format === 'html') {
+      const [{ scanReport }, { renderHtml }] = await Promise.all([
+        import('../../report/html-model.ts'),
+        import('../../report/html.ts'),
+      ]);
+      // Redacted inside, string by string (see probe.ts).
+      const fallbackText = redact(renderScanText(result, { colour: false }));
+      process.stdout.write(renderHtml(scanReport(result, reportMeta(), redact), { fallbackText }));
+      return result.findings.length ? EXIT.problem : EXIT.ok;
+    }
     let out: string;
     if (ctx.format === 'json') out = `${JSON.stringify(scanJson(result), null, 2)}\n`;
-    else if (ctx.format === 'yaml') out = scanYaml(result);
-    else if (ctx.format === 'wide') out = renderScanWide(result);
+    else if (ctx.format === 'yaml') out = await yamlOf(scanJson(result));
+    else if (ctx.format === 'wide') out = renderScanWide(result, { headers: !values['no-headers'] });
+    else if (ctx.format === 'name') out = renderScanNames(result);
     else out = renderScanText(result, { colour: useColour() });
     process.stdout.write(redact(out));
     return result.findings.length ? EXIT.problem : EXIT.ok;

@@ -13,8 +13,16 @@ import {
   type SignaturesResult,
 } from '../../verify/signatures.ts';
 import { loadPublicKey, type TrustedKey } from '../../verify/key.ts';
-import { EXIT, parseFlags, useColour, type Command } from '../command.ts';
-import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { yamlOf, type OutputFormat } from '../output.ts';
+import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+
+export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+export const flags = {
+  ...REGISTRY_FLAGS,
+  key: { type: 'string' },
+  'signature-format': { type: 'string' },
+} as const;
 
 const HELP = `Usage: regdoctor verify IMAGE --key cosign.pub [flags]
 
@@ -47,6 +55,7 @@ Flags:
   --key FILE                     PEM public key to trust (cosign.pub), required
   --signature-format FORMAT      classic, bundle or any (default any)
 ${REGISTRY_FLAGS_HELP}
+${outputHelp(outputs)}
 
 Exit codes: 0 verified (in either format); 1 not verified (no signature, wrong key, tampered payload, signature
 for another image, malformed or keyless bundle); 2 error (bad or unsupported key, unreachable registry or image
@@ -140,13 +149,9 @@ function signatureFormat(value: string | undefined): SignatureFormatOption {
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, {
-    ...REGISTRY_FLAGS,
-    key: { type: 'string' },
-    'signature-format': { type: 'string' },
-  });
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
@@ -161,7 +166,7 @@ const run: Command = async (argv) => {
   } catch {
     // the probe reports it
   }
-  const ctx = await registryContext(values, registries);
+  const ctx = await registryContext(values, registries, outputs);
   const colour = ctx.output === 'text' && useColour();
   try {
     const { probe, signatures } = await verifyImageSignatures(image, ctx.session, {
@@ -173,17 +178,29 @@ const run: Command = async (argv) => {
     });
     if (!signatures) {
       // Nothing can be said about signatures of an image that cannot be reached: an error, not "not verified".
+      const failed = {
+        image,
+        digest: null,
+        verified: false,
+        reason: 'error',
+        message: probe.summary,
+        probe: probeJson(probe),
+      };
       const out =
         ctx.output === 'json'
-          ? `${JSON.stringify({ image, digest: null, verified: false, reason: 'error', message: probe.summary, probe: probeJson(probe) })}\n`
-          : renderProbeText(probe, { colour, verbose: ctx.verbose });
+          ? `${JSON.stringify(failed)}\n`
+          : ctx.output === 'yaml'
+            ? await yamlOf(failed)
+            : renderProbeText(probe, { colour, verbose: ctx.verbose });
       process.stdout.write(redact(out));
       return EXIT.usage;
     }
     const out =
       ctx.output === 'json'
         ? `${JSON.stringify(verifyJson(image, key, signatures))}\n`
-        : renderText(image, key, signatures, colour);
+        : ctx.output === 'yaml'
+          ? await yamlOf(verifyJson(image, key, signatures))
+          : renderText(image, key, signatures, colour);
     process.stdout.write(redact(out));
     if (signatures.verified) return EXIT.ok;
     return signatures.reason === 'unsupported key' ? EXIT.usage : EXIT.problem;

@@ -1,6 +1,6 @@
 // `regdoctor webhook`: flags and signals around src/webhook. Everything heavy is imported after --help.
 import { UsageError } from '../../cause/index.ts';
-import { EXIT, parseFlags, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
 import { parseListen as parseAddress } from '../../util/listen.ts';
 import {
   ENGINE_FLAGS,
@@ -58,7 +58,7 @@ Endpoints: POST /validate, GET /healthz (alive), GET /readyz (policies loaded, n
 Exit codes: 0 stopped by SIGTERM/SIGINT; 2 usage error (bad flags, unreadable certificate or policy).
 `;
 
-const FLAGS = {
+export const flags = {
   listen: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -82,9 +82,9 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 const run: Command = async (argv) => {
-  const { values, positionals } = parseFlags(argv, FLAGS);
+  const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`webhook takes no arguments (got ${positionals.join(' ')})`);
