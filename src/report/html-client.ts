@@ -189,15 +189,16 @@ function findingBody(f) {
   }
   return body;
 }
+// A <details> whose content is made the first time it opens. open(d) builds at once: the toggle event of a
+// programmatic open comes later, and "Expand all" must leave every finding in the page when it returns.
 function lazyDetails(cls, summary, build, attrs) {
   var d = h('details', Object.assign({ class: cls }, attrs || {}), h('summary', null, summary));
   var built = false;
-  d.addEventListener('toggle', function () {
-    if (d.open && !built) { built = true; d.append(build()); }
-  });
-  d.build = function () { if (!built) { built = true; d.append(build()); } };
+  d.fill = function () { if (!built) { built = true; d.append(build()); } };
+  d.addEventListener('toggle', function () { if (d.open) d.fill(); });
   return d;
 }
+function open(d) { d.fill(); d.open = true; }
 function findingRow(f) {
   return lazyDetails('finding', [
     icon('bad'), srOnly('failing: '),
@@ -230,12 +231,12 @@ function groupsOf(findings, how, openAll) {
           e2[1].forEach(function (f) { rows.append(findingRow(f)); });
           return rows;
         });
-        if (openAll || e1[1].length === e2[1].length) d2.open = true;
+        if (openAll || e1[1].length === e2[1].length) open(d2);
         kids.append(d2);
       });
       return kids;
     }, { id: 'g-' + how + '-' + slug(e1[0]), 'data-group': e1[0] });
-    if (openAll) d1.open = true;
+    if (openAll) open(d1);
     box.append(d1);
   });
   return box;
@@ -328,7 +329,7 @@ function scanView() {
     e.preventDefault();
     if (how !== 'cause' || shown !== findings) { how = 'cause'; shown = findings; filter.value = ''; holder.parentNode.querySelector('input[value=cause]').checked = true; draw(false); }
     var g = document.getElementById('g-cause-' + slug(a.getAttribute('data-jump')));
-    g.open = true;
+    open(g);
     g.querySelector('summary').focus();
     g.scrollIntoView({ block: 'start' });
   });
@@ -360,7 +361,7 @@ function podView() {
   D.findings.forEach(function (f, i) {
     f.i = i;
     var row = findingRow(f);
-    row.open = true;
+    open(row);
     sec.append(row);
   });
   main.append(sec);
@@ -427,7 +428,8 @@ document.addEventListener('keydown', function (e) {
     return;
   }
   if (e.key !== 'j' && e.key !== 'k') return;
-  var all = Array.prototype.filter.call(document.querySelectorAll('details.finding > summary'), function (s) { return s.getClientRects().length > 0; });
+  // Shown = no closed <details> around it; asked of the DOM, not of layout, which would cost a reflow each.
+  var all = Array.prototype.filter.call(document.querySelectorAll('details.finding > summary'), function (s) { return !s.parentNode.parentNode.closest('details:not([open])'); });
   if (!all.length) return;
   var at = all.indexOf(document.activeElement);
   var next = e.key === 'j' ? (at < 0 ? 0 : Math.min(all.length - 1, at + 1)) : (at < 0 ? 0 : Math.max(0, at - 1));

@@ -72,10 +72,9 @@ details.sub > summary { padding: 4px 0; }
 details.sub > .kids { padding-left: 18px; border-left: 2px solid var(--border); margin-left: 4px; }
 .count { color: var(--muted); font-variant-numeric: tabular-nums; margin-left: 8px; }
 .title { color: var(--muted); margin-left: 6px; }
-details.finding { content-visibility: auto; contain-intrinsic-size: auto 1.9em; }
 details.finding > summary { padding: 2px 4px; border-radius: 4px; overflow-wrap: anywhere; }
 details.finding > summary:hover { background: var(--panel); }
-details.finding[open] { border: 1px solid var(--border); border-radius: 6px; margin: 6px 0; content-visibility: visible; }
+details.finding[open] { border: 1px solid var(--border); border-radius: 6px; margin: 6px 0; }
 details.finding[open] > summary { background: var(--panel); }
 .body { padding: 8px 12px 12px; }
 .body h5 { font-size: 0.9rem; margin: 12px 0 4px; }
@@ -112,5 +111,5 @@ footer { color: var(--muted); font-size: 0.8rem; padding-top: 24px; padding-bott
   ol.steps > li, .axis { grid-template-columns: 1.4rem 5.5rem 4.5rem 1fr; }
   .st-sum { grid-column: 2 / -1; }
 }
-@media print { .toolbar, .copy, .skip { display: none; } details.finding { content-visibility: visible; } }
+@media print { .toolbar, .copy, .skip { display: none; } }
 `;

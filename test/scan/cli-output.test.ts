@@ -249,7 +249,10 @@ describe('regdoctor scan: output formats and exit codes', () => {
     const wideRows = wide.stdout.trimEnd().split('\n');
     assert.match(wideRows[0]!, /^NAMESPACE\s+POD\s/);
     assert.deepEqual(
-      bare.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)),
+      bare.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s+/)),
       wideRows.slice(1).map((l) => l.split(/\s+/)),
     );
     const pods = [...new Set(scanJson(json).findings.map((f) => `${f.namespace}/${f.pod}`))];
