@@ -1,7 +1,8 @@
 // `-o`: the output formats a command accepts, and what an HTML report says about the run that made it. The
 // renderers for yaml and html are loaded only when asked for.
 import { UsageError } from '../cause/index.ts';
-import type { ReportMeta } from '../report/html-model.ts';
+import { redact } from '../credentials/index.ts';
+import type { HtmlReport, ReportMeta } from '../report/html-model.ts';
 import { programName, VERSION } from './command.ts';
 
 export type OutputFormat = 'text' | 'json' | 'yaml' | 'wide' | 'name' | 'html';
@@ -32,4 +33,22 @@ export function reportMeta(argv: readonly string[] = process.argv.slice(2)): Rep
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     version: VERSION,
   };
+}
+
+type Models = typeof import('../report/html-model.ts');
+
+/**
+ * `-o html`: the page for the report `build` makes, with the text report for viewers that run no script. The
+ * page is redacted inside, string by string, never as a whole: a pass over the whole page could also hit its
+ * script or stylesheet (a weak password that is a word of the code) and break their CSP hashes.
+ */
+export async function htmlPage(
+  build: (models: Models, meta: ReportMeta, redactText: typeof redact) => HtmlReport,
+  fallbackText: string,
+): Promise<string> {
+  const [models, { renderHtml }] = await Promise.all([
+    import('../report/html-model.ts'),
+    import('../report/html.ts'),
+  ]);
+  return renderHtml(build(models, reportMeta(), redact), { fallbackText: redact(fallbackText) });
 }

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { generateSnapshot } from '../../bench/scan-snapshot.ts';
 import { planRepos } from '../../bench/scan-registry.ts';
 import { seeded } from '../../bench/scan-random.ts';
+import { stepParts } from '../../src/report/commands.ts';
 import { buildCli, ROOT, show, type Cli } from '../cli/cli.ts';
 import { startBrowser, type OpenedPage, type TestBrowser } from '../helpers/browser.ts';
 import * as faults from '../helpers/faults.ts';
@@ -154,6 +155,7 @@ describe('HTML reports in headless Chromium', () => {
     for (const id of ids) {
       const f = findings[Number(id.slice(2))]!;
       await page.click(`#${id} > summary`);
+      await page.waitForSelector(`#${id} > .body`);
       const buttons = page.locator(`#${id} button.copy`);
       for (let k = 0; k < (await buttons.count()); k++) {
         const shown = await buttons
@@ -175,11 +177,15 @@ describe('HTML reports in headless Chromium', () => {
         copied++;
       }
     }
+    // One button per command the remediation holds (stepParts is tested on its own in commands.test.ts).
+    const expected = findings.flatMap((f) => f.remediation.flatMap((step) => stepParts(step)));
+    assert.equal(copied, expected.filter((p) => 'command' in p).length);
     assert.ok(copied >= findings.length, `${copied} commands copied for ${findings.length} findings`);
     // The secret fix of the Opaque pull secret, whole, quotes and && included.
     await page.click('#expand-all');
     const legacy = findings.findIndex((f) => f.pod === 'legacy-app');
     await page.click(`#f-${legacy} > summary`);
+    await page.waitForSelector(`#f-${legacy} > .body`);
     const codes = await page.locator(`#f-${legacy} .cmd code`).allTextContents();
     assert.ok(
       codes.includes(
@@ -357,6 +363,7 @@ describe('HTML reports in headless Chromium', () => {
     // Every finding opens to its evidence (built on demand).
     const last = rows.at(-1)!.i;
     await page.click(`#f-${last} > summary`);
+    await page.waitForSelector(`#f-${last} > .body`);
     assert.match(await page.locator(`#f-${last} .body`).innerText(), /Evidence/);
     await page.fill('#filter', data[1234]!.pod);
     await page.waitForFunction(() => document.querySelectorAll('details.finding').length === 1);

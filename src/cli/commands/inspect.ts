@@ -5,7 +5,7 @@ import { parseReference } from '../../reference/index.ts';
 import { parsePlatform } from '../../platform/index.ts';
 import { inspectJson, renderInspectText } from '../../report/inspect.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
-import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
@@ -65,13 +65,8 @@ const run: Command = async (argv) => {
       platformIsDefault: values.platform === undefined,
     });
     if (ctx.output === 'html') {
-      const [{ inspectReport }, { renderHtml }] = await Promise.all([
-        import('../../report/html-model.ts'),
-        import('../../report/html.ts'),
-      ]);
-      // Redacted inside, string by string (see probe.ts).
-      const fallbackText = redact(renderInspectText(r, { colour: false }));
-      process.stdout.write(renderHtml(inspectReport(r, reportMeta(), redact), { fallbackText }));
+      const text = renderInspectText(r, { colour: false });
+      process.stdout.write(await htmlPage((m, meta, red) => m.inspectReport(r, meta, red), text));
     } else {
       const out =
         ctx.output === 'json'

@@ -2,7 +2,7 @@ import { UsageError } from '../../cause/index.ts';
 import { redact } from '../../credentials/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
-import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = CLUSTER_FLAGS;
@@ -74,13 +74,8 @@ const run: Command = async (argv) => {
       result,
     };
     if (ctx.format === 'html') {
-      const [{ podReport }, { renderHtml }] = await Promise.all([
-        import('../../report/html-model.ts'),
-        import('../../report/html.ts'),
-      ]);
-      // Redacted inside, string by string (see probe.ts).
-      const fallbackText = redact(renderPodText(view, { colour: false }));
-      process.stdout.write(renderHtml(podReport(view, reportMeta(), redact), { fallbackText }));
+      const text = renderPodText(view, { colour: false });
+      process.stdout.write(await htmlPage((m, meta, red) => m.podReport(view, meta, red), text));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     let out: string;

@@ -6,7 +6,7 @@ import { probeImage } from '../../probe/probe.ts';
 import type { ProbeResult } from '../../result/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
-import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
@@ -110,16 +110,8 @@ const run: Command = async (argv) => {
     await ctx.session.close();
   }
   if (ctx.output === 'html') {
-    const [{ probeReport }, { renderHtml }] = await Promise.all([
-      import('../../report/html-model.ts'),
-      import('../../report/html.ts'),
-    ]);
     const text = results.map((r) => renderProbeText(r, { colour: false })).join('\n');
-    // Redacted inside, string by string: a pass over the whole page could also hit its script or stylesheet
-    // (a weak password that is a word of the code) and break their CSP hashes.
-    process.stdout.write(
-      renderHtml(probeReport(results, reportMeta(), redact), { fallbackText: redact(text) }),
-    );
+    process.stdout.write(await htmlPage((m, meta, red) => m.probeReport(results, meta, red), text));
   }
   const bad = results.filter((r) => r.cause !== null).length;
   if (images.length > 1 && ctx.output === 'text') {

@@ -2,7 +2,7 @@ import { UsageError } from '../../cause/index.ts';
 import { redact } from '../../credentials/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
-import { reportMeta, yamlOf, type OutputFormat } from '../output.ts';
+import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'wide', 'name', 'html'];
 export const flags = {
@@ -71,13 +71,8 @@ const run: Command = async (argv) => {
     const { renderScanNames, renderScanText, renderScanWide, scanJson } =
       await import('../../report/scan.ts');
     if (ctx.format === 'html') {
-      const [{ scanReport }, { renderHtml }] = await Promise.all([
-        import('../../report/html-model.ts'),
-        import('../../report/html.ts'),
-      ]);
-      // Redacted inside, string by string (see probe.ts).
-      const fallbackText = redact(renderScanText(result, { colour: false }));
-      process.stdout.write(renderHtml(scanReport(result, reportMeta(), redact), { fallbackText }));
+      const text = renderScanText(result, { colour: false });
+      process.stdout.write(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     let out: string;
