@@ -2,7 +2,7 @@
 // each remediation step cut into prose and copyable commands, probes shared by many findings stored once, and
 // every string passed through the run's redaction before it is embedded.
 import type { InspectResult } from '../inspect/index.ts';
-import type { ProbeResult } from '../probe/result.ts';
+import type { ProbeResult } from '../result/index.ts';
 import type { ScanResult } from '../scan/index.ts';
 import { stepParts, type StepPart } from './commands.ts';
 import { inspectJson } from './inspect.ts';

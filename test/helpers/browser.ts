@@ -1,16 +1,14 @@
-// Debian's headless Chromium driven by playwright-core (no browser download): for the HTML reports. A missing
-// /usr/bin/chromium fails the test that wanted it (scripts/install-system-deps.sh installs it).
-import { access, constants } from 'node:fs/promises';
+// Debian's headless Chromium driven by playwright-core (no browser download): for the HTML reports. Suites that
+// use it declare needs(CHROMIUM) (tools.ts), so a missing /usr/bin/chromium fails them.
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { Fixture } from './fixture.ts';
+import { CHROMIUM } from './tools.ts';
 
 // The page functions below run in the browser; the test program has no DOM types (see html-browser.test.ts).
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any;
 declare const document: any;
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 const ARGS = [
   '--headless',
@@ -39,20 +37,15 @@ export interface TestBrowser {
   open(path: string, opts?: { colorScheme?: 'light' | 'dark' }): Promise<OpenedPage>;
 }
 
-export async function requireChromium(): Promise<void> {
-  await access(CHROMIUM, constants.X_OK).catch(() => {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (scripts/install-system-deps.sh)`);
-  });
-}
-
 /** A browser with a fresh profile in the fixture's temp dir, closed at the fixture's cleanup. */
 export async function startBrowser(
   fx: Fixture,
   opts: { viewport?: { width: number; height: number } } = {},
 ): Promise<TestBrowser> {
-  await requireChromium();
+  const missing = CHROMIUM.missing();
+  if (missing) throw new Error(missing);
   const context = await chromium.launchPersistentContext(await fx.subdir('chromium-profile'), {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.path,
     headless: true,
     args: ARGS,
     viewport: opts.viewport ?? { width: 1200, height: 900 },

@@ -47,6 +47,13 @@ export const KUBECTL = binary(
 );
 /** jq 1.6+: runs the secret-editing pipelines remediation prints. */
 export const JQ = binary('jq', 'jq', ['-n', '"eA==" | @base64d'], 'apt-get install jq');
+/** Debian's chromium: the HTML report tests drive it with playwright-core (test/helpers/browser.ts). */
+export const CHROMIUM = binary(
+  'chromium',
+  '/usr/bin/chromium',
+  ['--version'],
+  'apt-get install chromium fonts-dejavu-core',
+);
 /** util-linux script(1): runs a command on a pseudo-terminal. */
 export const SCRIPT = binary('script', '/usr/bin/script', ['--version'], 'apt-get install bsdutils');
 /** An unprivileged user + network namespace (a network with no route anywhere). */

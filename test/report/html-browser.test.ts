@@ -19,6 +19,7 @@ import { useFixture } from '../helpers/fixture.ts';
 import { buildIndexLayout } from '../helpers/oci.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/skopeo.ts';
+import { CHROMIUM, needs } from '../helpers/tools.ts';
 
 declare const window: any;
 declare const document: any;
@@ -60,7 +61,7 @@ async function bars(page: Page, section: number) {
   }, section);
 }
 
-describe('HTML reports in headless Chromium', () => {
+describe('HTML reports in headless Chromium', needs(CHROMIUM), () => {
   const fx = useFixture();
   let cli: Cli;
   let browser: TestBrowser;

@@ -8,7 +8,7 @@ import { registerSecret, redact } from '../../src/credentials/index.ts';
 import { CLIENT_SCRIPT } from '../../src/report/html-client.ts';
 import { probeReport, redactDeep, type ReportMeta } from '../../src/report/html-model.ts';
 import { CONTENT_SECURITY_POLICY, escapeHtml, renderHtml, scriptJson } from '../../src/report/html.ts';
-import type { ProbeResult } from '../../src/probe/result.ts';
+import type { ProbeResult } from '../../src/result/index.ts';
 
 const META: ReportMeta = {
   command: 'regdoctor probe x',
