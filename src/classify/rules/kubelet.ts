@@ -1,6 +1,6 @@
 // The kubelet's own verdicts and the node-side failures around a pull: references that do not parse, short names,
 // pull secrets, credential provider plugins, the runtime socket, deadlines for the whole pull, back-off.
-import type { Rule } from './index.ts';
+import type { Rule } from './rule.ts';
 
 export const KUBELET_RULES: readonly Rule[] = [
   {

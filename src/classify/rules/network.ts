@@ -1,7 +1,7 @@
 // The path to the registry: proxies, name resolution, dialing, timeouts, connections cut. Mostly Go's net and
 // net/http error strings, which every Go runtime (containerd, CRI-O, dockerd, the ECS agent) passes on verbatim,
 // plus their Windows wordings.
-import type { Rule } from './index.ts';
+import type { Rule } from './rule.ts';
 
 export const NETWORK_RULES: readonly Rule[] = [
   {

@@ -1,5 +1,5 @@
 // Signature verification and admission policies: they refuse an image before (or instead of) pulling it.
-import type { Rule } from './index.ts';
+import type { Rule } from './rule.ts';
 
 /** An admission controller (webhook, Gatekeeper, ValidatingAdmissionPolicy) refused the object. */
 const ADMISSION =

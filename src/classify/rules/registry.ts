@@ -1,6 +1,6 @@
 // What the registry answered (or failed to): credentials, permissions, throttling, missing names, server errors,
 // platforms, certificates, broken and missing layers, and the node's disk while storing them.
-import type { Rule } from './index.ts';
+import type { Rule } from './rule.ts';
 
 // How runtimes print an HTTP status: Go's resp.Status ("401 Unauthorized"; containerd's "unexpected status:",
 // containers/image's "received unexpected HTTP status:"), a number after "status code" (containerd 1.6's "failed
