@@ -14,11 +14,22 @@
 // ERROR event carrying a 410 Expired Status, then the end of the stream, for a version older than the last
 // `expire()` — the API server's answer once etcd has compacted it. `apply`/`remove` change objects and notify
 // open watches.
+//
+// Lists and watches take `labelSelector` and `fieldSelector` (kube-selectors.ts); a field selector on a field the
+// resource does not support is a 400, and custom resources support only metadata.name, metadata.namespace and
+// the fields their CRD declares in `selectableFields`. A filtered watch sees an object that starts or stops
+// matching as ADDED or DELETED. Custom resources are also written as the API server writes them: create (POST,
+// with generateName; uid, creationTimestamp, generation set; 409 AlreadyExists), get, update (PUT, 409 Conflict
+// on a stale resourceVersion), merge patch, delete (answers the deleted object), and with `statusSubresource` the
+// /status subresource: writes to the object ignore status, writes to /status change only status. JSON patch is
+// not implemented. `configz` answers GET /api/v1/nodes/NODE/proxy/configz (RBAC resource `nodes/proxy`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { parseFieldSelector, parseLabelSelector } from './kube-selectors.ts';
 import type { CertFiles } from './pki.ts';
 import { serve, type TestServer } from './server.ts';
 
@@ -31,6 +42,10 @@ export interface ApiResource {
   resource: string;
   kind: string;
   namespaced: boolean;
+  /** A CRD's `subresources.status`: writes to the object ignore status, writes to /status change only status. */
+  statusSubresource?: boolean;
+  /** A CRD's `selectableFields` (`spec.nodeName`), beyond metadata.name and metadata.namespace. */
+  selectableFields?: string[];
 }
 
 const API_RESOURCES: ApiResource[] = [
@@ -54,10 +69,12 @@ const qualifiedName = (r: { group: string; resource: string }) =>
 const apiVersionOf = (r: ApiResource) => (r.group ? `${r.group}/${r.version}` : r.version);
 
 export interface ForbidRule {
-  /** Qualified resource: `secrets`, `nodes`, `deployments.apps`, `events.events.k8s.io`. */
+  /** Qualified resource: `secrets`, `nodes`, `deployments.apps`, `events.events.k8s.io`; `nodes/proxy`. */
   resource: string;
   /** Only this namespace's list; unset forbids the resource at every scope. */
   namespace?: string;
+  /** Only these verbs (get, list, watch, create, update, patch, delete); unset forbids every verb. */
+  verbs?: string[];
 }
 
 export interface TransientFault {
@@ -90,6 +107,8 @@ export interface KubeApiOptions {
   managedFields?: boolean;
   /** Extra (custom) resources to serve, e.g. `{ group: 'regdoctor.dev', version: 'v1alpha1', … }`. */
   resources?: ApiResource[];
+  /** `GET /api/v1/nodes/NODE/proxy/configz` answers: the node's KubeletConfiguration (a node not listed: 404). */
+  configz?: Record<string, unknown>;
 }
 
 export interface KubeApiLogEntry {
@@ -100,6 +119,11 @@ export interface KubeApiLogEntry {
   /** Qualified resource, when the path named one. */
   resource?: string;
   namespace?: string;
+  /** The object named by the path, and its subresource (`status`, `proxy`). */
+  name?: string;
+  subresource?: string;
+  /** get, list, watch, create, update, patch, delete. */
+  verb?: string;
   authorized: boolean;
 }
 
@@ -125,6 +149,8 @@ export interface KubeApi extends TestServer {
   closeWatches(): void;
   /** Watch streams currently open. */
   openWatches(): number;
+  /** A stored object of a qualified resource (`imagepullchecks.regdoctor.dev`), keyed `namespace/name` or `name`. */
+  stored(resource: string, key: string): Obj | undefined;
 }
 
 const RESOURCE_VERSION = '481900';
@@ -311,6 +337,101 @@ function route(path: string, resources: readonly ApiResource[]): Route | 'unknow
   return { api, ...(ns !== undefined ? { namespace: decodeURIComponent(ns) } : {}) };
 }
 
+// ---- Named objects (module level) ----
+
+interface ObjectTarget {
+  api: ApiResource;
+  namespace?: string;
+  name: string;
+  /** `status`, or `proxy/configz` on a node. */
+  subresource?: string;
+}
+
+const VERBS: Record<string, string> = { GET: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
+/** The API server's request body limit (3 MiB). */
+const BODY_LIMIT = 3 * 1024 * 1024;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Field selectors the API server supports for built-in resources, beyond metadata.name and metadata.namespace. */
+const BUILTIN_FIELDS: Record<string, string[]> = {
+  pods: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
+  secrets: ['type'],
+  nodes: ['spec.unschedulable'],
+  events: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
+};
+
+/** generateName's suffix: five characters from the API server's alphabet (no vowels, no 0/1/3). */
+function generatedSuffix(): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+/** RFC 7386 JSON merge patch. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Obj =
+    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Obj) } : {};
+  for (const [k, v] of Object.entries(patch as Obj)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function objectRoute(path: string, resources: readonly ApiResource[]): ObjectTarget | undefined {
+  const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/([^/]+)(?:\/(status|proxy\/configz))?$/.exec(
+    path,
+  );
+  const named = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/([^/]+)(?:\/(status))?$/.exec(
+    path,
+  );
+  let group: string,
+    version: string,
+    ns: string | undefined,
+    resource: string,
+    name: string,
+    sub: string | undefined;
+  if (core) [group, version, ns, resource, name, sub] = ['', 'v1', core[1], core[2]!, core[3]!, core[4]];
+  else if (named)
+    [group, version, ns, resource, name, sub] = [
+      named[1]!,
+      named[2]!,
+      named[3],
+      named[4]!,
+      named[5]!,
+      named[6],
+    ];
+  else return undefined;
+  const api = resources.find((r) => r.group === group && r.version === version && r.resource === resource);
+  if (!api || api.namespaced !== (ns !== undefined)) return undefined;
+  if (sub === 'proxy/configz' && resource !== 'nodes') return undefined;
+  return {
+    api,
+    ...(ns !== undefined ? { namespace: decodeURIComponent(ns) } : {}),
+    name: decodeURIComponent(name),
+    ...(sub !== undefined ? { subresource: sub } : {}),
+  };
+}
+
 /** Starts the server on 127.0.0.1. Stop it with `stop()` (or track it with a Fixture). */
 export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
@@ -328,6 +449,8 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     type: 'ADDED' | 'MODIFIED' | 'DELETED';
     resource: string;
     object: Obj;
+    /** The object before a MODIFIED change (a filtered watch sees an object enter or leave its selection). */
+    old?: Obj;
   }
   const history: Change[] = [];
   interface OpenWatch {
@@ -336,6 +459,8 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     bookmarks: boolean;
     res: ServerResponse;
     timer?: NodeJS.Timeout;
+    /** labelSelector and fieldSelector together. */
+    select?: (o: Obj) => boolean;
   }
   const watches = new Set<OpenWatch>();
   const faultsLeft = new Map((opts.faults ?? []).map((f) => [f.resource, { ...f }]));
@@ -365,7 +490,12 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     };
     // Authentication comes before routing, as in the API server: an anonymous caller learns nothing.
     if (!authorized) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
-    if (req.method !== 'GET') {
+    // A named object (get, update, patch, delete, /status) or a node's configz: objectRequest.ts's half.
+    const target = objectRoute(url.pathname, resources);
+    if (target !== undefined) return objectRequest(req, res, target, entry, send);
+    const watching = query.watch === '1' || query.watch === 'true';
+    const verb = req.method === 'GET' ? (watching ? 'watch' : 'list') : req.method === 'POST' ? 'create' : '';
+    if (verb === '') {
       return send(
         405,
         status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
@@ -377,45 +507,22 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     }
     const name = qualifiedName(r.api);
     entry.resource = name;
+    entry.verb = verb;
     if (r.namespace !== undefined) entry.namespace = r.namespace;
-    if (opts.missing?.includes(name)) {
-      return send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
-    }
-    const denied = opts.forbid?.some(
-      (f) => f.resource === name && (f.namespace === undefined || f.namespace === r.namespace),
-    );
-    if (denied) {
-      const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope';
-      return send(
-        403,
-        status(
-          403,
-          'Forbidden',
-          `${name} is forbidden: User "${user}" cannot list resource "${r.api.resource}" in API group "${r.api.group}" ${scope}`,
-          { ...(r.api.group ? { group: r.api.group } : {}), kind: r.api.resource },
-        ),
-      );
-    }
-    if (opts.stall?.includes(name)) return; // never answered; the client's timeout must fire
-    const fault = faultsLeft.get(name);
-    if (fault && fault.times > 0) {
-      fault.times--;
-      const reason = fault.status === 429 ? 'TooManyRequests' : 'InternalError';
-      const message =
-        fault.status === 429
-          ? 'Too many requests, please try again later.'
-          : 'an error on the server has prevented the request from succeeding';
-      return send(
-        fault.status,
-        status(fault.status, reason, message, {}),
-        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
-      );
-    }
+    if (gate(name, r.api, r.namespace, verb, undefined, send)) return;
+    if (verb === 'create') return createObject(req, r, send);
 
-    if (query.watch === '1' || query.watch === 'true') return startWatch(r, query, entry, res);
+    let select: ((o: Obj) => boolean) | undefined;
+    try {
+      select = selectorOf(r.api, query);
+    } catch (err) {
+      return send(400, status(400, 'BadRequest', (err as Error).message));
+    }
+    if (watching) return startWatch(r, query, entry, res, select);
 
     let items = store.get(r.api.group === 'events.k8s.io' ? 'events' : name) ?? [];
     if (r.namespace !== undefined) items = items.filter((o) => metaOf(o).namespace === r.namespace);
+    if (select) items = items.filter(select);
     if (r.api.group === 'events.k8s.io') items = items.map(toEventsV1);
 
     let start = 0;
@@ -464,6 +571,15 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
   const matches = (w: OpenWatch, resource: string, object: Obj) =>
     (w.resource.group === 'events.k8s.io' ? 'events' : qualifiedName(w.resource)) === resource &&
     (w.namespace === undefined || metaOf(object).namespace === w.namespace);
+  /** What a watch sees of a change: a filtered watch sees objects enter (ADDED) and leave (DELETED) its selection. */
+  const seen = (w: OpenWatch, c: Change): Change['type'] | null => {
+    if (!matches(w, c.resource, c.object)) return null;
+    if (!w.select) return c.type;
+    const now = w.select(c.object);
+    if (c.type !== 'MODIFIED') return now ? c.type : null;
+    const before = c.old !== undefined && w.select(c.old);
+    return now ? (before ? 'MODIFIED' : 'ADDED') : before ? 'DELETED' : null;
+  };
   const write = (w: OpenWatch, type: WatchEventType, object: Obj) =>
     w.res.write(`${JSON.stringify({ type, object })}\n`);
   const endWatch = (w: OpenWatch) => {
@@ -479,6 +595,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     query: Record<string, string>,
     entry: KubeApiLogEntry,
     res: ServerResponse,
+    select?: (o: Obj) => boolean,
   ): void {
     entry.status = 200;
     res.writeHead(200, {
@@ -491,13 +608,14 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
       bookmarks: query.allowWatchBookmarks === 'true' || query.allowWatchBookmarks === '1',
       res,
+      ...(select ? { select } : {}),
     };
     const from = query.resourceVersion;
     const resource = r.api.group === 'events.k8s.io' ? 'events' : qualifiedName(r.api);
     if (from === undefined || from === '' || from === '0') {
       // "Any version": the current state as ADDED events, then changes.
       for (const o of store.get(resource) ?? []) {
-        if (w.namespace === undefined || metaOf(o).namespace === w.namespace)
+        if ((w.namespace === undefined || metaOf(o).namespace === w.namespace) && (select?.(o) ?? true))
           write(w, 'ADDED', eventObject(r.api, o));
       }
     } else {
@@ -507,8 +625,10 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
         res.end();
         return;
       }
-      for (const c of history)
-        if (c.rv > n && matches(w, c.resource, c.object)) write(w, c.type, eventObject(r.api, c.object));
+      for (const c of history) {
+        const type = c.rv > n ? seen(w, c) : null;
+        if (type) write(w, type, eventObject(r.api, c.object));
+      }
     }
     watches.add(w);
     res.on('close', () => {
@@ -519,12 +639,383 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     if (Number.isFinite(seconds) && seconds > 0) w.timer = setTimeout(() => endWatch(w), seconds * 1000);
   }
 
-  const change = (type: Change['type'], resource: ApiResource, object: Obj) => {
+  const change = (type: Change['type'], resource: ApiResource, object: Obj, old?: Obj) => {
     const name = resource.group === 'events.k8s.io' ? 'events' : qualifiedName(resource);
-    const c: Change = { rv, type, resource: name, object };
+    const c: Change = { rv, type, resource: name, object, ...(old ? { old } : {}) };
     history.push(c);
-    for (const w of watches) if (matches(w, name, object)) write(w, type, eventObject(w.resource, object));
+    for (const w of watches) {
+      const seenAs = seen(w, c);
+      if (seenAs) write(w, seenAs, eventObject(w.resource, object));
+    }
   };
+
+  // ---- Named objects, writes and selectors (custom resources served as the API server serves a CRD) ----
+
+  type Send = (code: number, body: Obj, headers?: Record<string, string>) => void;
+
+  /** RBAC, missing APIs, stalls and transient faults: true when it answered (or chose never to). */
+  function gate(
+    qualified: string,
+    api: ApiResource,
+    namespace: string | undefined,
+    verb: string,
+    objectName: string | undefined,
+    send: Send,
+    resourceText = api.resource,
+  ): boolean {
+    if (opts.missing?.includes(qualified)) {
+      send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
+      return true;
+    }
+    const ruleName = resourceText === api.resource ? qualified : resourceText;
+    const denied = opts.forbid?.some(
+      (f) =>
+        f.resource === ruleName &&
+        (f.namespace === undefined || f.namespace === namespace) &&
+        (f.verbs === undefined || f.verbs.includes(verb)),
+    );
+    if (denied) {
+      const scope = namespace !== undefined ? `in the namespace "${namespace}"` : 'at the cluster scope';
+      const what = objectName !== undefined ? `${qualified} "${objectName}"` : qualified;
+      send(
+        403,
+        status(
+          403,
+          'Forbidden',
+          `${what} is forbidden: User "${user}" cannot ${verb} resource "${resourceText}" in API group "${api.group}" ${scope}`,
+          {
+            ...(objectName !== undefined ? { name: objectName } : {}),
+            ...(api.group ? { group: api.group } : {}),
+            kind: api.resource,
+          },
+        ),
+      );
+      return true;
+    }
+    if (opts.stall?.includes(qualified)) return true; // never answered; the client's timeout must fire
+    const fault = faultsLeft.get(qualified);
+    if (fault && fault.times > 0) {
+      fault.times--;
+      const reason = fault.status === 429 ? 'TooManyRequests' : 'InternalError';
+      const message =
+        fault.status === 429
+          ? 'Too many requests, please try again later.'
+          : 'an error on the server has prevented the request from succeeding';
+      send(
+        fault.status,
+        status(fault.status, reason, message, {}),
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
+      return true;
+    }
+    return false;
+  }
+
+  function selectorOf(api: ApiResource, query: Record<string, string>): ((o: Obj) => boolean) | undefined {
+    const tests: ((o: Obj) => boolean)[] = [];
+    if (query.labelSelector) tests.push(parseLabelSelector(query.labelSelector));
+    if (query.fieldSelector) {
+      const fields = new Set([
+        'metadata.name',
+        'metadata.namespace',
+        ...(api.selectableFields ?? []),
+        ...(BUILTIN_FIELDS[qualifiedName(api)] ?? []),
+      ]);
+      tests.push(parseFieldSelector(query.fieldSelector, fields));
+    }
+    return tests.length ? (o) => tests.every((t) => t(o)) : undefined;
+  }
+
+  const storeName = (api: ApiResource) => (api.group === 'events.k8s.io' ? 'events' : qualifiedName(api));
+  const keyOf = (namespace: string | undefined, name: string) => (namespace ? `${namespace}/${name}` : name);
+  const find = (api: ApiResource, key: string) =>
+    store.get(storeName(api))?.find((o) => storageKey(o) === key);
+
+  /** Stores a new version (rv bumped) and tells the watches. */
+  function putObject(api: ApiResource, item: Obj, old: Obj | undefined): Obj {
+    const list = store.get(storeName(api)) ?? [];
+    rv++;
+    const stored = { ...item, metadata: { ...metaOf(item), resourceVersion: String(rv) } };
+    const at = old ? list.indexOf(old) : -1;
+    if (at >= 0) list[at] = stored;
+    else {
+      list.push(stored);
+      list.sort(byKey);
+    }
+    store.set(storeName(api), list);
+    change(old ? 'MODIFIED' : 'ADDED', api, stored, old);
+    return stored;
+  }
+
+  function deleteObject(api: ApiResource, key: string): Obj | undefined {
+    const list = store.get(storeName(api)) ?? [];
+    const at = list.findIndex((o) => storageKey(o) === key);
+    if (at < 0) return undefined;
+    const [gone] = list.splice(at, 1);
+    rv++;
+    const last = { ...gone!, metadata: { ...metaOf(gone!), resourceVersion: String(rv) } };
+    change('DELETED', api, last);
+    return last;
+  }
+
+  const notFound = (api: ApiResource, name: string) =>
+    status(404, 'NotFound', `${qualifiedName(api)} "${name}" not found`, {
+      name,
+      ...(api.group ? { group: api.group } : {}),
+      kind: api.resource,
+    });
+
+  async function readBody(req: IncomingMessage, send: Send): Promise<Obj | null> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > BODY_LIMIT) {
+        send(413, status(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${BODY_LIMIT}`));
+        return null;
+      }
+      chunks.push(c as Buffer);
+    }
+    try {
+      const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Obj;
+    } catch {
+      // answered below
+    }
+    send(400, status(400, 'BadRequest', 'the object provided is unrecognized (must be of type JSON object)'));
+    return null;
+  }
+
+  function createObject(req: IncomingMessage, r: Route, send: Send): void {
+    if (!custom.has(r.api)) {
+      send(
+        405,
+        status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+      );
+      return;
+    }
+    void readBody(req, send).then((body) => {
+      if (!body) return;
+      if (body.kind !== r.api.kind || body.apiVersion !== apiVersionOf(r.api)) {
+        send(
+          400,
+          status(
+            400,
+            'BadRequest',
+            `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${apiVersionOf(r.api)})`,
+          ),
+        );
+        return;
+      }
+      const meta = { ...metaOf(body) };
+      if (r.namespace !== undefined) {
+        if (meta.namespace !== undefined && meta.namespace !== r.namespace) {
+          send(
+            400,
+            status(
+              400,
+              'BadRequest',
+              'the namespace of the provided object does not match the namespace sent on the request',
+            ),
+          );
+          return;
+        }
+        meta.namespace = r.namespace;
+      }
+      if (typeof meta.name !== 'string' || meta.name === '') {
+        if (typeof meta.generateName !== 'string' || meta.generateName === '') {
+          send(
+            422,
+            status(
+              422,
+              'Invalid',
+              `${r.api.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+            ),
+          );
+          return;
+        }
+        meta.name = `${meta.generateName}${generatedSuffix()}`;
+      }
+      const name = meta.name as string;
+      if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
+        send(
+          422,
+          status(
+            422,
+            'Invalid',
+            `${r.api.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+          ),
+        );
+        return;
+      }
+      if (find(r.api, keyOf(r.namespace, name))) {
+        send(
+          409,
+          status(409, 'AlreadyExists', `${qualifiedName(r.api)} "${name}" already exists`, {
+            name,
+            group: r.api.group,
+            kind: r.api.resource,
+          }),
+        );
+        return;
+      }
+      const { status: _dropped, ...rest } = body;
+      const item: Obj = {
+        ...(r.api.statusSubresource ? rest : body),
+        metadata: {
+          ...meta,
+          uid: randomUUID(),
+          creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          generation: 1,
+        },
+      };
+      delete (item.metadata as Obj).resourceVersion;
+      send(201, putObject(r.api, item, undefined));
+    });
+  }
+
+  function objectRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ObjectTarget,
+    entry: KubeApiLogEntry,
+    send: Send,
+  ): void {
+    const qualified = qualifiedName(t.api);
+    entry.resource = qualified;
+    entry.name = t.name;
+    if (t.namespace !== undefined) entry.namespace = t.namespace;
+    if (t.subresource !== undefined) entry.subresource = t.subresource;
+    const verb = VERBS[req.method ?? ''];
+    if (t.subresource === 'proxy/configz') {
+      entry.verb = 'get';
+      if (req.method !== 'GET') {
+        send(
+          405,
+          status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+        );
+        return;
+      }
+      if (gate(qualified, t.api, undefined, 'get', t.name, send, 'nodes/proxy')) return;
+      const config = opts.configz?.[t.name];
+      if (config === undefined || !find(t.api, t.name)) return send(404, notFound(t.api, t.name));
+      return send(200, { kubeletconfig: config });
+    }
+    if (verb === undefined || (verb !== 'get' && !custom.has(t.api))) {
+      send(
+        405,
+        status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+      );
+      return;
+    }
+    entry.verb = verb;
+    if (t.subresource === 'status' && !t.api.statusSubresource)
+      return send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
+    if (
+      gate(
+        qualified,
+        t.api,
+        t.namespace,
+        verb,
+        t.name,
+        send,
+        t.subresource ? `${t.api.resource}/${t.subresource}` : t.api.resource,
+      )
+    )
+      return;
+    const key = keyOf(t.namespace, t.name);
+    const current = find(t.api, key);
+    if (verb === 'get')
+      return current ? send(200, eventObject(t.api, current)) : send(404, notFound(t.api, t.name));
+    if (verb === 'delete') {
+      const gone = current ? deleteObject(t.api, key) : undefined;
+      return gone ? send(200, gone) : send(404, notFound(t.api, t.name));
+    }
+    void readBody(req, send).then((body) => {
+      if (!body) return;
+      if (!current) return send(404, notFound(t.api, t.name));
+      let next: Obj;
+      if (verb === 'patch') {
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (type === 'application/merge-patch+json') next = mergePatch(current, body) as Obj;
+        else if (type === 'application/json-patch+json') {
+          // JSON patch (a list of operations) is not implemented here; an object sent as one is refused as the
+          // API server refuses it.
+          send(
+            400,
+            status(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'),
+          );
+          return;
+        } else {
+          send(
+            415,
+            status(
+              415,
+              'UnsupportedMediaType',
+              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+            ),
+          );
+          return;
+        }
+      } else next = body;
+      const meta = metaOf(next);
+      if (meta.name !== undefined && meta.name !== t.name) {
+        send(
+          400,
+          status(
+            400,
+            'BadRequest',
+            `the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`,
+          ),
+        );
+        return;
+      }
+      const cur = metaOf(current);
+      if (verb === 'update' && (meta.resourceVersion === undefined || meta.resourceVersion === '')) {
+        send(
+          422,
+          status(
+            422,
+            'Invalid',
+            `${t.api.kind} "${t.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+          ),
+        );
+        return;
+      }
+      if (meta.resourceVersion !== undefined && meta.resourceVersion !== cur.resourceVersion) {
+        send(
+          409,
+          status(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${qualified} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
+            { name: t.name, group: t.api.group, kind: t.api.resource },
+          ),
+        );
+        return;
+      }
+      // The server owns identity; with a status subresource, each endpoint changes only its half.
+      const system = {
+        uid: cur.uid,
+        creationTimestamp: cur.creationTimestamp,
+        generation: cur.generation,
+        name: t.name,
+        ...(t.namespace ? { namespace: t.namespace } : {}),
+      };
+      let item: Obj;
+      if (t.subresource === 'status') item = { ...current, status: next.status };
+      else if (t.api.statusSubresource) {
+        const { status: _ignored, ...rest } = next;
+        item = { ...rest, ...(current.status !== undefined ? { status: current.status } : {}) };
+        item.metadata = { ...metaOf(item), ...system };
+      } else item = { ...next, metadata: { ...meta, ...system } };
+      if (item.status === undefined) delete item.status;
+      if (JSON.stringify(item.spec) !== JSON.stringify(current.spec)) {
+        item.metadata = { ...metaOf(item), generation: Number(cur.generation ?? 1) + 1 };
+      }
+      send(200, putObject(t.api, item, current));
+    });
+  }
 
   const server = await serve(handler, opts.tls ? { tls: opts.tls } : {});
   const stop = server.stop;
@@ -542,13 +1033,14 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       rv++;
       s.item.metadata = { ...metaOf(s.item), resourceVersion: String(rv) };
       const at = list.findIndex((o) => storageKey(o) === storageKey(s.item));
+      const old = at >= 0 ? list[at] : undefined;
       if (at >= 0) list[at] = s.item;
       else {
         list.push(s.item);
         list.sort(byKey);
       }
       store.set(key, list);
-      change(at >= 0 ? 'MODIFIED' : 'ADDED', s.r, s.item);
+      change(old ? 'MODIFIED' : 'ADDED', s.r, s.item, old);
     },
     remove(ref) {
       const r = resources.find((x) => x.kind === ref.kind && apiVersionOf(x) === ref.apiVersion);
@@ -584,10 +1076,31 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       for (const w of [...watches]) endWatch(w);
     },
     openWatches: () => watches.size,
+    stored: (resource, key) => {
+      const o = store.get(resource)?.find((x) => storageKey(x) === key);
+      return o ? structuredClone(o) : undefined;
+    },
     stop: () => {
       for (const w of [...watches]) clearTimeout(w.timer);
       return stop();
     },
+  };
+}
+
+/** The ApiResource a CRD file defines (its first served version): scope, status subresource, selectable fields. */
+export function crdResource(file: URL | string): ApiResource {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a CRD document, read field by field
+  const crd = parse(readFileSync(file, 'utf8')) as any;
+  const v = crd.spec.versions.find((x: { served?: boolean }) => x.served !== false);
+  const fields = (v.selectableFields ?? []).map((f: { jsonPath: string }) => f.jsonPath.replace(/^\./, ''));
+  return {
+    group: crd.spec.group,
+    version: v.name,
+    resource: crd.spec.names.plural,
+    kind: crd.spec.names.kind,
+    namespaced: crd.spec.scope === 'Namespaced',
+    ...(v.subresources?.status ? { statusSubresource: true } : {}),
+    ...(fields.length ? { selectableFields: fields } : {}),
   };
 }
 
