@@ -1,5 +1,4 @@
 // Flags and set-up shared by the cluster commands (`scan`, `pod`): where the cluster comes from, how to probe.
-import { readFile } from 'node:fs/promises';
 import { UsageError } from '../cause/index.ts';
 import { redact } from '../credentials/index.ts';
 import type { ClusterSource } from '../cluster/types.ts';
@@ -63,6 +62,51 @@ export interface ClusterContext {
   concurrency: number;
 }
 
+export interface RegistryAccess {
+  /** A fresh session with the flags' timeout, CAs, TLS exceptions and proxy settings. */
+  newSession: () => ProbeSession;
+  plainHttp: (registry: string) => boolean;
+  timeoutMs: number;
+}
+
+/** The probe flags (--timeout, --ca-file, --insecure-skip-tls-verify-registry, --plain-http-registry, -v). */
+export async function registryAccess(
+  values: Pick<
+    Values,
+    'timeout' | 'ca-file' | 'insecure-skip-tls-verify-registry' | 'plain-http-registry' | 'verbose'
+  >,
+): Promise<RegistryAccess> {
+  const [{ parseDuration }, { ProbeSession }, { proxyEnvFrom }, { apiHost }, { readCaFiles }] =
+    await Promise.all([
+      import('../util/duration.ts'),
+      import('../probe/session.ts'),
+      import('../transport/proxy.ts'),
+      import('../reference/index.ts'),
+      import('./registry-flags.ts'),
+    ]);
+  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
+  // A zero or huge timeout would time every probe out at once and report NETWORK_TIMEOUT for every image.
+  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
+  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
+  const ca = await readCaFiles(values['ca-file'] ?? []);
+  // Keyed like URL.host: the API host, without a default :443.
+  const hostKey = (r: string) => apiHost(r).replace(/:443$/, '');
+  const insecure = new Set((values['insecure-skip-tls-verify-registry'] ?? []).map(hostKey));
+  const plain = new Set(values['plain-http-registry'] ?? []);
+  const proxyEnv = proxyEnvFrom(process.env);
+  return {
+    newSession: () =>
+      new ProbeSession({
+        timeoutMs,
+        proxyEnv,
+        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
+        log: values.verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
+      }),
+    plainHttp: (r) => plain.has(r),
+    timeoutMs,
+  };
+}
+
 /** `formats` are the -o values the command supports. */
 export async function clusterContext(
   values: Values,
@@ -72,47 +116,19 @@ export async function clusterContext(
   const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
-  const [{ chooseSource }, { parseDuration }, platformMod, { ProbeSession }, { proxyEnvFrom }, { apiHost }] =
-    await Promise.all([
-      import('../cluster/index.ts'),
-      import('../util/duration.ts'),
-      import('../platform/index.ts'),
-      import('../probe/session.ts'),
-      import('../transport/proxy.ts'),
-      import('../reference/index.ts'),
-    ]);
-  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
-  // A zero or huge timeout would time every probe out at once and report NETWORK_TIMEOUT for every image.
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
+  const [{ chooseSource }, platformMod] = await Promise.all([
+    import('../cluster/index.ts'),
+    import('../platform/index.ts'),
+  ]);
+  const access = await registryAccess(values);
   const defaultPlatform = values.platform
     ? platformMod.parsePlatform(values.platform)
     : platformMod.hostPlatform();
-  const ca: string[] = [];
-  for (const f of values['ca-file'] ?? []) {
-    const pem = await readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(`--ca-file ${f}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-    });
-    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
-      throw new UsageError(`--ca-file ${f}: no PEM certificate in it`);
-    ca.push(pem);
-  }
-  // Keyed like URL.host: the API host, without a default :443.
-  const hostKey = (r: string) => apiHost(r).replace(/:443$/, '');
-  const insecure = new Set((values['insecure-skip-tls-verify-registry'] ?? []).map(hostKey));
-  const plain = new Set(values['plain-http-registry'] ?? []);
   const source = chooseSource({
     snapshot: values.snapshot,
     kubeconfig: values.kubeconfig,
     context: values.context,
   });
-  const session = values['no-probe']
-    ? null
-    : new ProbeSession({
-        timeoutMs,
-        proxyEnv: proxyEnvFrom(process.env),
-        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
-        log: values.verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
-      });
-  return { source, format, session, defaultPlatform, plainHttp: (r) => plain.has(r), concurrency };
+  const session = values['no-probe'] ? null : access.newSession();
+  return { source, format, session, defaultPlatform, plainHttp: access.plainHttp, concurrency };
 }

@@ -54,6 +54,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Run the validating admission webhook that enforces ImagePolicy',
     load: () => import('./commands/webhook.ts'),
   },
+  agent: {
+    summary: 'Run the node agent that answers ImagePullChecks with a probe from its node (DaemonSet)',
+    load: () => import('./commands/agent.ts'),
+  },
   demo: {
     summary: 'Start throwaway local registries with broken cases and diagnose them',
     load: () => import('./commands/demo.ts'),

@@ -1,9 +1,9 @@
-// One list request through @kubernetes/client-node, keeping the server's JSON as sent.
+// One request through @kubernetes/client-node, keeping the server's JSON as sent.
 //
 // The generated client would turn each answer into its model classes: timestamps become Date objects (losing
 // MicroTime's microseconds) and fields its models do not know are dropped, so a live load would not equal a
 // snapshot of the same objects. A per-call middleware therefore reads the raw body itself, hands the generated
-// code an empty list to deserialize (no wasted work on large pages), and turns non-2xx answers into StatusError
+// code an empty body to deserialize (no wasted work on large pages), and turns non-2xx answers into StatusError
 // with the API server's `Status` object, which the generated code would otherwise throw away for a 401.
 import * as z from 'zod/mini';
 import type * as K8s from '@kubernetes/client-node';
@@ -37,7 +37,7 @@ export class StatusError extends Error {
   }
 }
 
-/** A 2xx answer whose body is not a Kubernetes list (a proxy's HTML page, a truncated body). */
+/** A 2xx answer whose body is not JSON, or not the Kubernetes list asked for (a proxy's HTML page, a truncated body). */
 export class NotAListError extends Error {
   constructor(
     message: string,
@@ -69,19 +69,28 @@ function retryAfter(headers: Record<string, string>): number | undefined {
 export interface CallOptions {
   /** Aborts this request: the per-request timeout combined with the whole load's cancellation. */
   signal: AbortSignal;
+  /** Sets the request's Content-Type (the generated patch methods default to JSON patch). */
+  contentType?: string;
 }
 
-/** Runs `send` (a generated list method given per-call options) and returns the page as the server sent it. */
-export async function callList(
+const EMPTY_OBJECT = '{}';
+
+/**
+ * Runs `send` (a generated method given per-call options) and returns the answer's JSON as the server sent it;
+ * `empty` is what the generated code gets to deserialize instead. A non-2xx answer is a StatusError.
+ */
+export async function callJson(
   k8s: typeof K8s,
   send: (options: K8s.ConfigurationOptions) => Promise<unknown>,
   opts: CallOptions,
-): Promise<ListBody> {
+  empty = EMPTY_OBJECT,
+): Promise<{ json: unknown; contentType: string }> {
   let raw: string | undefined;
   let contentType = '';
   const middleware: K8s.ObservableMiddleware = {
     pre(ctx) {
       ctx.setSignal(opts.signal);
+      if (opts.contentType) ctx.setHeaderParam('Content-Type', opts.contentType);
       return new k8s.Observable(Promise.resolve(ctx));
     },
     post(rsp) {
@@ -92,7 +101,7 @@ export async function callList(
           throw new StatusError(rsp.httpStatusCode, parseStatus(text), text, retryAfter(rsp.headers));
         }
         raw = text;
-        rsp.body = { text: async () => EMPTY_LIST, binary: async () => Buffer.from(EMPTY_LIST) };
+        rsp.body = { text: async () => empty, binary: async () => Buffer.from(empty) };
         return rsp;
       };
       return new k8s.Observable(read());
@@ -102,12 +111,20 @@ export async function callList(
   // reverses it in place for the response side.
   await send({ middleware: [middleware], middlewareMergeStrategy: 'append' });
   if (raw === undefined) throw new NotAListError('no response body', contentType);
-  let json: unknown;
   try {
-    json = JSON.parse(raw);
+    return { json: JSON.parse(raw) as unknown, contentType };
   } catch {
     throw new NotAListError('the answer is not JSON', contentType);
   }
+}
+
+/** Runs `send` (a generated list method given per-call options) and returns the page as the server sent it. */
+export async function callList(
+  k8s: typeof K8s,
+  send: (options: K8s.ConfigurationOptions) => Promise<unknown>,
+  opts: CallOptions,
+): Promise<ListBody> {
+  const { json, contentType } = await callJson(k8s, send, opts, EMPTY_LIST);
   const r = listSchema.safeParse(json);
   if (!r.success) throw new NotAListError('the answer is not a Kubernetes list', contentType);
   return r.data;

@@ -364,8 +364,10 @@ export async function probeImage(
 
     t = now();
     const layer = imageManifest.layers.find((l) => !l.urls?.length);
+    // What the node must download (compressed): the agent weighs it against the image filesystem's free space.
+    const imageBytes = imageManifest.layers.reduce((n, l) => n + l.size, 0);
     if (!layer) {
-      record('blob', true, now() - t, 'no layers to fetch (or only foreign layers)', {});
+      record('blob', true, now() - t, 'no layers to fetch (or only foreign layers)', { imageBytes });
     } else {
       let res: HttpResponse;
       try {
@@ -423,6 +425,7 @@ export async function probeImage(
           bytesRead: res.body.length,
           redirects: res.redirects,
           mediaType: layer.mediaType,
+          imageBytes,
         },
       );
     }

@@ -1,18 +1,20 @@
 import type { Cause, Confidence } from '../cause/index.ts';
 
 /** Step names in the order a runtime performs them. */
-export type StepName =
-  | 'reference'
-  | 'credentials'
-  | 'dns'
-  | 'connect'
-  | 'tls'
-  | 'ping'
-  | 'auth'
-  | 'manifest'
-  | 'platform'
-  | 'config'
-  | 'blob';
+export const STEP_NAMES = [
+  'reference',
+  'credentials',
+  'dns',
+  'connect',
+  'tls',
+  'ping',
+  'auth',
+  'manifest',
+  'platform',
+  'config',
+  'blob',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 /** One probe step as it happened: what was done, whether it worked, how long it took and what was seen. */
 export interface Step {

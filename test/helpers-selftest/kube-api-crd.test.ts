@@ -115,7 +115,44 @@ test('create, get, status, update, patch, conflict, delete', async () => {
   assert.deepEqual(put.body.status, { phase: 'Completed', result: { cause: null } });
 
   const jsonPatch = await call(api, 'PATCH', `${PATH}/${name}`, { a: 1 }, 'application/json-patch+json');
-  assert.equal(jsonPatch.status, 400);
+  assert.equal(jsonPatch.status, 400, 'a JSON patch is a list of operations');
+  const ops = (status: unknown) => [{ op: 'add', path: '/status', value: status }];
+  const nulls = await call(
+    api,
+    'PATCH',
+    `${PATH}/${name}/status`,
+    ops({ phase: 'Completed', result: { cause: null } }),
+    'application/json-patch+json',
+  );
+  assert.deepEqual(
+    nulls.body.status,
+    { phase: 'Completed', result: { cause: null } },
+    'JSON patch keeps nulls',
+  );
+  const merged = await call(
+    api,
+    'PATCH',
+    `${PATH}/${name}/status`,
+    { status: { result: { cause: null } } },
+    'application/merge-patch+json',
+  );
+  assert.deepEqual(merged.body.status, { phase: 'Completed', result: {} }, 'merge patch: null deletes');
+  const failedTest = await call(
+    api,
+    'PATCH',
+    `${PATH}/${name}`,
+    [{ op: 'test', path: '/spec/image', value: 'x' }],
+    'application/json-patch+json',
+  );
+  assert.equal(failedTest.status, 422);
+  const missing = await call(
+    api,
+    'PATCH',
+    `${PATH}/${name}`,
+    [{ op: 'replace', path: '/spec/nope/x', value: 1 }],
+    'application/json-patch+json',
+  );
+  assert.equal(missing.status, 422);
   const strategic = await call(api, 'PATCH', `${PATH}/${name}`, {}, 'application/strategic-merge-patch+json');
   assert.equal(strategic.status, 415);
 

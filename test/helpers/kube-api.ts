@@ -20,9 +20,10 @@
 // the fields their CRD declares in `selectableFields`. A filtered watch sees an object that starts or stops
 // matching as ADDED or DELETED. Custom resources are also written as the API server writes them: create (POST,
 // with generateName; uid, creationTimestamp, generation set; 409 AlreadyExists), get, update (PUT, 409 Conflict
-// on a stale resourceVersion), merge patch, delete (answers the deleted object), and with `statusSubresource` the
-// /status subresource: writes to the object ignore status, writes to /status change only status. JSON patch is
-// not implemented. `configz` answers GET /api/v1/nodes/NODE/proxy/configz (RBAC resource `nodes/proxy`).
+// on a stale resourceVersion), JSON patch (RFC 6902) and merge patch (RFC 7386, where null deletes a key), delete
+// (answers the deleted object), and with `statusSubresource` the /status subresource: writes to the object ignore
+// status, writes to /status change only status. `configz` answers GET /api/v1/nodes/NODE/proxy/configz (RBAC
+// resource `nodes/proxy`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -107,6 +108,8 @@ export interface KubeApiOptions {
   managedFields?: boolean;
   /** Extra (custom) resources to serve, e.g. `{ group: 'regdoctor.dev', version: 'v1alpha1', … }`. */
   resources?: ApiResource[];
+  /** Address to bind (default 127.0.0.1), e.g. a veth address that agents in a test network namespace reach. */
+  hostname?: string;
   /** `GET /api/v1/nodes/NODE/proxy/configz` answers: the node's KubeletConfiguration (a node not listed: 404). */
   configz?: Record<string, unknown>;
 }
@@ -397,6 +400,67 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** The status a JSON patch failure is answered with: a failed `test` or a missing path is 422, bad JSON 400. */
+const patchError = (message: string) => (message.startsWith('json:') ? 400 : 422);
+
+const JSON_PATCH_ERROR = 'the server rejected our request due to an error in our request';
+
+/** RFC 6902 JSON patch (add, remove, replace, test) over objects and arrays; a string says why it failed. */
+function jsonPatch(doc: Obj, ops: unknown[]): Obj | string {
+  let root: unknown = structuredClone(doc);
+  for (const raw of ops) {
+    const op = raw as { op?: unknown; path?: unknown; value?: unknown };
+    if (typeof op?.op !== 'string' || typeof op.path !== 'string')
+      return 'json: invalid JSON patch operation';
+    const parts =
+      op.path === ''
+        ? []
+        : op.path
+            .split('/')
+            .slice(1)
+            .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (parts.length === 0) {
+      if (op.op === 'add' || op.op === 'replace') root = structuredClone(op.value);
+      else if (op.op !== 'test') return `${JSON_PATCH_ERROR}: ${op.op} of the whole document`;
+      continue;
+    }
+    let parent: unknown = root;
+    for (const p of parts.slice(0, -1)) {
+      parent = parent !== null && typeof parent === 'object' ? (parent as Obj)[p] : undefined;
+    }
+    if (parent === null || typeof parent !== 'object')
+      return `${JSON_PATCH_ERROR}: doc is missing path: ${op.path}`;
+    const last = parts.at(-1)!;
+    const list = Array.isArray(parent) ? (parent as unknown[]) : null;
+    const obj = parent as Obj;
+    const index = last === '-' && list ? list.length : Number(last);
+    const exists = list ? Number.isInteger(index) && index < list.length : Object.hasOwn(obj, last);
+    switch (op.op) {
+      case 'add':
+        if (list) list.splice(index, 0, structuredClone(op.value));
+        else obj[last] = structuredClone(op.value);
+        break;
+      case 'replace':
+      case 'remove':
+        if (!exists)
+          return `${JSON_PATCH_ERROR}: ${op.op} operation does not apply: doc is missing path: ${op.path}`;
+        if (list) list.splice(index, 1, ...(op.op === 'replace' ? [structuredClone(op.value)] : []));
+        else if (op.op === 'replace') obj[last] = structuredClone(op.value);
+        else delete obj[last];
+        break;
+      case 'test':
+        if (JSON.stringify(list ? list[index] : obj[last]) !== JSON.stringify(op.value))
+          return `${JSON_PATCH_ERROR}: testing value ${op.path} failed`;
+        break;
+      default:
+        return `json: unknown JSON patch operation ${JSON.stringify(op.op)}`;
+    }
+  }
+  return root !== null && typeof root === 'object' && !Array.isArray(root)
+    ? (root as Obj)
+    : 'json: the patch does not leave an object';
+}
+
 function objectRoute(path: string, resources: readonly ApiResource[]): ObjectTarget | undefined {
   const core = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)\/([^/]+)(?:\/(status|proxy\/configz))?$/.exec(
     path,
@@ -432,7 +496,7 @@ function objectRoute(path: string, resources: readonly ApiResource[]): ObjectTar
   };
 }
 
-/** Starts the server on 127.0.0.1. Stop it with `stop()` (or track it with a Fixture). */
+/** Starts the server on 127.0.0.1 (or opts.hostname). Stop it with `stop()` (or track it with a Fixture). */
 export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const user = opts.user ?? 'system:serviceaccount:regdoctor:scanner';
@@ -764,8 +828,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       ...(api.group ? { group: api.group } : {}),
       kind: api.resource,
     });
-
-  async function readBody(req: IncomingMessage, send: Send): Promise<Obj | null> {
+  async function readBody(req: IncomingMessage, send: Send, arrays = false): Promise<Obj | unknown[] | null> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of req) {
@@ -778,7 +841,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     }
     try {
       const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Obj;
+      if (v && typeof v === 'object' && (arrays || !Array.isArray(v))) return v as Obj | unknown[];
     } catch {
       // answered below
     }
@@ -794,8 +857,9 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       );
       return;
     }
-    void readBody(req, send).then((body) => {
-      if (!body) return;
+    void readBody(req, send).then((raw) => {
+      if (!raw || Array.isArray(raw)) return;
+      const body = raw;
       if (body.kind !== r.api.kind || body.apiVersion !== apiVersionOf(r.api)) {
         send(
           400,
@@ -931,93 +995,101 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       const gone = current ? deleteObject(t.api, key) : undefined;
       return gone ? send(200, gone) : send(404, notFound(t.api, t.name));
     }
-    void readBody(req, send).then((body) => {
-      if (!body) return;
-      if (!current) return send(404, notFound(t.api, t.name));
-      let next: Obj;
-      if (verb === 'patch') {
-        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type === 'application/merge-patch+json') next = mergePatch(current, body) as Obj;
-        else if (type === 'application/json-patch+json') {
-          // JSON patch (a list of operations) is not implemented here; an object sent as one is refused as the
-          // API server refuses it.
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    void readBody(req, send, verb === 'patch' && contentType === 'application/json-patch+json').then(
+      (raw) => {
+        if (!raw) return;
+        if (!current) return send(404, notFound(t.api, t.name));
+        const body = raw as Obj;
+        let next: Obj;
+        if (verb === 'patch') {
+          const type = contentType;
+          if (type === 'application/merge-patch+json') next = mergePatch(current, body) as Obj;
+          else if (type === 'application/json-patch+json') {
+            const patched = Array.isArray(raw)
+              ? jsonPatch(current, raw)
+              : 'json: cannot unmarshal object into Go value of type jsonpatch.Patch';
+            if (typeof patched === 'string') {
+              const code = patchError(patched);
+              return send(code, status(code, code === 422 ? 'Invalid' : 'BadRequest', patched));
+            }
+            next = patched;
+          } else {
+            send(
+              415,
+              status(
+                415,
+                'UnsupportedMediaType',
+                `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+              ),
+            );
+            return;
+          }
+        } else next = body;
+        const meta = metaOf(next);
+        if (meta.name !== undefined && meta.name !== t.name) {
           send(
             400,
-            status(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch'),
-          );
-          return;
-        } else {
-          send(
-            415,
             status(
-              415,
-              'UnsupportedMediaType',
-              `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+              400,
+              'BadRequest',
+              `the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`,
             ),
           );
           return;
         }
-      } else next = body;
-      const meta = metaOf(next);
-      if (meta.name !== undefined && meta.name !== t.name) {
-        send(
-          400,
-          status(
-            400,
-            'BadRequest',
-            `the name of the object (${String(meta.name)}) does not match the name on the URL (${t.name})`,
-          ),
-        );
-        return;
-      }
-      const cur = metaOf(current);
-      if (verb === 'update' && (meta.resourceVersion === undefined || meta.resourceVersion === '')) {
-        send(
-          422,
-          status(
+        const cur = metaOf(current);
+        if (verb === 'update' && (meta.resourceVersion === undefined || meta.resourceVersion === '')) {
+          send(
             422,
-            'Invalid',
-            `${t.api.kind} "${t.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
-          ),
-        );
-        return;
-      }
-      if (meta.resourceVersion !== undefined && meta.resourceVersion !== cur.resourceVersion) {
-        send(
-          409,
-          status(
+            status(
+              422,
+              'Invalid',
+              `${t.api.kind} "${t.name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+            ),
+          );
+          return;
+        }
+        if (meta.resourceVersion !== undefined && meta.resourceVersion !== cur.resourceVersion) {
+          send(
             409,
-            'Conflict',
-            `Operation cannot be fulfilled on ${qualified} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
-            { name: t.name, group: t.api.group, kind: t.api.resource },
-          ),
-        );
-        return;
-      }
-      // The server owns identity; with a status subresource, each endpoint changes only its half.
-      const system = {
-        uid: cur.uid,
-        creationTimestamp: cur.creationTimestamp,
-        generation: cur.generation,
-        name: t.name,
-        ...(t.namespace ? { namespace: t.namespace } : {}),
-      };
-      let item: Obj;
-      if (t.subresource === 'status') item = { ...current, status: next.status };
-      else if (t.api.statusSubresource) {
-        const { status: _ignored, ...rest } = next;
-        item = { ...rest, ...(current.status !== undefined ? { status: current.status } : {}) };
-        item.metadata = { ...metaOf(item), ...system };
-      } else item = { ...next, metadata: { ...meta, ...system } };
-      if (item.status === undefined) delete item.status;
-      if (JSON.stringify(item.spec) !== JSON.stringify(current.spec)) {
-        item.metadata = { ...metaOf(item), generation: Number(cur.generation ?? 1) + 1 };
-      }
-      send(200, putObject(t.api, item, current));
-    });
+            status(
+              409,
+              'Conflict',
+              `Operation cannot be fulfilled on ${qualified} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
+              { name: t.name, group: t.api.group, kind: t.api.resource },
+            ),
+          );
+          return;
+        }
+        // The server owns identity; with a status subresource, each endpoint changes only its half.
+        const system = {
+          uid: cur.uid,
+          creationTimestamp: cur.creationTimestamp,
+          generation: cur.generation,
+          name: t.name,
+          ...(t.namespace ? { namespace: t.namespace } : {}),
+        };
+        let item: Obj;
+        if (t.subresource === 'status') item = { ...current, status: next.status };
+        else if (t.api.statusSubresource) {
+          const { status: _ignored, ...rest } = next;
+          item = { ...rest, ...(current.status !== undefined ? { status: current.status } : {}) };
+          item.metadata = { ...metaOf(item), ...system };
+        } else item = { ...next, metadata: { ...meta, ...system } };
+        if (item.status === undefined) delete item.status;
+        if (JSON.stringify(item.spec) !== JSON.stringify(current.spec)) {
+          item.metadata = { ...metaOf(item), generation: Number(cur.generation ?? 1) + 1 };
+        }
+        send(200, putObject(t.api, item, current));
+      },
+    );
   }
 
-  const server = await serve(handler, opts.tls ? { tls: opts.tls } : {});
+  const server = await serve(handler, {
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.hostname ? { hostname: opts.hostname } : {}),
+  });
   const stop = server.stop;
   return {
     ...server,

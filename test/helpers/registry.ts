@@ -24,10 +24,12 @@ export interface RegistryOptions {
   extraConfig?: Record<string, unknown>;
   /** Milliseconds to wait for GET /v2/ to answer. Default 15000. */
   startTimeoutMs?: number;
+  /** Address to bind: 127.0.0.1 unless given (e.g. a veth address of a test network namespace). */
+  hostname?: string;
 }
 
 export interface RunningRegistry {
-  /** `127.0.0.1:PORT` */
+  /** `127.0.0.1:PORT` (or the hostname asked for) */
   host: string;
   /** `http(s)://127.0.0.1:PORT` */
   url: string;
@@ -43,7 +45,10 @@ export interface RunningRegistry {
 }
 
 function buildConfig(dir: string, port: number, opts: RegistryOptions): Record<string, unknown> {
-  const http: Record<string, unknown> = { addr: `127.0.0.1:${port}`, secret: 'regdoctor-test-secret' };
+  const http: Record<string, unknown> = {
+    addr: `${opts.hostname ?? '127.0.0.1'}:${port}`,
+    secret: 'regdoctor-test-secret',
+  };
   if (opts.tls) http.tls = { certificate: opts.tls.certPath, key: opts.tls.keyPath };
   const config: Record<string, unknown> = {
     version: 0.1,
@@ -108,15 +113,16 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   let lastError = '';
   // freePort() can race with another test grabbing the same port; a registry that fails to bind is retried.
   for (let attempt = 0; attempt < 4; attempt++) {
-    const port = await freePort();
+    const hostname = opts.hostname ?? '127.0.0.1';
+    const port = await freePort(hostname);
     await writeFile(configPath, stringify(buildConfig(dir, port, opts)));
     const daemon = startDaemon('docker-registry', ['serve', configPath], { cwd: dir });
     const scheme = opts.tls ? 'https' : 'http';
-    const url = `${scheme}://127.0.0.1:${port}`;
+    const url = `${scheme}://${hostname}:${port}`;
     const state = await waitReady(daemon, url, opts.startTimeoutMs ?? 15_000);
     if (state === 'ready') {
       return {
-        host: `127.0.0.1:${port}`,
+        host: `${hostname}:${port}`,
         url,
         port,
         pid: daemon.child.pid ?? -1,
