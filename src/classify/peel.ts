@@ -9,6 +9,9 @@
  */
 const ATTEMPT_START = /, (?=rpc error: code = |Error response from daemon: )/g;
 
+/** hashicorp/go-multierror's list ("2 errors occurred:\n\t* …\n\t* …"), as podman reports each candidate it tried. */
+const LIST_ITEM = /\n\t?\* (?=\S)/g;
+
 export interface Attempt {
   text: string;
   /** Offset of `text` in the message. */
@@ -16,6 +19,7 @@ export interface Attempt {
 }
 
 export function splitAttempts(text: string): Attempt[] {
+  if (/ errors? occurred:\n/.test(text)) return splitList(text);
   const cuts: number[] = [];
   for (const m of text.matchAll(ATTEMPT_START)) cuts.push(m.index ?? 0);
   if (cuts.length === 0) return [{ text, at: 0 }];
@@ -28,6 +32,18 @@ export function splitAttempts(text: string): Attempt[] {
   }
   const close = open === -1 ? -1 : groupEnds(text)[open + 1];
   out.push({ text: text.slice(from, close !== undefined && close > from ? close : text.length), at: from });
+  return out;
+}
+
+function splitList(text: string): Attempt[] {
+  const out: Attempt[] = [];
+  let from = 0;
+  for (const m of text.matchAll(LIST_ITEM)) {
+    const at = m.index ?? 0;
+    if (at > from) out.push({ text: text.slice(from, at), at: from });
+    from = at + m[0].length;
+  }
+  out.push({ text: text.slice(from), at: from });
   return out;
 }
 

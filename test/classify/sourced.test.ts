@@ -9,7 +9,7 @@ describe('classify: Go transport errors under every runtime’s wrapping', () =>
     test(`${t.cause} ← ${t.id}`, () => {
       const wrong: string[] = [];
       for (const w of TRANSPORT_WRAPPERS) {
-        const expected = w.blob ? (t.inBlob ?? t.cause) : t.cause;
+        const expected = w.blob ? (t.inBlob ?? t.cause) : w.auth ? (t.inAuth ?? t.cause) : t.cause;
         for (const o of OUTER) {
           const got = classify(o.wrap(w.wrap(t.error)));
           if (got.cause !== expected) wrong.push(`${w.id}/${o.id}: ${got.cause} (${got.evidence})`);

@@ -18,6 +18,8 @@ interface Transport {
   cause: Cause;
   /** What it means when the request was a blob download. Default: the same cause. */
   inBlob?: Cause;
+  /** What it means when the request was for a token. Default: the same cause. */
+  inAuth?: Cause;
 }
 
 export const TRANSPORT: readonly Transport[] = [
@@ -109,7 +111,13 @@ export const TRANSPORT: readonly Transport[] = [
     cause: 'NETWORK_TIMEOUT',
     inBlob: 'LAYER_DOWNLOAD_FAILED',
   },
-  { id: 'eof', error: 'EOF', cause: 'REGISTRY_ERROR', inBlob: 'LAYER_DOWNLOAD_FAILED' },
+  {
+    id: 'eof',
+    error: 'EOF',
+    cause: 'REGISTRY_ERROR',
+    inBlob: 'LAYER_DOWNLOAD_FAILED',
+    inAuth: 'NETWORK_TIMEOUT',
+  },
   {
     id: 'unexpected-eof',
     error: 'unexpected EOF',
@@ -188,8 +196,9 @@ export const TRANSPORT: readonly Transport[] = [
 /** A request that failed in transport, as each runtime wraps it. `url` is the request's URL. */
 interface Wrapper {
   id: string;
-  /** What the request fetched: a blob download changes what a cut connection means. */
+  /** What the request fetched: a blob download (or a token) changes what a cut connection means. */
   blob?: boolean;
+  auth?: boolean;
   wrap(error: string): string;
 }
 
@@ -203,11 +212,13 @@ export const TRANSPORT_WRAPPERS: readonly Wrapper[] = [
   },
   {
     id: 'containerd-token',
+    auth: true,
     wrap: (e) =>
       `failed to pull and unpack image "${R}": failed to resolve reference "${R}": failed to authorize: failed to fetch anonymous token: ${goGet('Get', T, e)}`,
   },
   {
     id: 'containerd-oauth',
+    auth: true,
     wrap: (e) =>
       `failed to pull and unpack image "${R}": failed to resolve reference "${R}": failed to authorize: failed to fetch oauth token: ${goGet('Post', 'https://auth.example.com/token', e)}`,
   },
@@ -233,6 +244,7 @@ export const TRANSPORT_WRAPPERS: readonly Wrapper[] = [
   },
   {
     id: 'containers-image-token',
+    auth: true,
     wrap: (e) => `initializing source docker://${R}: ${goGet('Get', T, e)}`,
   },
   {

@@ -137,6 +137,19 @@ describe('structure', () => {
     assert.notEqual(got.cause, 'CONNECTION_REFUSED');
   });
 
+  test('podman lists each candidate it tried (go-multierror): each is an attempt', () => {
+    const got = classify(
+      [
+        'Error: unable to pull x/y:1: 2 errors occurred:',
+        '\t* initializing source docker://docker.io/x/y:1: reading manifest 1 in docker.io/x/y: manifest unknown: manifest unknown',
+        '\t* initializing source docker://quay.io/x/y:1: reading manifest 1 in quay.io/x/y: unauthorized: access to the requested resource is not authorized',
+      ].join('\n'),
+    );
+    assert.equal(got.cause, 'UNAUTHORIZED');
+    assert.ok(got.alternatives.includes('MANIFEST_NOT_FOUND'), got.alternatives.join());
+    assert.equal(splitAttempts('2 errors occurred:\n\t* a\n\t* b').length, 3);
+  });
+
   test('splitAttempts cuts a kubelet aggregate at its elements only', () => {
     const parts = splitAttempts(
       'Failed to pull image "a": [rpc error: code = X desc = [m 1]: e1, rpc error: code = Y desc = e2]',

@@ -242,7 +242,11 @@ export const REGISTRY_RULES: readonly Rule[] = [
     pattern: /: EOF(?=$|[\s,\]"'.;)])/m,
     alternatives: ['PROXY_ERROR', 'NETWORK_TIMEOUT'],
     evidenceBefore: 2,
-    byOperation: { blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['NETWORK_TIMEOUT'] } },
+    byOperation: {
+      blob: { cause: 'LAYER_DOWNLOAD_FAILED', alternatives: ['NETWORK_TIMEOUT'] },
+      // A token service is a separate host, often behind a CDN: a connection it drops unanswered was cut on the way.
+      auth: { cause: 'NETWORK_TIMEOUT', alternatives: ['PROXY_ERROR', 'REGISTRY_ERROR'] },
+    },
   },
   {
     // An answer cut off part-way. Inside a blob transfer that is a broken layer; fetching a token, a manifest or
