@@ -8,7 +8,7 @@ const first = (m: RegExpExecArray) => m[1];
 // Ordered: the kubelet quotes the image exactly as written in the pod spec, so its wordings come first; runtime and
 // admission wordings (often normalized to docker.io/library/…) only when the kubelet's is absent.
 const IMAGE_EXTRACTORS: readonly Extractor[] = [
-  [/Failed to pull image "([^"\s]+)"/, first],
+  [/[Ff]ailed to pull image "([^"\s]+)"/, first],
   [/Back-off pulling image "([^"\s]+)"/, first],
   [/Container image "([^"\s]+)" is not present/, first],
   [/Failed to apply default image tag "([^"\n]{1,1024})"/, first],
@@ -16,6 +16,9 @@ const IMAGE_EXTRACTORS: readonly Extractor[] = [
   [/PullImage "([^"\s]+)"/, first],
   [/failed to pull and unpack image "([^"\s]+)"/, first],
   [/failed to resolve reference "([^"\s]+)"/, first],
+  [/failed to get sandbox image "([^"\s]+)"/, first],
+  // The ECS agent: `failed to resolve ref "X"` (containerd) or unquoted.
+  [/failed to resolve ref "?([^"\s]+?)"?:(?=\s)/, first],
   [/short-name "([^"\s]+)"/, first],
   [/image name (\S+) returns ambiguous list/, first],
   [/Error initializing source docker:\/\/(\S+?):(?=\s)/, first],

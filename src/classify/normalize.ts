@@ -92,6 +92,7 @@ const LEADING_NOISE = [
   /^rpc error: (?=code = )/,
   /^code = \w+ desc = (?=[^\n]*: )/,
   /^Error response from daemon: /,
+  /^CannotPullContainerError: (?:[\w ]{1,40} has been retried \d+ time\(s\): )?/,
   /^Failed to pull image "[^"\n]{0,1024}": /,
   /^failed to pull and unpack image "[^"\n]{0,1024}": (?=[^\n]*: )/,
 ];
