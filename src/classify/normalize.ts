@@ -87,6 +87,7 @@ const LEADING_NOISE = [
   /^[IWEF]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /,
   /^[\w.-]+\.go:\d+\] /,
   /^\{[^\n]*?"msg":"/,
+  /^time="[^"\n]{0,64}" level=\w+ msg="/,
   /^Error from server(?: \(\w+\))?: (?:error when creating "[^"\n]{0,1024}": )?/,
   /^error: failed to \w+ [\w.]+: /,
   /^rpc error: (?=code = )/,
