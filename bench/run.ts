@@ -16,16 +16,17 @@ import { exporterSection } from './exporter.ts';
 import { webhookSection } from './webhook.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
+import { classifySection } from './classify.ts';
 import { startup } from './startup.ts';
 import { heading, targets as renderTargets, type Target } from './table.ts';
 
 // Odd counts, so each median is one real run. The brief asks for ≥ 10 process runs and ≥ 20 start-up runs.
-const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown: 9 };
+const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown: 9, classify: 5 };
 
 const out = (s: string) => process.stdout.write(s);
 
 // `npm run bench -- scan startup` runs only those sections; no argument runs them all.
-const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter', 'webhook'] as const;
+const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter', 'webhook', 'classify'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.slice(2);
 const want = (s: Section) => only.length === 0 || only.includes(s);
@@ -165,6 +166,15 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(wh.targets));
     all.push(...wh.targets);
     failures.push(...wh.failures);
+  }
+
+  if (want('classify')) {
+    progress('section 7: classifier');
+    out(heading(`7. Classifier: time per message, and growth with crafted input (${RUNS.classify} runs)`));
+    const cl = classifySection(RUNS.classify);
+    out(cl.text);
+    out(renderTargets(cl.targets));
+    all.push(...cl.targets);
   }
 
   const missed = all.filter((t) => !t.met);
