@@ -1,13 +1,17 @@
 // ImagePolicy objects from the cluster, kept current with list + watch the way client-go's reflector does it: list
 // for a resourceVersion, watch from there (with bookmarks, so a quiet watch still advances), re-list when the
 // server says that version is gone (410, sent as an ERROR event or as the response status), reconnect after a
-// watch times out. One bad object is logged and left out; it never stops the others from being enforced.
+// watch times out. One bad object is logged and left out; it never stops the others from being enforced. An invalid
+// edit of a good object keeps the good version in force, also across re-lists: a re-list ends in the state the
+// missed watch events would have produced. Every retry, re-list included, waits on one jittered exponential
+// backoff (backoff.ts), so a server that keeps answering 410 sees a LIST every 30–60 s, not hundreds a second.
 //
 // @kubernetes/client-node takes about a second to import: it is loaded in start(), never at module top level.
 import type * as K8s from '@kubernetes/client-node';
 import { loadKubeConfig, type KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import { callList, StatusError } from '../cluster/live-call.ts';
 import { parseImagePolicy, type ImagePolicy } from '../policy/model.ts';
+import { Backoff } from './backoff.ts';
 
 export const POLICY_GROUP = 'regdoctor.dev';
 export const POLICY_VERSION = 'v1alpha1';
@@ -19,7 +23,7 @@ export interface PolicyWatchOptions extends KubeconfigChoice {
   log: (line: string) => void;
   /** For the list request (default 30 s). */
   timeoutMs?: number;
-  /** First back-off after a failed list or a broken watch (default 1 s, doubled up to 30 s). */
+  /** First back-off after a failed list, a broken watch or a 410 (default 0.8 s, doubled up to 30 s, jittered). */
   retryDelayMs?: number;
   /** Asked of the server per watch; client-go picks 5–10 min. */
   watchTimeoutSeconds?: number;
@@ -35,7 +39,7 @@ export interface PolicyWatch {
   stop(): void;
 }
 
-type Raw = { metadata?: { name?: unknown; resourceVersion?: unknown } } | null | undefined;
+type Raw = { metadata?: { name?: unknown; uid?: unknown; resourceVersion?: unknown } } | null | undefined;
 
 interface WatchEnd {
   relist: boolean;
@@ -47,6 +51,14 @@ const rvOf = (o: Raw): string | undefined =>
   typeof o?.metadata?.resourceVersion === 'string' ? o.metadata.resourceVersion : undefined;
 const nameOf = (o: Raw): string | undefined =>
   typeof o?.metadata?.name === 'string' ? o.metadata.name : undefined;
+const uidOf = (o: Raw): string | undefined =>
+  typeof o?.metadata?.uid === 'string' ? o.metadata.uid : undefined;
+
+/** A policy in force and the object it came from (a re-listed object with another uid is a new object). */
+interface InForce {
+  policy: ImagePolicy;
+  uid: string | undefined;
+}
 
 export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<PolicyWatch> {
   const k8s: typeof K8s = await import('@kubernetes/client-node');
@@ -55,24 +67,35 @@ export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<Poli
   const watcher = new k8s.Watch(cfg.kc);
   const path = `/apis/${POLICY_GROUP}/${POLICY_VERSION}/${POLICY_PLURAL}`;
   const stopper = new AbortController();
-  const policies = new Map<string, ImagePolicy>();
-  const firstDelay = opts.retryDelayMs ?? 1_000;
+  let policies = new Map<string, InForce>();
+  const backoff = new Backoff({ initialMs: opts.retryDelayMs ?? 800 });
   let synced = false;
   let listCount = 0;
   let markSynced: () => void = () => undefined;
   const syncedP = new Promise<void>((resolve) => (markSynced = resolve));
 
   const publish = () =>
-    opts.onChange([...policies.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    opts.onChange(
+      [...policies.values()]
+        .map((e) => e.policy)
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    );
 
-  /** Applies one object; a bad one is skipped (or, if it replaces a good version, that version is kept). */
-  const apply = (obj: Raw, replace: boolean): boolean => {
+  /**
+   * Puts one object into `into`. A bad one is skipped, unless `previous` holds a good version of the same object:
+   * that version stays in force. Returns whether `into` changed.
+   */
+  const apply = (obj: Raw, previous: ReadonlyMap<string, InForce>, into: Map<string, InForce>): boolean => {
     const name = nameOf(obj) ?? '(unnamed)';
+    const uid = uidOf(obj);
     try {
-      policies.set(name, parseImagePolicy(obj, 'cluster'));
+      into.set(name, { policy: parseImagePolicy(obj, 'cluster'), uid });
       return true;
     } catch (err) {
-      const kept = replace && policies.has(name) ? '; the previous version stays in force' : '; skipped';
+      const old = previous.get(name);
+      const same = old !== undefined && (old.uid === undefined || uid === undefined || old.uid === uid);
+      if (same) into.set(name, old);
+      const kept = same ? '; the previous version stays in force' : '; skipped';
       opts.log(`ImagePolicy ${JSON.stringify(name)} is not valid${kept}: ${(err as Error).message}`);
       return false;
     }
@@ -100,8 +123,9 @@ export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<Poli
         ),
       { signal },
     );
-    policies.clear();
-    for (const item of body.items ?? []) apply(item as Raw, false);
+    const next = new Map<string, InForce>();
+    for (const item of body.items ?? []) apply(item as Raw, policies, next);
+    policies = next;
     listCount++;
     const rv = (body.metadata as { resourceVersion?: unknown } | null | undefined)?.resourceVersion;
     publish();
@@ -116,6 +140,8 @@ export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<Poli
     return new Promise((resolve) => {
       let current = rv;
       let settled = false;
+      let events = 0;
+      const started = performance.now();
       let controller: AbortController | undefined;
       const timeoutSeconds = opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
       // A watch the network silently dropped never ends by itself; the server should have closed it by now.
@@ -148,16 +174,21 @@ export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<Poli
         }
         const o = obj as Raw;
         if (type === 'ADDED' || type === 'MODIFIED') {
-          if (apply(o, type === 'MODIFIED')) publish();
+          if (apply(o, type === 'MODIFIED' ? policies : new Map(), policies)) publish();
         } else if (type === 'DELETED') {
           const name = nameOf(o);
           if (name !== undefined && policies.delete(name)) publish();
         }
         current = rvOf(o) ?? current;
+        events++;
       };
       const onDone = (err: unknown) => {
         const code = (err as { statusCode?: unknown } | null)?.statusCode;
-        if (err == null) finish({ relist: false, rv: current });
+        // As the reflector: a watch that ends at once with nothing in it is a failure (backed off), or a
+        // server that closes every watch would be asked again in a tight loop.
+        if (err == null && events === 0 && performance.now() - started < 1_000)
+          finish({ relist: false, rv: current, error: 'closed within a second with no events' });
+        else if (err == null) finish({ relist: false, rv: current });
         else finish({ relist: code === 410, rv: current, error: (err as Error).message ?? String(err) });
       };
       watcher
@@ -169,35 +200,38 @@ export async function watchImagePolicies(opts: PolicyWatchOptions): Promise<Poli
     });
   }
 
+  const seconds = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 0);
   const run = async () => {
-    let delay = firstDelay;
     while (!stopper.signal.aborted) {
       let rv: string;
       try {
         rv = await list();
-        delay = firstDelay;
       } catch (err) {
         if (stopper.signal.aborted) return;
         const what = err instanceof StatusError ? `HTTP ${err.code}: ${err.message}` : (err as Error).message;
-        opts.log(`listing ImagePolicies failed (${what}); retrying in ${delay / 1000} s`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 30_000);
+        const wait = backoff.next();
+        opts.log(`listing ImagePolicies failed (${what}); retrying in ${seconds(wait)} s`);
+        await sleep(wait);
         continue;
       }
       for (;;) {
         const end = await watchOnce(rv);
         if (stopper.signal.aborted) return;
         if (end.relist) {
-          opts.log('ImagePolicy watch expired (410 Gone); listing again');
+          // As the reflector: a re-list waits its turn too, or a server whose history keeps moving gets a LIST
+          // storm — the policies listed last stay in force meanwhile.
+          const wait = backoff.next();
+          opts.log(`ImagePolicy watch expired (410 Gone); listing again in ${seconds(wait)} s`);
+          await sleep(wait);
           break;
         }
         rv = end.rv;
         if (end.error !== undefined) {
-          opts.log(`ImagePolicy watch ended (${end.error}); watching again in ${delay / 1000} s`);
-          await sleep(delay);
-          delay = Math.min(delay * 2, 30_000);
+          const wait = backoff.next();
+          opts.log(`ImagePolicy watch ended (${end.error}); watching again in ${seconds(wait)} s`);
+          await sleep(wait);
           if (stopper.signal.aborted) return;
-        } else delay = firstDelay;
+        }
       }
     }
   };

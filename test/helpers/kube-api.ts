@@ -12,8 +12,9 @@
 // can be watched (`?watch=1` or `watch=true`): a chunked stream of JSON lines `{"type":…,"object":…}` starting
 // after the given resourceVersion (none or "0": ADDED for every object first), BOOKMARK events on request, and an
 // ERROR event carrying a 410 Expired Status, then the end of the stream, for a version older than the last
-// `expire()` — the API server's answer once etcd has compacted it. `apply`/`remove` change objects and notify
-// open watches.
+// `expire()` — the API server's answer once etcd has compacted it (a watch from the compacted version itself, the
+// version a list right after the compaction reports, is served). `apply`/`remove` change objects and notify open
+// watches.
 //
 // Lists and watches take `labelSelector` and `fieldSelector` (kube-selectors.ts); a field selector on a field the
 // resource does not support is a 400, and custom resources support only metadata.name, metadata.namespace and
@@ -112,13 +113,19 @@ export interface KubeApiOptions {
   hostname?: string;
   /** `GET /api/v1/nodes/NODE/proxy/configz` answers: the node's KubeletConfiguration (a node not listed: 404). */
   configz?: Record<string, unknown>;
+  /** How watches are answered from the start (see `KubeApi.everyWatch`; default `serve`). */
+  everyWatch?: WatchAnswer;
 }
+
+export type WatchAnswer = 'serve' | 'expire' | 'close';
 
 export interface KubeApiLogEntry {
   method: string;
   path: string;
   query: Record<string, string>;
   status: number;
+  /** When the request arrived (performance.now(), ms). */
+  at: number;
   /** Qualified resource, when the path named one. */
   resource?: string;
   namespace?: string;
@@ -150,6 +157,11 @@ export interface KubeApi extends TestServer {
   expire(): void;
   /** Ends every open watch stream normally (as a server-side timeout does). */
   closeWatches(): void;
+  /**
+   * How new watches are answered from now on: `expire` — 410 Expired whatever the version (history that keeps
+   * moving); `close` — the stream ends at once, empty; `serve` — normally (the default).
+   */
+  everyWatch(answer: WatchAnswer): void;
   /** Watch streams currently open. */
   openWatches(): number;
   /** A stored object of a qualified resource (`imagepullchecks.regdoctor.dev`), keyed `namespace/name` or `name`. */
@@ -506,8 +518,9 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
   const store = buildStore(opts.objects, resources, custom, managedFields);
   const log: KubeApiLogEntry[] = [];
   let rv = Number(RESOURCE_VERSION);
-  /** Versions at or below this are compacted away: a watch from one gets 410. */
+  /** Versions below this are compacted away: a watch from one gets 410. */
   let compacted = 0;
+  let watchAnswer: WatchAnswer = opts.everyWatch ?? 'serve';
   interface Change {
     rv: number;
     type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -539,6 +552,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       path: url.pathname,
       query,
       status: 0,
+      at: performance.now(),
       authorized,
     };
     log.push(entry);
@@ -652,7 +666,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     w.res.end();
   };
   const expiredStatus = (from: number): Obj =>
-    status(410, 'Expired', `too old resource version: ${from} (${compacted + 1})`);
+    status(410, 'Expired', `too old resource version: ${from} (${compacted})`);
 
   function startWatch(
     r: Route,
@@ -674,6 +688,10 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       res,
       ...(select ? { select } : {}),
     };
+    if (watchAnswer === 'close') {
+      res.end();
+      return;
+    }
     const from = query.resourceVersion;
     const resource = r.api.group === 'events.k8s.io' ? 'events' : qualifiedName(r.api);
     if (from === undefined || from === '' || from === '0') {
@@ -684,7 +702,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       }
     } else {
       const n = Number(from);
-      if (!Number.isInteger(n) || n <= compacted) {
+      if (!Number.isInteger(n) || n < compacted || watchAnswer === 'expire') {
         write(w, 'ERROR', expiredStatus(n));
         res.end();
         return;
@@ -1146,6 +1164,9 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     },
     closeWatches() {
       for (const w of [...watches]) endWatch(w);
+    },
+    everyWatch(answer) {
+      watchAnswer = answer;
     },
     openWatches: () => watches.size,
     stored: (resource, key) => {

@@ -1,7 +1,7 @@
 // ImagePolicy objects watched in a cluster (the kube-api test server over HTTPS, through @kubernetes/client-node):
 // decisions follow adds, edits and deletes; a bad object is skipped; an expired watch re-lists; readiness waits for
 // the first list.
-import { before, describe, test } from 'node:test';
+import { afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
 import { startKubeApi, writeKubeconfig, type KubeApi, type KubeApiOptions } from '../helpers/kube-api.ts';
@@ -28,9 +28,15 @@ describe('policies watched in the cluster', () => {
   const fx = useFixture();
   let pki: TestPki;
   const logs: string[] = [];
+  /** What a test started: stopped when it ends, so no watch of an earlier test runs (and logs) into the next. */
+  const started: { close(): Promise<void> }[] = [];
 
   before(async () => {
     pki = await fx.pki();
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+    logs.length = 0;
   });
 
   async function cluster(opts: Partial<KubeApiOptions> = {}): Promise<{ api: KubeApi; hook: Webhook }> {
@@ -49,7 +55,7 @@ describe('policies watched in the cluster', () => {
       cluster: { kubeconfig, retryDelayMs: 20, watchTimeoutSeconds: 60 },
       log: (l) => logs.push(l),
     });
-    fx.onCleanup(() => hook.close(0));
+    started.push({ close: () => hook.close(0) }, { close: () => api.stop() });
     return { api, hook };
   }
 
@@ -58,7 +64,7 @@ describe('policies watched in the cluster', () => {
       .json.response;
 
   async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-    const end = Date.now() + 15_000;
+    const end = Date.now() + 30_000;
     while (!(await cond())) {
       if (Date.now() > end) throw new Error(`not seen in time: ${what}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -135,7 +141,7 @@ describe('policies watched in the cluster', () => {
 
     // 410 Gone: history compacted while the watch was open — list again, and changes still arrive.
     api.expire();
-    await until('the re-list', () => hook.watch!.lists() === lists + 1);
+    await relisted(api, hook, lists);
     assert.ok(logs.some((l) => l.includes('watch expired (410 Gone); listing again')));
     api.apply(policy('no-quay', { blockedImages: ['quay.io/**'] }));
     await until(
@@ -146,6 +152,95 @@ describe('policies watched in the cluster', () => {
       hook.policies.policies?.map((p) => p.name),
       ['no-latest', 'no-quay'],
     );
+  });
+
+  /** A re-list happened since `before` lists and its watch is open (how many re-lists is the backoff's business). */
+  async function relisted(api: KubeApi, hook: Webhook, before: number): Promise<void> {
+    const at = api.log.length;
+    await until(
+      'the re-list and its watch',
+      () =>
+        hook.watch!.lists() > before &&
+        api.log.slice(at).some((e) => e.query.watch && e.status === 200) &&
+        api.openWatches() === 1,
+    );
+  }
+
+  test('a version kept in force after an invalid edit stays in force across a 410 re-list', async () => {
+    const { api, hook } = await cluster({
+      objects: [policy('quay-blocked', { blockedImages: ['quay.io/**'] }), policy('gone', {})],
+    });
+    await hook.synced;
+    await until('the watch', () => api.openWatches() === 1);
+    assert.equal((await decide(hook, 'quay.io/team/app:1')).allowed, false);
+    api.apply(policy('quay-blocked', { mode: 'sometimes' }));
+    await until('the rejected edit', () =>
+      logs.some((l) => /"quay-blocked" is not valid; the previous version stays in force/.test(l)),
+    );
+    // No watch can follow history for a while; meanwhile "gone" is deleted and that is compacted away too, so
+    // only a list can tell.
+    const lists = hook.watch!.lists();
+    api.everyWatch('expire');
+    api.expire();
+    assert.equal(api.openWatches(), 0);
+    assert.ok(api.remove({ apiVersion: 'regdoctor.dev/v1alpha1', kind: 'ImagePolicy', name: 'gone' }));
+    api.expire();
+    api.everyWatch('serve');
+    await relisted(api, hook, lists);
+    await until('the list without "gone"', () => !hook.policies.policies?.some((p) => p.name === 'gone'));
+    assert.deepEqual(
+      hook.policies.policies?.map((p) => p.name),
+      ['quay-blocked'],
+      'the last good version is kept; an object the list no longer has is dropped',
+    );
+    const d = await decide(hook, 'quay.io/team/app:1');
+    assert.equal(d.allowed, false, 'still blocked after the re-list');
+    assert.match(d.status.message, /\[quay-blocked\/blockedImages\]/);
+    // A valid edit after the re-list replaces the kept version.
+    api.apply(policy('quay-blocked', { mode: 'warn', blockedImages: ['quay.io/**'] }));
+    await until('the valid edit', async () => (await decide(hook, 'quay.io/team/app:1')).allowed);
+  });
+
+  test('a server that keeps answering 410: re-lists back off exponentially, with jitter', async () => {
+    const { api, hook } = await cluster({
+      objects: [policy('no-latest', { disallowLatestTag: true })],
+      everyWatch: 'expire',
+    });
+    await hook.synced;
+    const lists = () => api.log.filter((e) => !e.query.watch).map((e) => e.at);
+    await until('six LISTs', () => lists().length >= 6);
+    // From 20 ms, doubling: the wait before re-list i is at least 20·2^(i-1) ms (jitter only adds).
+    const at = lists();
+    for (let i = 1; i < 6; i++) {
+      const gap = at[i]! - at[i - 1]!;
+      assert.ok(gap >= 20 * 2 ** (i - 1) - 2, `gap ${i}: ${gap.toFixed(1)} ms`);
+    }
+    const waits = logs
+      .map((l) => /watch expired \(410 Gone\); listing again in ([\d.]+) s/.exec(l)?.[1])
+      .filter((w) => w !== undefined)
+      .map(Number);
+    waits.slice(0, 5).forEach((w, i) => assert.ok(w >= 0.02 * 2 ** i - 0.005, `wait ${i}: ${w} s`));
+    // The policies listed stay in force the whole time.
+    assert.equal((await decide(hook, 'nginx')).allowed, false);
+  });
+
+  test('a server that ends every watch at once, empty: re-watches back off too', async () => {
+    const { hook } = await cluster({
+      objects: [policy('no-latest', { disallowLatestTag: true })],
+      everyWatch: 'close',
+    });
+    await hook.synced;
+    const waits = () =>
+      logs
+        .map((l) =>
+          /watch ended \(closed within a second with no events\); watching again in ([\d.]+) s/.exec(l),
+        )
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]));
+    await until('five short watches', () => waits().length >= 5);
+    waits()
+      .slice(0, 5)
+      .forEach((w, i) => assert.ok(w >= 0.02 * 2 ** i - 0.005, `wait ${i}: ${w} s`));
   });
 
   test('not ready before the first list: /readyz and /validate answer 503', async () => {
