@@ -247,6 +247,8 @@ describe('agent', () => {
     const lists = () =>
       c.api.log.filter((e) => e.resource === 'imagepullchecks.regdoctor.dev' && e.verb === 'list').length;
     const before = lists();
+    // expire() ends open watches with 410; a watch opened after it, from the list's own version, is served.
+    await until('the watch', () => c.api.openWatches() > 0);
     c.api.expire();
     await until('re-listed', () => lists() > before);
     assert.ok(logs.some((l) => /ImagePullCheck watch expired \(410 Gone\)/.test(l)));
