@@ -1,6 +1,6 @@
 // Flags and set-up shared by the cluster commands (`scan`, `pod`): where the cluster comes from, how to probe.
 import { UsageError } from '../cause/index.ts';
-import { redact } from '../credentials/index.ts';
+import { stderrLogger } from '../output/index.ts';
 import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
 import type { ProbeSession } from '../probe/session.ts';
@@ -100,7 +100,7 @@ export async function registryAccess(
         timeoutMs,
         proxyEnv,
         tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
-        log: values.verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
+        log: values.verbose ? stderrLogger(() => '') : undefined,
       }),
     plainHttp: (r) => plain.has(r),
     timeoutMs,

@@ -2,6 +2,7 @@
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RegdoctorError, UsageError } from '../cause/index.ts';
+import { writeStderr } from '../output/index.ts';
 
 /** A command takes its arguments (after the command name) and resolves to a process exit code. */
 export type Command = (argv: string[]) => Promise<number>;
@@ -43,16 +44,16 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
 /** Turns anything thrown out of a command into a one-line message and an exit code. */
 export function reportFatal(err: unknown): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`regdoctor: ${helpText(err.message)}\n`);
+    writeStderr(`regdoctor: ${helpText(err.message)}\n`);
     return EXIT.usage;
   }
   if (err instanceof RegdoctorError) {
-    process.stderr.write(`regdoctor: ${err.cause}: ${err.message}\n`);
+    writeStderr(`regdoctor: ${err.cause}: ${err.message}\n`);
     return EXIT.problem;
   }
   const e = err as { message?: string };
-  process.stderr.write(`regdoctor: internal error: ${e?.message ?? String(err)}\n`);
-  if (process.env.REGDOCTOR_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  writeStderr(`regdoctor: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.REGDOCTOR_DEBUG) writeStderr(`${(err as Error)?.stack ?? ''}\n`);
   return EXIT.usage;
 }
 

@@ -2,6 +2,7 @@
 // `--version` cost little more than starting Node itself.
 import { EXIT, helpText, reportFatal, VERSION } from './command.ts';
 import { COMMANDS } from './commands.ts';
+import { writeStdout, writeStderr } from '../output/index.ts';
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -23,16 +24,16 @@ function help(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(helpText(help()));
+    writeStdout(helpText(help()));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
-    process.stdout.write(`regdoctor ${VERSION}\n`);
+    writeStdout(`regdoctor ${VERSION}\n`);
     return EXIT.ok;
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    process.stderr.write(`regdoctor: unknown command "${name}"\n\n${helpText(help())}`);
+    writeStderr(`regdoctor: unknown command "${name}"\n\n${helpText(help())}`);
     return EXIT.usage;
   }
   const mod = await entry.load();

@@ -1,6 +1,7 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
 import { UsageError } from '../cause/index.ts';
-import { registerSecret, redact } from '../credentials/index.ts';
+import { registerSecret } from '../credentials/index.ts';
+import { stderrLogger } from '../output/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { checkRegularFile, readCaFile } from '../util/files.ts';
 import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
@@ -127,7 +128,7 @@ export async function registryContext(
     timeoutMs,
     proxyEnv: proxyEnvFrom(process.env),
     tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: apiHosts.has(host) }),
-    log: verbose ? (line) => process.stderr.write(`${redact(line)}\n`) : undefined,
+    log: verbose ? stderrLogger(() => '') : undefined,
   });
   const plain = values['plain-http'] ? registries : new Set<string>();
   return {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
+import { registerSecret } from '../credentials/index.ts';
 import { ClusterError } from './errors.ts';
 
 export interface KubeconfigChoice {
@@ -112,6 +113,9 @@ export function loadKubeConfig(k8s: typeof K8s, choice: KubeconfigChoice): Loade
         '`insecure-skip-tls-verify: true` in the kubeconfig to allow plain HTTP (e.g. for kubectl proxy)',
     );
   }
+  const user = kc.getCurrentUser();
+  for (const s of [user?.token, user?.password, user?.username && `${user.username}:${user.password ?? ''}`])
+    registerSecret(s || undefined);
   const label =
     where === 'in-cluster config'
       ? `in-cluster (${cluster.server})`

@@ -7,6 +7,7 @@
 // with the API server's `Status` object, which the generated code would otherwise throw away for a 401.
 import * as z from 'zod/mini';
 import type * as K8s from '@kubernetes/client-node';
+import { registerAuthorization } from '../credentials/index.ts';
 
 const statusSchema = z.looseObject({
   kind: z.literal('Status'),
@@ -91,6 +92,9 @@ export async function callJson(
     pre(ctx) {
       ctx.setSignal(opts.signal);
       if (opts.contentType) ctx.setHeaderParam('Content-Type', opts.contentType);
+      // The kubeconfig's token (or an exec plugin's) can come back in a Status message or an error page.
+      const headers = ctx.getHeaders();
+      registerAuthorization(headers.Authorization ?? headers.authorization);
       return new k8s.Observable(Promise.resolve(ctx));
     },
     post(rsp) {

@@ -50,7 +50,24 @@ function tokenField(obj: Record<string, unknown>, name: string, problems: string
   return '';
 }
 
+/** A key written as a URL with userinfo (`https://user:pass@host`) holds a password too, whatever its length. */
+function registerKeyUserinfo(key: string): void {
+  const userinfo = /^(?:[A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)@/.exec(key)?.[1];
+  if (userinfo === undefined) return;
+  registerSecret(userinfo);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0) return;
+  const password = userinfo.slice(colon + 1);
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // not percent-encoded: the raw form is registered
+  }
+}
+
 function parseEntry(key: string, value: unknown, source: string): CredentialEntry {
+  registerKeyUserinfo(key);
   const n = normalizeKey(key);
   const normalized = 'error' in n ? '' : n.key;
   const problems = keyProblems(key);

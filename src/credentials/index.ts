@@ -20,5 +20,14 @@ export {
   type ResolveOptions,
   type ResolvedCredentials,
 } from './resolve.ts';
-export { redact, registerSecret } from './redact.ts';
+export {
+  redact,
+  registerSecret,
+  Redactor,
+  currentRedactor,
+  newRunRedactor,
+  runWithRedactor,
+  captureSecrets,
+  registerAuthorization,
+} from './redact.ts';
 export type { GoUrlRules } from './gourl.ts';

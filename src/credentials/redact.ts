@@ -1,22 +1,19 @@
-// Secret scrubbing. Every credential is registered the moment it is parsed, so any text that leaves the process
-// (errors, reports, logs) can be passed through redact() without the caller knowing which secrets exist.
+// Secret scrubbing. A Redactor holds the secrets of one run — a CLI command, an exporter round, a webhook request —
+// and is dropped with it, so a long-running server neither keeps every token it ever saw nor lets one request's
+// secrets shape another's output. Code that learns a secret calls registerSecret() without knowing which run it
+// serves: the run is found through AsyncLocalStorage (runWithRedactor). Outside any run (a CLI command is the whole
+// process) the process redactor is used; every run reads through it, so configuration secrets are known to all.
+//
+// What is masked: every registered secret and its encoded forms (base64 at any offset, URL-safe, JSON-escaped,
+// URL-encoded); secrets under 4 characters only as whole words (elsewhere they would blank ordinary text); and,
+// known or not, the password of URL userinfo (`https://user:***@host`) and `Bearer`/`Basic` credentials.
+import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** Shorter values would blank out ordinary words, and replacing them with '***' might never terminate. */
+/** Shorter secrets are matched as whole words only: as substrings they would blank ordinary text. */
 const MIN_SECRET_LENGTH = 4;
 /** Shifted base64 fragments shorter than this match too much unrelated text to be worth scrubbing. */
 const MIN_FRAGMENT_LENGTH = 6;
-
-const registered = new Set<string>();
-/** The matcher for `registered`, built once per change: a scan redacts thousands of strings. */
-let registeredMatcher: Matcher | null = null;
-
-/** Adds a value to the process-wide set redact() uses by default; values under 4 characters are ignored. */
-export function registerSecret(value: string | undefined): void {
-  if (value !== undefined && value.length >= MIN_SECRET_LENGTH && !registered.has(value)) {
-    registered.add(value);
-    registeredMatcher = null;
-  }
-}
+const MASK = '***';
 
 function urlSafe(b64: string): string {
   return b64.replace(/\+/g, '-').replace(/\//g, '_');
@@ -55,6 +52,8 @@ interface Matcher {
   /** Bit per low 16 bits of a prefix hash: a cheap "certainly not here" before the Map lookup. */
   bits: Uint8Array;
   buckets: Map<number, string[]>;
+  /** Secrets under MIN_SECRET_LENGTH (and their escaped forms), matched as whole words; null when none. */
+  words: RegExp | null;
 }
 
 const PREFIX = MIN_SECRET_LENGTH;
@@ -65,13 +64,34 @@ function prefixHash(text: string, at: number): number {
   return h >>> 0;
 }
 
+const regexEscape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+
 function matcherOf(secrets: Iterable<string>): Matcher {
   const needles = new Set<string>();
+  const words = new Set<string>();
   for (const s of secrets) {
-    if (s.length < MIN_SECRET_LENGTH) continue;
-    for (const f of formsOf(s)) if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
+    if (s.length >= MIN_SECRET_LENGTH) {
+      for (const f of formsOf(s)) if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
+    } else {
+      for (const f of [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]) {
+        if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
+        else words.add(f);
+      }
+    }
   }
-  const m: Matcher = { bits: new Uint8Array(1 << 16), buckets: new Map() };
+  const m: Matcher = {
+    bits: new Uint8Array(needles.size ? 1 << 16 : 0),
+    buckets: new Map(),
+    words: words.size
+      ? new RegExp(
+          `(?<![\\p{L}\\p{N}*])(?:${[...words]
+            .sort((a, b) => b.length - a.length)
+            .map(regexEscape)
+            .join('|')})(?![\\p{L}\\p{N}*])`,
+          'gu',
+        )
+      : null,
+  };
   // Longest first, so that at one position the longest form wins.
   for (const n of [...needles].sort((a, b) => b.length - a.length)) {
     const h = prefixHash(n, 0);
@@ -102,7 +122,7 @@ function scrubOnce(m: Matcher, text: string): string | null {
     // Extend over needles that start inside this match and end beyond it, so no tail of one survives.
     let end = i + len;
     for (let j = i + 1; j < end && j <= last; j++) end = Math.max(end, j + matchAt(m, text, j));
-    parts.push(text.slice(kept, i), '***');
+    parts.push(text.slice(kept, i), MASK);
     kept = end;
     i = end - 1;
   }
@@ -111,12 +131,185 @@ function scrubOnce(m: Matcher, text: string): string | null {
   return parts.join('');
 }
 
-/** Replaces every secret (registered ones when none are given) and its encoded forms with '***'. */
-export function redact(text: string, secrets?: Iterable<string>): string {
-  const m = secrets ? matcherOf(secrets) : (registeredMatcher ??= matcherOf(registered));
-  if (m.buckets.size === 0) return text;
-  // Replacing can join two halves into a new occurrence; every pass shortens the text, so this ends.
+function scrubKnown(m: Matcher, text: string): string {
   let out = text;
-  for (let next = scrubOnce(m, out); next !== null; next = scrubOnce(m, out)) out = next;
+  if (m.buckets.size > 0) {
+    // Replacing can join two halves into a new occurrence; every pass shortens the text, so this ends.
+    for (let next = scrubOnce(m, out); next !== null; next = scrubOnce(m, out)) out = next;
+  }
+  if (m.words) out = out.replace(m.words, MASK);
   return out;
+}
+
+const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Characters that end URL userinfo: the authority's end, whitespace, quotes and brackets around a URL. */
+const USERINFO_END = /[\s/?#@"'<>`\\]/;
+
+/**
+ * The password of every `scheme://user:password@` is masked whether or not it is known: a Docker config key, a
+ * proxy URL or a registry's echo can carry one. A hand-written scan around each '://', so a long run of URL-like
+ * text costs one pass (a regular expression anchored nowhere would retry the scheme at every position).
+ */
+function maskUserinfo(text: string): string {
+  if (!text.includes('://')) return text;
+  let out = '';
+  let kept = 0;
+  for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
+    let s = at;
+    while (s > 0 && at - s < 32 && SCHEME_CHAR.test(text[s - 1]!)) s--;
+    if (s === at || !/[A-Za-z]/.test(text[s]!)) continue;
+    const from = at + 3;
+    let e = from;
+    let colon = -1;
+    while (e < text.length && !USERINFO_END.test(text[e]!)) {
+      if (text[e] === ':' && colon === -1) colon = e;
+      e++;
+    }
+    if (text[e] !== '@' || colon === -1 || colon + 1 === e) continue;
+    if (text.slice(colon + 1, e) === MASK) continue;
+    out += text.slice(kept, colon + 1) + MASK;
+    kept = e;
+  }
+  return kept === 0 ? text : out + text.slice(kept);
+}
+
+/** `Bearer <token>` / `Basic <base64>`: the credential of an Authorization header, echoed or logged. */
+const AUTH_HEADER = /\b(Bearer|Basic)(\s+)([A-Za-z0-9+/._~-]+=*)(?![A-Za-z0-9+/._~=-])/gi;
+
+/** Ordinary words follow "Basic"/"Bearer" in prose ("Basic authentication"); credentials mix case, digits or symbols. */
+function looksLikeCredential(token: string): boolean {
+  return token.length >= 8 && /[0-9+/._~=-]|.[A-Z]/.test(token);
+}
+
+function maskAuthHeaders(text: string): string {
+  if (!/bearer|basic/i.test(text)) return text;
+  return text.replace(AUTH_HEADER, (all, scheme: string, space: string, token: string) =>
+    looksLikeCredential(token) ? `${scheme}${space}${MASK}` : all,
+  );
+}
+
+/** The secrets of one run (or one cached result), plus those of the redactors it reads through. */
+export class Redactor {
+  private readonly own = new Set<string>();
+  private readonly links: Redactor[];
+  private version = 0;
+  private cached: { stamp: number; matcher: Matcher } | null = null;
+
+  /** `links`: redactors whose secrets this one also masks (the process's, a cached result's). */
+  constructor(...links: Redactor[]) {
+    this.links = links;
+  }
+
+  /** Adds a secret. Ignored: empty values, and short ones with no letter or digit (`:` of an empty user:password). */
+  add(value: string | undefined): void {
+    if (value === undefined || value === '' || this.own.has(value)) return;
+    if (value.length < MIN_SECRET_LENGTH && !/[\p{L}\p{N}]/u.test(value)) return;
+    this.own.add(value);
+    this.version++;
+  }
+
+  /** Masks `other`'s secrets too, from now on (including those it learns later). */
+  link(other: Redactor): void {
+    if (other === this || this.links.includes(other)) return;
+    this.links.push(other);
+    this.version++;
+  }
+
+  /** How many secrets this redactor knows of its own (not through links). */
+  get size(): number {
+    return this.own.size;
+  }
+
+  /** Changes whenever this redactor or one it reads through learns something. */
+  private stamp(seen = new Set<Redactor>()): number {
+    seen.add(this);
+    let s = this.version;
+    for (const l of this.links) if (!seen.has(l)) s += l.stamp(seen) + 1;
+    return s;
+  }
+
+  private collect(into: Set<string>, seen = new Set<Redactor>()): Set<string> {
+    seen.add(this);
+    for (const s of this.own) into.add(s);
+    for (const l of this.links) if (!seen.has(l)) l.collect(into, seen);
+    return into;
+  }
+
+  private matcher(): Matcher {
+    // A run that learned nothing of its own masks what it reads through: no matcher of its own to build.
+    if (this.own.size === 0 && this.links.length === 1) return this.links[0]!.matcher();
+    const stamp = this.stamp();
+    if (this.cached?.stamp !== stamp) this.cached = { stamp, matcher: matcherOf(this.collect(new Set())) };
+    return this.cached.matcher;
+  }
+
+  /** `text` with every secret, its encoded forms, URL userinfo passwords and auth-header credentials masked. */
+  redact(text: string): string {
+    return maskAuthHeaders(maskUserinfo(scrubKnown(this.matcher(), text)));
+  }
+}
+
+interface RunContext {
+  redactor: Redactor;
+  /** Cached results being computed in this context: they record the secrets learned for them too. */
+  captures: readonly Redactor[];
+}
+
+const processRedactor = new Redactor();
+const runs = new AsyncLocalStorage<RunContext>();
+
+/** The redactor of the run this code serves; the process's outside any run. */
+export function currentRedactor(): Redactor {
+  return runs.getStore()?.redactor ?? processRedactor;
+}
+
+/** A fresh redactor for a run that reads through the process's (configuration secrets). */
+export function newRunRedactor(): Redactor {
+  return new Redactor(processRedactor);
+}
+
+/** Runs `fn` (and everything it starts) as one run whose secrets `redactor` holds. */
+export function runWithRedactor<T>(redactor: Redactor, fn: () => T): T {
+  return runs.run({ redactor, captures: [] }, fn);
+}
+
+/**
+ * Runs `fn` for a result that outlives the run (a cache entry): secrets registered meanwhile go to the run as usual
+ * and to `into` as well, which later runs given the cached result link to (currentRedactor().link(into)).
+ */
+export function captureSecrets<T>(into: Redactor, fn: () => T): T {
+  const ctx = runs.getStore();
+  return runs.run(
+    { redactor: ctx?.redactor ?? processRedactor, captures: [...(ctx?.captures ?? []), into] },
+    fn,
+  );
+}
+
+/** Adds a value to the current run's redactor (and to any cached result being computed). */
+export function registerSecret(value: string | undefined): void {
+  const ctx = runs.getStore();
+  (ctx?.redactor ?? processRedactor).add(value);
+  for (const c of ctx?.captures ?? []) c.add(value);
+}
+
+/** Registers the credential an Authorization header carries: a Bearer token, or Basic's user:password. */
+export function registerAuthorization(header: string | undefined): void {
+  const m = /^\s*(bearer|basic)\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return registerSecret(header?.trim());
+  const value = m[2]!;
+  registerSecret(value);
+  if (m[1]!.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    registerSecret(decoded);
+    const colon = decoded.indexOf(':');
+    if (colon >= 0) registerSecret(decoded.slice(colon + 1));
+  }
+}
+
+/** Masks the current run's secrets in `text`, or exactly `secrets` (and the patterns) when they are given. */
+export function redact(text: string, secrets?: Iterable<string>): string {
+  if (!secrets) return currentRedactor().redact(text);
+  const r = new Redactor();
+  for (const s of secrets) r.add(s);
+  return r.redact(text);
 }

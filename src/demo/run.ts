@@ -8,7 +8,7 @@ import { dockerConfigSource } from '../probe/credsource.ts';
 import { probeImage } from '../probe/probe.ts';
 import { ProbeSession } from '../probe/session.ts';
 import { renderProbeText } from '../report/probe.ts';
-import { redact } from '../credentials/index.ts';
+import { writeStdout } from '../output/index.ts';
 import { style } from '../report/style.ts';
 import { buildImage, buildIndex } from './image.ts';
 import { pushImage } from './push.ts';
@@ -28,7 +28,7 @@ const PASSWORD = 'demo-password-not-secret';
 
 export async function runDemo(colour: boolean): Promise<number> {
   const s = style(colour);
-  const out = (t: string) => process.stdout.write(t);
+  const out = (t: string) => writeStdout(t);
   const cases: Case[] = [
     {
       title: 'An image reference with uppercase letters',
@@ -205,7 +205,7 @@ export async function runDemo(colour: boolean): Promise<number> {
           defaultPlatform: parsePlatform('linux/amd64'),
           plainHttp: (host) => host === open.host || host === locked.host,
         });
-        out(redact(renderScanText(scan, { colour })) + '\n');
+        out(renderScanText(scan, { colour }) + '\n');
         const want: Record<string, Cause> = {
           'web-5d8f7c9b6-k2x8p': 'MANIFEST_NOT_FOUND',
           'agent-7xk2m': 'PLATFORM_MISMATCH',

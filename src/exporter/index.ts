@@ -7,6 +7,7 @@ import type { ExporterConfig } from './config.ts';
 import { CheckLoop } from './loop.ts';
 import { parseListen, startServer } from './server.ts';
 import { loadTargets } from './targets.ts';
+import { stderrLogger } from '../output/index.ts';
 
 export {
   parseExporterConfig,
@@ -57,7 +58,7 @@ export async function startExporter(opts: ExporterOptions): Promise<RunningExpor
     metrics,
     cluster: opts.cluster ?? null,
     platform: opts.platform ?? hostPlatform(),
-    log: opts.log ?? ((line) => process.stderr.write(`regdoctor exporter: ${line}\n`)),
+    log: opts.log ?? stderrLogger(() => 'regdoctor exporter: '),
     random: opts.random,
   });
   const server = await startServer(listen, { registry: metrics.registry, isReady: () => loop.isReady });

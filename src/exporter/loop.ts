@@ -4,7 +4,8 @@
 // scrape only reads them, so nothing here is ever on a scrape's path.
 import type { Cause } from '../cause/index.ts';
 import type { ClusterSource, ClusterState } from '../cluster/types.ts';
-import { redact } from '../credentials/index.ts';
+import { newRunRedactor, runWithRedactor } from '../credentials/index.ts';
+import { cleanLine } from '../output/index.ts';
 import { probeKey } from '../diagnose/index.ts';
 import { PulledEventTracker } from '../monitor/kubelet.ts';
 import type { CheckKind, MonitorMetrics, PullFailureCount } from '../monitor/metrics.ts';
@@ -29,7 +30,7 @@ export interface LoopOptions {
   cluster: ClusterSource | null;
   /** The platform image checks resolve (the exporter's own node's, by default). */
   platform: Platform;
-  /** One line per change of a check's outcome (already redacted). */
+  /** One line per change of a check's outcome (already through the output boundary). */
   log: (line: string) => void;
   /** [0, 1); tests make the jitter predictable. */
   random?: () => number;
@@ -97,7 +98,8 @@ export class CheckLoop {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const started = Date.now();
-      await this.round();
+      // A round is one run: the tokens and pull secrets it learns are masked in its log lines, then dropped.
+      await runWithRedactor(newRunRedactor(), () => this.round());
       if (this.stopped) break;
       this.rounds++;
       if (!this.isReady) {
@@ -153,7 +155,7 @@ export class CheckLoop {
       cause === null
         ? `${check}: ok again (was ${before})`
         : `${check}: ${cause}: ${summary.replace(/\s*\n\s*/g, ' ')}`;
-    this.o.log(redact(`${new Date().toISOString()} ${line}`));
+    this.o.log(cleanLine(`${new Date().toISOString()} ${line}`));
   }
 
   private observe(kind: CheckKind, startedMs: number, ok: boolean): void {

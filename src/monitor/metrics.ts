@@ -1,9 +1,11 @@
 // The exporter's metric set. Every label takes values from a bounded set: registries and images come from the
 // exporter's config (images additionally capped), causes from CAUSES, steps and size buckets from fixed lists.
 // Nothing here touches the network; the exporter's check loop feeds results in and a scrape only reads them.
+// Names from outside (workload images, namespaces) pass the output boundary before they become label values.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Cause } from '../cause/index.ts';
 import type { ProbeResult, StepName } from '../result/index.ts';
+import { cleanLine } from '../output/index.ts';
 import { PULL_DURATION_BUCKETS, imageSizeBucket, parsePulledEvent } from './kubelet.ts';
 
 export { IMAGE_SIZE_LABELS, imageSizeBucket, parsePulledEvent, type PulledEvent } from './kubelet.ts';
@@ -137,7 +139,8 @@ export function createMonitorMetrics(options: MonitorMetricsOptions = {}): Monit
   });
 
   const seenRegistries = new Set<string>();
-  const imageCause = new Map<string, string>();
+  /** Per image: its label value (as it passed the boundary when first seen) and its cause label. */
+  const imageCause = new Map<string, { name: string; cause: string }>();
 
   return {
     registry,
@@ -176,17 +179,19 @@ export function createMonitorMetrics(options: MonitorMetricsOptions = {}): Monit
         imageDropped.inc();
         return false;
       }
+      const name = previous?.name ?? cleanLine(image);
       // One series per image: a cause that changed must not leave the old one behind.
-      if (previous !== undefined && previous !== label) imageAvailable.remove({ image, cause: previous });
-      imageCause.set(image, label);
-      imageAvailable.set({ image, cause: label }, cause === null ? 1 : 0);
+      if (previous !== undefined && previous.cause !== label)
+        imageAvailable.remove({ image: name, cause: previous.cause });
+      imageCause.set(image, { name, cause: label });
+      imageAvailable.set({ image: name, cause: label }, cause === null ? 1 : 0);
       return true;
     },
 
     forgetImage(image) {
       const previous = imageCause.get(image);
       if (previous === undefined) return;
-      imageAvailable.remove({ image, cause: previous });
+      imageAvailable.remove({ image: previous.name, cause: previous.cause });
       imageCause.delete(image);
     },
 
@@ -206,7 +211,8 @@ export function createMonitorMetrics(options: MonitorMetricsOptions = {}): Monit
         sums.set(key, { ...row, count: (prev?.count ?? 0) + row.count });
       }
       pullFailures.reset();
-      for (const { namespace, cause, count } of sums.values()) pullFailures.set({ namespace, cause }, count);
+      for (const { namespace, cause, count } of sums.values())
+        pullFailures.set({ namespace: cleanLine(namespace), cause }, count);
     },
 
     observePulledEvent(message) {

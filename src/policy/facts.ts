@@ -3,6 +3,7 @@
 // kept for a TTL. Concurrent callers asking about the same image share one lookup: an admission request for a pod
 // with fifty containers of one image costs one resolution, not fifty.
 import { RegdoctorError } from '../cause/index.ts';
+import { captureSecrets, currentRedactor, Redactor } from '../credentials/index.ts';
 import { isSelectable, normalizePlatform, type IndexEntry } from '../platform/index.ts';
 import { probeImage, type CredentialSource, type RepositoryAccess } from '../probe/probe.ts';
 import { ProbeSession } from '../probe/session.ts';
@@ -83,6 +84,23 @@ const ANY_PLATFORM = { os: 'linux', architecture: 'amd64' };
 interface Memo<T> {
   promise: Promise<T>;
   failedAt?: number;
+  /**
+   * Secrets learned while computing it (a registry token): a later run (webhook request) given this result masks
+   * them too, since an error message it holds may echo them.
+   */
+  secrets: Redactor;
+}
+
+/** Starts `fn` as a memo whose secrets travel with it. */
+function startMemo<T>(fn: () => Promise<T>): Memo<T> {
+  const secrets = new Redactor();
+  return { promise: captureSecrets(secrets, fn), secrets };
+}
+
+/** A memo handed to the current run: its secrets become the run's. */
+function reuse<T>(m: Memo<T>): Promise<T> {
+  currentRedactor().link(m.secrets);
+  return m.promise;
 }
 
 interface Access {
@@ -326,8 +344,8 @@ export class RegistryFacts {
   ): Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never> {
     type T = NonNullable<ImageEntry[K]> extends Memo<infer U> ? U : never;
     const existing = entry[key] as Memo<T> | undefined;
-    if (existing && !this.stale(existing)) return existing.promise;
-    const m: Memo<T> = { promise: fn() };
+    if (existing && !this.stale(existing)) return reuse(existing);
+    const m: Memo<T> = startMemo(fn);
     m.promise.catch(() => (m.failedAt = this.opts.now()));
     (entry as unknown as Record<K, Memo<T>>)[key] = m;
     return m.promise;
@@ -335,8 +353,8 @@ export class RegistryFacts {
 
   private memoIn<T>(map: Map<string, Memo<T>>, key: string, fn: () => Promise<T>): Promise<T> {
     const existing = map.get(key);
-    if (existing && !this.stale(existing)) return existing.promise;
-    const m: Memo<T> = { promise: fn() };
+    if (existing && !this.stale(existing)) return reuse(existing);
+    const m: Memo<T> = startMemo(fn);
     m.promise.catch(() => (m.failedAt = this.opts.now()));
     map.set(key, m);
     return m.promise;

@@ -122,6 +122,9 @@ export class Authenticator {
       for (const cred of candidates) {
         try {
           const state = await this.cachedToken(base, realm, bearer.params.service, scope, cred);
+          // A token cached by the session may have been fetched for another run (webhook request): this one
+          // uses it now, so its output must mask it too.
+          if (state.kind === 'bearer') registerSecret(state.header.slice('Bearer '.length));
           attempts.push({ credential: cred?.label ?? 'anonymous', ok: true, message: 'token issued' });
           return { state, attempts };
         } catch (err) {

@@ -15,6 +15,12 @@ export interface RegistryErrorInfo {
   html: boolean;
 }
 
+/**
+ * A registry's code, title or text is one line of evidence: a newline in it could only forge a line of a report or
+ * a log. (Control characters are escaped at the output boundary; this keeps the line a line.)
+ */
+const oneLine = (s: string, max: number) => s.replace(/\s+/g, ' ').trim().slice(0, max);
+
 export function parseErrorBody(body: Buffer, contentType?: string): RegistryErrorInfo {
   const text = body.subarray(0, 64 * 1024).toString('utf8');
   const html = /html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(text);
@@ -23,7 +29,7 @@ export function parseErrorBody(body: Buffer, contentType?: string): RegistryErro
     if (parsed.success) {
       const first = parsed.data.errors[0];
       return {
-        codes: parsed.data.errors.map((e) => e.code.toUpperCase()),
+        codes: parsed.data.errors.map((e) => oneLine(e.code, 100).toUpperCase()),
         message: first?.message,
         html: false,
       };
@@ -31,8 +37,8 @@ export function parseErrorBody(body: Buffer, contentType?: string): RegistryErro
   } catch {
     // not JSON: fall through
   }
-  const title = /<title>([^<]{1,200})<\/title>/i.exec(text)?.[1]?.trim();
-  return { codes: [], message: title ?? (text.trim().slice(0, 200) || undefined), html };
+  const title = /<title>([^<]{1,200})<\/title>/i.exec(text)?.[1];
+  return { codes: [], message: oneLine(title ?? text, 200) || undefined, html };
 }
 
 /** The cause a status means at the manifest/blob stage, before any context (404 needs a tags lookup). */

@@ -1,4 +1,7 @@
-// Minimal ANSI styling; a no-op when colour is off (not a TTY, NO_COLOR, or JSON output).
+// Minimal ANSI styling; a no-op when colour is off (not a TTY, NO_COLOR, or JSON output). Styles are marks that
+// only the output boundary turns into escape sequences, after escaping whatever the text holds (src/output).
+import { styleMark } from '../output/index.ts';
+
 export interface Style {
   red(s: string): string;
   green(s: string): string;
@@ -7,7 +10,8 @@ export interface Style {
   bold(s: string): string;
 }
 
-const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+const wrap = (open: number, close: number) => (s: string) =>
+  `${styleMark(String(open))}${s}${styleMark(String(close))}`;
 
 export function style(colour: boolean): Style {
   if (!colour) {

@@ -4,6 +4,8 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { newRunRedactor, runWithRedactor } from '../credentials/index.ts';
+import { cleanLine, cleanStrings } from '../output/index.ts';
 import { parseAdmissionReview, reviewResponse, BadReview } from './admission.ts';
 import { review, type Evaluate } from './review.ts';
 import { watchTlsFiles, type TlsFiles, type TlsWatcher } from './tls.ts';
@@ -133,7 +135,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const limit = opts.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   const decisionMs = opts.decisionTimeoutMs ?? 8_000;
-  const log = opts.log ?? (() => undefined);
+  // Every line and every answer passes the output boundary: a registry's or a pod's text can hold secrets or
+  // control characters, and the API server shows the message to whoever created the pod.
+  const sink = opts.log ?? (() => undefined);
+  const log = (line: string) => sink(cleanLine(line));
   const answered = new Map<number, number>();
   let closing = false;
   let draining = false;
@@ -149,7 +154,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const send = (res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) => {
     answered.set(code, (answered.get(code) ?? 0) + 1);
     if (res.headersSent || res.destroyed) return;
-    const text = JSON.stringify(body);
+    const text = JSON.stringify(cleanStrings(body));
     res.writeHead(code, {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(text)),
@@ -231,10 +236,14 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
       }
       return fail(res, 404, `no such path ${JSON.stringify(path)} (POST /validate, GET /healthz, /readyz)`);
     };
-    work().catch((err: unknown) => {
-      log(`internal error: ${(err as Error)?.message ?? String(err)}`);
-      fail(res, 500, 'internal error');
-    });
+    // Each request is one run: the secrets it learns (registry tokens) are masked in its answer and logs, and
+    // dropped with it.
+    void runWithRedactor(newRunRedactor(), () =>
+      work().catch((err: unknown) => {
+        log(`internal error: ${(err as Error)?.message ?? String(err)}`);
+        fail(res, 500, 'internal error');
+      }),
+    );
   };
 
   const server: Server = createServer(

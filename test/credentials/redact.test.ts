@@ -1,7 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { redact, registerSecret } from '../../src/credentials/index.ts';
+import {
+  captureSecrets,
+  currentRedactor,
+  newRunRedactor,
+  redact,
+  Redactor,
+  registerAuthorization,
+  registerSecret,
+  runWithRedactor,
+} from '../../src/credentials/index.ts';
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const secret = fc.string({ minLength: 4, maxLength: 40, unit: 'grapheme' });
@@ -40,12 +49,20 @@ describe('redact', () => {
     );
   });
 
-  test('registered secrets are used when no list is given; short values are not registered', () => {
+  test('registered secrets are used when no list is given', () => {
     registerSecret('registered-secret-1');
-    registerSecret('abc');
     registerSecret(undefined);
-    assert.equal(redact('x registered-secret-1 abc'), 'x *** abc');
+    assert.equal(redact('x registered-secret-1 abcd'), 'x *** abcd');
     assert.equal(redact(`basic ${b64('registered-secret-1')}`), 'basic ***');
+  });
+
+  test('secrets under 4 characters are masked as whole words, at any length', () => {
+    assert.equal(redact('{"password":"pw","note":"pwned"}', ['pw']), '{"password":"***","note":"pwned"}');
+    assert.equal(redact('https://u:pw@r.io and upwards', ['pw']), 'https://u:***@r.io and upwards');
+    assert.equal(redact('x=1 y', ['x']), '***=1 y');
+    assert.equal(redact('a "q\\"" b', ['q"']), 'a "***" b', 'the JSON-escaped form of a short secret');
+    // A value with no letter or digit (`:` of an empty user:password) is no secret: it would blank punctuation.
+    assert.equal(redact('a: b', [':']), 'a: b');
   });
 
   test('JSON-escaped and URL-encoded forms are scrubbed', () => {
@@ -80,5 +97,89 @@ describe('redact', () => {
 
   test('replacement never re-creates a secret from the pieces around it', () => {
     assert.equal(redact('aa***bb', ['a***b']), '***');
+  });
+});
+
+describe('masked whether known or not', () => {
+  test('the password of URL userinfo; the user and the rest of the URL stay', () => {
+    assert.equal(
+      redact('key https://ci:s3cr3t@registry.local:5000/v2/ and http://x:y@h'),
+      'key https://ci:***@registry.local:5000/v2/ and http://x:***@h',
+    );
+    assert.equal(redact('"https://ci:p%40ss@r.io"'), '"https://ci:***@r.io"');
+    assert.equal(
+      redact('no userinfo https://r.io/a@b, mail a@b.c'),
+      'no userinfo https://r.io/a@b, mail a@b.c',
+    );
+    // Linear in the text: a long run of URL-like text is scanned once (this took minutes with a naive regex).
+    const long = `${'a://'.repeat(200_000)}x:y@h`;
+    assert.ok(redact(long).endsWith('x:***@h'));
+  });
+
+  test('Bearer and Basic credentials; the words after them in prose stay', () => {
+    assert.equal(
+      redact('sent Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln'),
+      'sent Authorization: Bearer ***',
+    );
+    assert.equal(redact(`header "Basic ${b64('user:pass')}" echoed`), 'header "Basic ***" echoed');
+    assert.equal(
+      redact('registry requires Basic authentication; a Bearer challenge without a realm'),
+      'registry requires Basic authentication; a Bearer challenge without a realm',
+    );
+    assert.equal(
+      redact('WWW-Authenticate: Bearer realm="https://auth.io/token"'),
+      'WWW-Authenticate: Bearer realm="https://auth.io/token"',
+    );
+  });
+});
+
+describe('Redactor: one per run', () => {
+  test('a run masks its own secrets and the process ones; another run and the process do not see its secrets', async () => {
+    registerSecret('process-wide-config-secret');
+    const a = newRunRedactor();
+    const b = newRunRedactor();
+    await runWithRedactor(a, async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      registerSecret('token-of-run-a');
+    });
+    const text = 'token-of-run-a process-wide-config-secret';
+    assert.equal(a.redact(text), '*** ***');
+    assert.equal(b.redact(text), 'token-of-run-a ***');
+    assert.equal(currentRedactor().redact(text), 'token-of-run-a ***', 'the process redactor did not grow');
+    assert.equal(
+      runWithRedactor(a, () => redact(text)),
+      '*** ***',
+      'redact() inside a run uses the run',
+    );
+  });
+
+  test('a thousand runs leave nothing behind in the process redactor', async () => {
+    const before = currentRedactor().size;
+    for (let i = 0; i < 1000; i++) {
+      await runWithRedactor(newRunRedactor(), async () => registerSecret(`bearer-token-${i}-xyz`));
+    }
+    assert.equal(currentRedactor().size, before);
+  });
+
+  test('secrets captured for a cached result reach every run that is given it', async () => {
+    const cached = new Redactor();
+    const a = newRunRedactor();
+    await runWithRedactor(a, () => captureSecrets(cached, async () => registerSecret('token-in-cache')));
+    assert.equal(a.redact('token-in-cache'), '***', 'the run that computed it');
+    const b = newRunRedactor();
+    assert.equal(b.redact('token-in-cache'), 'token-in-cache');
+    b.link(cached);
+    assert.equal(b.redact('token-in-cache'), '***', 'a later run given the cached result');
+    runWithRedactor(newRunRedactor(), () => captureSecrets(cached, () => registerSecret('learned-later')));
+    assert.equal(b.redact('learned-later'), '***', 'a link sees what the cached result learns afterwards');
+  });
+
+  test('an Authorization header registers its credential, Basic decoded too', () => {
+    const r = newRunRedactor();
+    runWithRedactor(r, () => {
+      registerAuthorization('Bearer abc.def.ghi');
+      registerAuthorization(`Basic ${b64('kube-user:kp')}`);
+    });
+    assert.equal(r.redact('abc.def.ghi kube-user:kp "kp"'), '*** *** "***"');
   });
 });

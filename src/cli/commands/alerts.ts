@@ -3,6 +3,7 @@
 // (and with it the yaml package) only when asked for.
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
+import { writeStdout } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor alerts [flags]
 
@@ -60,7 +61,7 @@ async function render(format: Format, meta: { name?: string; namespace?: string 
 const alerts: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length > 0)
@@ -81,7 +82,7 @@ const alerts: Command = async (argv) => {
       `--name and --namespace apply to the PrometheusRule and ServiceMonitor, not to --format ${format}`,
     );
   }
-  process.stdout.write(await render(format, { name, namespace }));
+  writeStdout(await render(format, { name, namespace }));
   return EXIT.ok;
 };
 

@@ -4,6 +4,7 @@ import { UsageError } from '../../cause/index.ts';
 import { classify, type Classification } from '../../classify/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { outputFormat, yamlOf, type OutputFormat } from '../output.ts';
+import { styleMark, writeStdout } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor classify [MESSAGE] [flags]
 
@@ -41,7 +42,7 @@ async function readStdin(): Promise<string> {
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   const output = outputFormat(values.output, outputs);
@@ -53,7 +54,7 @@ const run: Command = async (argv) => {
       throw new UsageError('classify: --batch always writes JSON Lines');
     if (values.reason !== undefined)
       throw new UsageError('classify: with --batch, give "reason" per line instead');
-    process.stdout.write(await classifyBatch(await readStdin()));
+    writeStdout(await classifyBatch(await readStdin()));
     return EXIT.ok;
   }
 
@@ -70,7 +71,7 @@ const run: Command = async (argv) => {
     throw new UsageError('classify: the message is empty');
 
   const result = classify(message, values.reason !== undefined ? { reason: values.reason } : {});
-  process.stdout.write(
+  writeStdout(
     output === 'json'
       ? `${JSON.stringify({ message, ...result }, null, 2)}\n`
       : output === 'yaml'
@@ -106,7 +107,7 @@ async function classifyBatch(input: string): Promise<string> {
 
 function renderText(c: Classification): string {
   const colour = useColour();
-  const paint = (code: string, s: string) => (colour ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const paint = (code: string, s: string) => (colour ? `${styleMark(code)}${s}${styleMark('0')}` : s);
   const causeColour = c.cause === 'UNKNOWN' ? '1;33' : '1;31';
   const lines = [`${paint(causeColour, c.cause)}  ${paint('2', `(${c.confidence})`)}`];
   if (c.alternatives.length > 0) lines.push(`${paint('2', 'also possible:')} ${c.alternatives.join(', ')}`);

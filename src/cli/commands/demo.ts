@@ -1,4 +1,5 @@
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { writeStdout } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor demo
 
@@ -13,7 +14,7 @@ export const flags = { help: { type: 'boolean', short: 'h' } } as const;
 const run: Command = async (argv) => {
   const { values } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   const { runDemo } = await import('../../demo/run.ts');

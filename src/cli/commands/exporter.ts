@@ -6,6 +6,7 @@ import { UsageError } from '../../cause/index.ts';
 import type { ClusterSource } from '../../cluster/types.ts';
 import type { ExporterConfig } from '../../exporter/config.ts';
 import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
+import { writeStdout, writeStderr } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor exporter [--config FILE] [--listen ADDR] [cluster flags]
 
@@ -76,7 +77,7 @@ async function clusterSource(
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`exporter takes no arguments (got ${positionals.join(' ')})`);
@@ -85,7 +86,7 @@ const run: Command = async (argv) => {
   const { startExporter, parseListen, DEFAULT_LISTEN } = await import('../../exporter/index.ts');
   parseListen(values.listen ?? DEFAULT_LISTEN);
   const exporter = await startExporter({ config, listen: values.listen, cluster });
-  process.stderr.write(
+  writeStderr(
     `regdoctor exporter: serving ${exporter.url}/metrics; ${config.registries.length} registries, ` +
       `${config.images.length} images${cluster ? `, cluster ${cluster.describe()}` : ''}, every ${config.intervalMs / 1000} s\n`,
   );
@@ -93,7 +94,7 @@ const run: Command = async (argv) => {
     process.once('SIGTERM', () => resolveSignal('SIGTERM'));
     process.once('SIGINT', () => resolveSignal('SIGINT'));
   });
-  process.stderr.write(`regdoctor exporter: ${signal}, shutting down\n`);
+  writeStderr(`regdoctor exporter: ${signal}, shutting down\n`);
   await exporter.close();
   // A keep-alive socket of the Kubernetes client can outlive the close; nothing is left to do by then.
   setTimeout(() => process.exit(EXIT.ok), 2000).unref();

@@ -1,5 +1,4 @@
 import { UsageError } from '../../cause/index.ts';
-import { redact } from '../../credentials/index.ts';
 import { inspectImage, parseBandwidth } from '../../inspect/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { parsePlatform } from '../../platform/index.ts';
@@ -7,6 +6,7 @@ import { inspectJson, renderInspectText } from '../../report/inspect.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = {
@@ -39,7 +39,7 @@ Exit codes: 0 inspected, 1 the image cannot be pulled, 2 usage error.
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
@@ -66,7 +66,7 @@ const run: Command = async (argv) => {
     });
     if (ctx.output === 'html') {
       const text = renderInspectText(r, { colour: false });
-      process.stdout.write(await htmlPage((m, meta, red) => m.inspectReport(r, meta, red), text));
+      writeDocument(await htmlPage((m, meta, red) => m.inspectReport(r, meta, red), text));
     } else {
       const out =
         ctx.output === 'json'
@@ -74,7 +74,7 @@ const run: Command = async (argv) => {
           : ctx.output === 'yaml'
             ? await yamlOf(inspectJson(r))
             : renderInspectText(r, { colour: ctx.output === 'text' && useColour() });
-      process.stdout.write(redact(out));
+      writeStdout(out);
     }
     return r.probe.cause === null ? EXIT.ok : EXIT.problem;
   } finally {

@@ -1,8 +1,8 @@
 import { UsageError } from '../../cause/index.ts';
-import { redact } from '../../credentials/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
+import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = CLUSTER_FLAGS;
@@ -27,7 +27,7 @@ Exit codes: 0 no image-pull problem in the pod, 1 problems found, 2 error (inclu
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
@@ -75,14 +75,14 @@ const run: Command = async (argv) => {
     };
     if (ctx.format === 'html') {
       const text = renderPodText(view, { colour: false });
-      process.stdout.write(await htmlPage((m, meta, red) => m.podReport(view, meta, red), text));
+      writeDocument(await htmlPage((m, meta, red) => m.podReport(view, meta, red), text));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     let out: string;
     if (ctx.format === 'json') out = `${JSON.stringify(podJson(view), null, 2)}\n`;
     else if (ctx.format === 'yaml') out = await yamlOf(podJson(view));
     else out = renderPodText(view, { colour: useColour() });
-    process.stdout.write(redact(out));
+    writeStdout(out);
     return result.findings.length ? EXIT.problem : EXIT.ok;
   } finally {
     await ctx.session?.close();

@@ -10,6 +10,9 @@ import {
   vulnerabilityIndex,
 } from '../policy-engine-flags.ts';
 import { REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { stderrLogger, writeStdout } from '../../output/index.ts';
+
+const warn = stderrLogger(() => 'warning: ');
 
 // The probe's registry flags, less --platform (a policy names its platforms: allowedPlatforms).
 const REGISTRY_HELP = REGISTRY_FLAGS_HELP.split('\n')
@@ -75,7 +78,7 @@ interface Target extends PolicyObject {
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   const [sub, ...extra] = positionals;
@@ -164,12 +167,10 @@ const run: Command = async (argv) => {
         namespace: values.namespace ?? null,
       });
       if (found.reports.length || !found.warnings.length) vulnSources.push(found);
-      else process.stderr.write(found.warnings.map((w) => `warning: ${w}\n`).join(''));
+      else found.warnings.forEach(warn);
     }
   }
-  const vulnerabilities = await vulnerabilityIndex(vulnSources, (w) =>
-    process.stderr.write(`warning: ${w}\n`),
-  );
+  const vulnerabilities = await vulnerabilityIndex(vulnSources, warn);
 
   const registry =
     values.offline || !needsRegistry(policies, vulnerabilities) ? null : await registryFor(values, targets);
@@ -210,7 +211,7 @@ const run: Command = async (argv) => {
     warn: all.violations.length - enforce,
   };
   const result = { violations: all.violations, notes: all.notes, summary };
-  process.stdout.write(
+  writeStdout(
     format === 'json'
       ? `${JSON.stringify(result, null, 2)}\n`
       : format === 'yaml'

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../cause/index.ts';
-import { redact } from '../../credentials/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { probeImage } from '../../probe/probe.ts';
 import type { ProbeResult } from '../../result/index.ts';
@@ -8,6 +7,7 @@ import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = {
@@ -54,7 +54,7 @@ async function readImageList(file: string): Promise<string[]> {
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   const images = [...positionals, ...(values.file ? await readImageList(values.file) : [])];
@@ -90,7 +90,7 @@ const run: Command = async (argv) => {
   const flush = () =>
     (flushing = flushing.then(async () => {
       while (streaming && printed < images.length && results[printed]) {
-        process.stdout.write(redact(await render(results[printed++]!)));
+        writeStdout(await render(results[printed++]!));
       }
     }));
   const worker = async () => {
@@ -111,11 +111,11 @@ const run: Command = async (argv) => {
   }
   if (ctx.output === 'html') {
     const text = results.map((r) => renderProbeText(r, { colour: false })).join('\n');
-    process.stdout.write(await htmlPage((m, meta, red) => m.probeReport(results, meta, red), text));
+    writeDocument(await htmlPage((m, meta, red) => m.probeReport(results, meta, red), text));
   }
   const bad = results.filter((r) => r.cause !== null).length;
   if (images.length > 1 && ctx.output === 'text') {
-    process.stdout.write(`${images.length - bad} of ${images.length} images pullable\n`);
+    writeStdout(`${images.length - bad} of ${images.length} images pullable\n`);
   }
   return bad ? EXIT.problem : EXIT.ok;
 };

@@ -1,8 +1,8 @@
 import { UsageError } from '../../cause/index.ts';
-import { redact } from '../../credentials/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
+import { writeDocument, writeProgress, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'wide', 'name', 'html'];
 export const flags = {
@@ -38,7 +38,7 @@ Exit codes: 0 no findings, 1 findings, 2 error.
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length)
@@ -48,10 +48,7 @@ const run: Command = async (argv) => {
   const ctx = await clusterContext(values, outputs);
   if (values['no-headers'] && ctx.format !== 'wide' && ctx.format !== 'name')
     throw new UsageError('--no-headers goes with -o wide (the other formats print no header line)');
-  const progress =
-    process.stderr.isTTY && ctx.format !== 'json'
-      ? (t: string) => process.stderr.write(`\r\x1b[2K${t}`)
-      : null;
+  const progress = process.stderr.isTTY && ctx.format !== 'json' ? writeProgress : null;
   try {
     progress?.(`reading ${ctx.source.describe()}…`);
     const state = await ctx.source.load({
@@ -72,7 +69,7 @@ const run: Command = async (argv) => {
       await import('../../report/scan.ts');
     if (ctx.format === 'html') {
       const text = renderScanText(result, { colour: false });
-      process.stdout.write(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
+      writeDocument(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     let out: string;
@@ -81,7 +78,7 @@ const run: Command = async (argv) => {
     else if (ctx.format === 'wide') out = renderScanWide(result, { headers: !values['no-headers'] });
     else if (ctx.format === 'name') out = renderScanNames(result);
     else out = renderScanText(result, { colour: useColour() });
-    process.stdout.write(redact(out));
+    writeStdout(out);
     return result.findings.length ? EXIT.problem : EXIT.ok;
   } finally {
     await ctx.session?.close();

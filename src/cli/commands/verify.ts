@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { RegdoctorError, UsageError } from '../../cause/index.ts';
-import { redact } from '../../credentials/index.ts';
 import { parseReference } from '../../reference/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { style } from '../../report/style.ts';
@@ -16,6 +15,7 @@ import { loadPublicKey, type TrustedKey } from '../../verify/key.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { writeStdout, writeStderr } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
 export const flags = {
@@ -151,7 +151,7 @@ function signatureFormat(value: string | undefined): SignatureFormatOption {
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length !== 1)
@@ -192,7 +192,7 @@ const run: Command = async (argv) => {
           : ctx.output === 'yaml'
             ? await yamlOf(failed)
             : renderProbeText(probe, { colour, verbose: ctx.verbose });
-      process.stdout.write(redact(out));
+      writeStdout(out);
       return EXIT.usage;
     }
     const out =
@@ -201,14 +201,14 @@ const run: Command = async (argv) => {
         : ctx.output === 'yaml'
           ? await yamlOf(verifyJson(image, key, signatures))
           : renderText(image, key, signatures, colour);
-    process.stdout.write(redact(out));
+    writeStdout(out);
     if (signatures.verified) return EXIT.ok;
     return signatures.reason === 'unsupported key' ? EXIT.usage : EXIT.problem;
   } catch (err) {
     // A registry failure while reading signatures is an error (exit 2), not a verdict on the image; the shared
     // fatal handler would map it to 1, which here means "not verified".
     if (!(err instanceof RegdoctorError)) throw err;
-    process.stderr.write(redact(`regdoctor: ${err.cause}: ${err.message}\n`));
+    writeStderr(`regdoctor: ${err.cause}: ${err.message}\n`);
     return EXIT.usage;
   } finally {
     await ctx.session.close();

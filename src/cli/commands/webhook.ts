@@ -10,6 +10,7 @@ import {
   rejectWithOffline,
   vulnerabilityIndex,
 } from '../policy-engine-flags.ts';
+import { stderrLogger, writeStdout } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor webhook --tls-cert FILE --tls-key FILE (--policy FILE... | --watch-policies) [flags]
 
@@ -84,7 +85,7 @@ export function parseListen(text: string): { host: string; port: number } {
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(helpText(HELP));
+    writeStdout(helpText(HELP));
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`webhook takes no arguments (got ${positionals.join(' ')})`);
@@ -126,10 +127,10 @@ const run: Command = async (argv) => {
   let vulnerabilities;
   if (vulnFiles.length) {
     const { loadReportFiles } = await import('../../vuln/load.ts');
-    const warn = (w: string) => process.stderr.write(`warning: ${w}\n`);
+    const warn = stderrLogger(() => 'warning: ');
     vulnerabilities = await vulnerabilityIndex([await loadReportFiles(vulnFiles)], warn);
   }
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} webhook: ${line}\n`);
+  const log = stderrLogger(() => `${new Date().toISOString()} webhook: `);
 
   const hook = await startWebhook({
     ...listen,

@@ -1,0 +1,55 @@
+// The output boundary: every sink — stdout, stderr, logs, admission messages, metric labels — gets text through
+// here, redacted by the current run's Redactor (credentials/redact.ts) and with control characters escaped
+// (escape.ts). Nothing else in src/ writes to process.stdout or process.stderr (test/output/boundary.test.ts
+// checks), so a value from outside cannot reach a sink any other way.
+import { currentRedactor } from '../credentials/redact.ts';
+import { applyStyles, escapeControls } from './escape.ts';
+
+export { styleMark } from './escape.ts';
+
+/** Multi-line text (a report, a help page, a warning): redacted, controls escaped except LF and TAB, styles applied. */
+export function cleanText(text: string): string {
+  return applyStyles(escapeControls(currentRedactor().redact(text), true));
+}
+
+/** One line (a log line, an admission message, a metric label): redacted, every control character escaped. */
+export function cleanLine(text: string): string {
+  return escapeControls(currentRedactor().redact(text), false);
+}
+
+/** Every string in a JSON-shaped value passed through cleanLine: for a structure another program shows (an AdmissionReview). */
+export function cleanStrings<T>(value: T): T {
+  if (typeof value === 'string') return cleanLine(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => cleanStrings(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanStrings(v)])) as T;
+  }
+  return value;
+}
+
+export function writeStdout(text: string): void {
+  process.stdout.write(cleanText(text));
+}
+
+export function writeStderr(text: string): void {
+  process.stderr.write(cleanText(text));
+}
+
+/**
+ * A document whose strings were redacted one by one as it was built (an HTML page: a pass over the whole page could
+ * hit its script or stylesheet and break their CSP hashes). Control characters are still escaped: the page's own
+ * code holds none, and in its data they become JSON or text escapes.
+ */
+export function writeDocument(text: string): void {
+  process.stdout.write(escapeControls(text, true));
+}
+
+/** A progress line on a terminal's stderr, replacing the previous one (empty text clears it). */
+export function writeProgress(text: string): void {
+  process.stderr.write(`\r\x1b[2K${cleanLine(text)}`);
+}
+
+/** A logger writing `prefix() + line` to stderr, one line per call whatever the line holds. */
+export function stderrLogger(prefix: () => string): (line: string) => void {
+  return (line) => process.stderr.write(`${prefix()}${cleanLine(line)}\n`);
+}
