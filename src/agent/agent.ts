@@ -2,7 +2,7 @@
 // routes, firewall and proxy), with the credentials the kubelet would use, and writes the result into the check's
 // status. Bounded everywhere: checks probed at once, checks queued, each probe's deadline, the wait for policies,
 // the time a finished check lingers. Stopping (SIGTERM) lets probes in flight finish for a grace period.
-import { redact } from '../credentials/index.ts';
+import { newRunRedactor, redact, runWithRedactor } from '../credentials/index.ts';
 import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import type { Platform } from '../platform/index.ts';
 import { parsePlatform } from '../platform/index.ts';
@@ -263,13 +263,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         taken.delete(name);
         continue;
       }
-      const p = run(c)
-        .catch((err: unknown) => log(`check ${name}: ${redact((err as Error).message)}`))
-        .finally(() => {
-          running.delete(p);
-          taken.delete(name);
-          pump();
-        });
+      // Each check is one run: the secrets it reads (its pull secrets, registry tokens) are masked in its status
+      // and log lines, and dropped with it.
+      const p = runWithRedactor(newRunRedactor(), () =>
+        run(c).catch((err: unknown) => log(`check ${name}: ${redact((err as Error).message)}`)),
+      ).finally(() => {
+        running.delete(p);
+        taken.delete(name);
+        pump();
+      });
       running.add(p);
     }
   };

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, parseFlags, type Command } from '../command.ts';
 import { registryAccess } from '../cluster-flags.ts';
+import { stderrLogger, writeStdout } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor agent [--node NODE] [flags]
 
@@ -71,7 +72,7 @@ const positiveInt = (flag: string, text: string | undefined, fallback: number, m
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);
   if (values.help) {
-    process.stdout.write(HELP);
+    writeStdout(HELP);
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`agent takes no arguments (got ${positionals.join(' ')})`);
@@ -89,7 +90,7 @@ const run: Command = async (argv) => {
     return ms;
   };
   const access = await registryAccess(values);
-  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} agent: ${line}\n`);
+  const log = stderrLogger(() => `${new Date().toISOString()} agent: `);
   const agentName = values['agent-name'] ?? process.env.POD_NAME ?? hostname();
   const agent = await startAgent({
     node,
