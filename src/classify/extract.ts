@@ -36,6 +36,7 @@ const IMAGE_EXTRACTORS: readonly Extractor[] = [
   [/image with reference (\S+) was found but/, first],
   [/credential provider plugin \S+ for image (\S+?):?(?=\s|$)/m, first],
   [/[Cc]ancel pulling image "?([^\s"]+)"? because/, first],
+  [/image pull failed for (\S+) because/, first],
 ];
 
 function joinTag(repo: string | undefined, tagOrDigest: string | undefined): string | undefined {

@@ -93,6 +93,15 @@ export const REGISTRY_RULES: readonly Rule[] = [
     evidenceBefore: 3,
   },
   {
+    // The server (or a TLS-intercepting middlebox) sent a TLS alert instead of finishing the handshake: no common
+    // protocol or cipher, a client certificate it wanted, an SNI it does not serve.
+    id: 'tls-alert',
+    cause: 'REGISTRY_ERROR',
+    pattern: /remote error: tls: /,
+    alternatives: ['PROXY_ERROR'],
+    evidenceBefore: 2,
+  },
+  {
     // A TLS client that got plain HTTP back, and a plain-HTTP client that got a TLS record (or the TLS server's
     // 400 answer to plaintext): Go net/http, crypto/tls, and the servers' own messages.
     id: 'http-https',
@@ -208,7 +217,7 @@ export const REGISTRY_RULES: readonly Rule[] = [
     id: 'server-error',
     cause: 'REGISTRY_ERROR',
     pattern:
-      /invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b/,
+      /invalid character '<' looking for beginning of value|error parsing HTTP \d{3} response body|\bINTERNAL_ERROR\b|stopped after \d+ redirects/,
     evidenceBefore: 2,
   },
   {
