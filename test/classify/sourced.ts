@@ -174,6 +174,8 @@ export const TRANSPORT: readonly Transport[] = [
       'x509: certificate relies on legacy Common Name field, use SANs or temporarily enable Common Name matching with GODEBUG=x509ignoreCN=0',
     cause: 'TLS_HOSTNAME_MISMATCH',
   },
+  { id: 'tls-alert', error: 'remote error: tls: handshake failure', cause: 'REGISTRY_ERROR' },
+  { id: 'redirect-loop', error: 'stopped after 10 redirects', cause: 'REGISTRY_ERROR' },
   {
     id: 'http-to-https',
     error: 'http: server gave HTTP response to HTTPS client',
