@@ -30,6 +30,8 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
 .skip { position: absolute; left: 8px; top: -60px; background: var(--bg); color: var(--link); padding: 8px 12px; border: 2px solid var(--focus); z-index: 10; }
 .skip:focus { top: 8px; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+/* Inside the groups' paint containment (content-visibility) an outline must not reach past the group's box. */
+summary:focus-visible { outline-offset: -3px; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .muted { color: var(--muted); }
 .icon { display: inline-block; width: 1.2em; text-align: center; font-weight: 700; }
@@ -61,13 +63,15 @@ button:hover { border-color: var(--muted); }
 kbd { font-family: inherit; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 3px; padding: 0 4px; }
 details > summary { cursor: pointer; list-style: none; }
 details > summary::-webkit-details-marker { display: none; }
-details > summary::before { content: "\\25B8"; display: inline-block; width: 1.1em; color: var(--muted); transition: transform 0.1s; }
+details > summary::before { content: "\\25B8"; display: inline-block; width: 1.1em; color: var(--muted); }
 details[open] > summary::before { transform: rotate(90deg); }
 details.group { border: 1px solid var(--border); border-radius: 6px; margin: 8px 0; background: var(--bg); }
 details.group > summary { padding: 8px 12px; background: var(--panel); border-radius: 6px; }
 details.group[open] > summary { border-bottom: 1px solid var(--border); border-radius: 6px 6px 0 0; }
 details.group > .kids { padding: 4px 12px 8px 20px; }
 details.sub { margin: 6px 0; }
+/* A group off screen is not laid out: Expand all of 2,500 findings costs what is on screen (bench section 7). */
+details.group, details.sub { content-visibility: auto; contain-intrinsic-size: auto 2.4em; }
 details.sub > summary { padding: 4px 0; }
 details.sub > .kids { padding-left: 18px; border-left: 2px solid var(--border); margin-left: 4px; }
 .count { color: var(--muted); font-variant-numeric: tabular-nums; margin-left: 8px; }

@@ -2,7 +2,6 @@
 // use it declare needs(CHROMIUM) (tools.ts), so a missing /usr/bin/chromium fails them.
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { Fixture } from './fixture.ts';
 import { CHROMIUM } from './tools.ts';
 
 // The page functions below run in the browser; the test program has no DOM types (see html-browser.test.ts).
@@ -29,6 +28,8 @@ export interface OpenedPage {
   violations(): Promise<string[]>;
   /** What the report's script measured from its start to the finished first render. */
   readyMs: number;
+  /** Milliseconds from navigation start to the finished first render (parsing the page and its data included). */
+  readyAt: number;
 }
 
 export interface TestBrowser {
@@ -37,9 +38,15 @@ export interface TestBrowser {
   open(path: string, opts?: { colorScheme?: 'light' | 'dark' }): Promise<OpenedPage>;
 }
 
-/** A browser with a fresh profile in the fixture's temp dir, closed at the fixture's cleanup. */
+/** Where the browser's profile goes and who closes it: a test Fixture, or the bench's temp dir and cleanup. */
+export interface BrowserHost {
+  subdir(name: string): Promise<string>;
+  onCleanup(fn: () => Promise<void>): void;
+}
+
+/** A browser with a fresh profile in the host's temp dir, closed at the host's cleanup. */
 export async function startBrowser(
-  fx: Fixture,
+  fx: BrowserHost,
   opts: { viewport?: { width: number; height: number } } = {},
 ): Promise<TestBrowser> {
   const missing = CHROMIUM.missing();
@@ -74,10 +81,12 @@ export async function startBrowser(
       await page.goto(pathToFileURL(path).href);
       await page.waitForSelector('html[data-ready-ms]', { timeout: 30_000 });
       const readyMs = Number(await page.getAttribute('html', 'data-ready-ms'));
+      const readyAt = Number(await page.getAttribute('html', 'data-ready-at'));
       return {
         page,
         problems,
         readyMs,
+        readyAt,
         violations: () => page.evaluate(() => (window as unknown as { __violations: string[] }).__violations),
       };
     },
