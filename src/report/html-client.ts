@@ -69,8 +69,9 @@ function facts(rows) {
 function fixList(fix) {
   if (!fix || !fix.length) return null;
   return h('ol', { class: 'fix' }, fix.map(function (parts) {
-    return h('li', null, parts.map(function (p) {
-      if (p.command === undefined) return p.text;
+    return h('li', null, parts.map(function (p, i) {
+      // The command above is a block of its own: a list separator left at the start of the prose is noise.
+      if (p.command === undefined) return i > 0 ? p.text.replace(/^[;,] /, '') : p.text;
       return h('div', { class: 'cmd' },
         h('code', { text: p.command }),
         h('button', { type: 'button', class: 'copy', 'aria-label': 'Copy command', text: 'Copy' }));

@@ -64,7 +64,7 @@ kbd { font-family: inherit; border: 1px solid var(--border); border-bottom-width
 details > summary { cursor: pointer; list-style: none; }
 details > summary::-webkit-details-marker { display: none; }
 details > summary::before { content: "\\25B8"; display: inline-block; width: 1.1em; color: var(--muted); }
-details[open] > summary::before { transform: rotate(90deg); }
+details[open] > summary::before { content: "\\25BE"; }
 details.group { border: 1px solid var(--border); border-radius: 6px; margin: 8px 0; background: var(--bg); }
 details.group > summary { padding: 8px 12px; background: var(--panel); border-radius: 6px; }
 details.group[open] > summary { border-bottom: 1px solid var(--border); border-radius: 6px 6px 0 0; }
