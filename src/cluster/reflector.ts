@@ -1,10 +1,11 @@
 // Objects of one collection kept current with list + watch, the way client-go's reflector does it: list for a
 // resourceVersion, watch from there (with bookmarks, so a quiet watch still advances), re-list when the server
 // says that version is gone (410, sent as an ERROR event or as the response status), reconnect after a watch
-// times out. Every retry — a failed list, a broken watch, a re-list — waits on one exponential backoff, so a server
-// that keeps answering 410 sees a LIST every 30–60 s, not hundreds a second. What the objects mean is the caller's:
+// times out. Every retry — a failed list, a broken watch, a re-list — waits on one exponential backoff (backoff.ts),
+// so a server that keeps answering 410 sees a LIST every 30–60 s, not hundreds a second. What the objects mean is the caller's:
 // it gets each list's items and each watch event.
 import type * as K8s from '@kubernetes/client-node';
+import { Backoff } from './backoff.ts';
 import { callList, StatusError } from './live-call.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -52,26 +53,10 @@ type Raw = { metadata?: { resourceVersion?: unknown } } | null | undefined;
 const rvOf = (o: Raw): string | undefined =>
   typeof o?.metadata?.resourceVersion === 'string' ? o.metadata.resourceVersion : undefined;
 
-/**
- * client-go's reflector backoff shape: start at `initial`, double up to 30 s, add up to 100 % random jitter so that
- * many agents do not retry in step, start over after 2 quiet minutes.
- */
-function backoff(initialMs: number): () => number {
-  let base = initialMs;
-  let last = performance.now();
-  return () => {
-    const t = performance.now();
-    if (t - last > 120_000) base = initialMs;
-    last = t;
-    const wait = base + Math.random() * base;
-    base = Math.min(base * 2, Math.max(initialMs, 30_000));
-    return wait;
-  };
-}
-
 export function startReflector(opts: ReflectorOptions): Reflector {
   const stopper = new AbortController();
-  const nextWait = backoff(opts.retryDelayMs ?? 800);
+  const backoff = new Backoff({ initialMs: opts.retryDelayMs ?? 800 });
+  const nextWait = () => backoff.next();
   const watcher = new opts.k8s.Watch(opts.kc);
   let synced = false;
   let listCount = 0;

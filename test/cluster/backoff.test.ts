@@ -1,8 +1,8 @@
-// The watch's retry backoff: client-go reflector numbers (0.8 s, ×2, capped at 30 s, jitter up to +100 %, reset
+// The reflector's retry backoff: client-go reflector numbers (0.8 s, ×2, capped at 30 s, jitter up to +100 %, reset
 // after 2 quiet minutes), checked with a pinned clock and pinned jitter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff } from '../../src/webhook/backoff.ts';
+import { Backoff } from '../../src/cluster/backoff.ts';
 
 test('starts at 0.8 s, doubles, caps at 30 s before jitter', () => {
   let t = 0;

@@ -1,6 +1,7 @@
-// How long to wait before talking to the API server again after a list failed, a watch broke or a watch expired.
+// How long a reflector (reflector.ts) waits before talking to the API server again after a list failed, a watch
+// broke or a watch expired.
 // client-go's reflector shape (wait.NewExponentialBackoffManager(800ms, 30s, 2min, 2.0, 1.0)): start at 0.8 s,
-// double up to 30 s, add up to 100 % random jitter so that many webhooks do not retry in step, and start over
+// double up to 30 s, add up to 100 % random jitter so that many clients do not retry in step, and start over
 // once no backoff was needed for 2 minutes (the server is healthy again).
 
 export interface BackoffOptions {
