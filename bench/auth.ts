@@ -1,6 +1,6 @@
 // Section 2: an htpasswd (Basic) registry and 20 images in one session — how often the /v2/ ping and the
 // credential check happen, in-process and through the CLI (which probes 8 at once by default).
-import { dockerConfigSource } from '../src/probe/credsource.ts';
+import { dockerConfigSource } from '../src/registry/credsource.ts';
 import { probeArgs } from './compare.ts';
 import type { Fixture } from './fixtures.ts';
 import { count, describe, total, type Counts } from './kinds.ts';

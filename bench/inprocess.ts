@@ -1,5 +1,5 @@
 // Section 1b: probeImage in-process — one image on a fresh session, and N distinct images sharing one session.
-import { dockerConfigSource } from '../src/probe/credsource.ts';
+import { dockerConfigSource } from '../src/registry/credsource.ts';
 import type { Fixture } from './fixtures.ts';
 import { count, describe, total } from './kinds.ts';
 import { measureSession, type SessionResult } from './session.ts';

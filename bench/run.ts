@@ -92,7 +92,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     failures.push(...cmp.failures);
 
     progress('section 1b: in-process probeImage');
-    out(heading('1b. In-process probeImage (ProbeSession; the process is warm, "cold" = new session)'));
+    out(heading('1b. In-process probeImage (Session; the process is warm, "cold" = new session)'));
     const inproc = await inProcess(fx, { single: RUNS.single, many: RUNS.many });
     out(inproc.text);
     out(renderTargets(inproc.targets));

@@ -1,8 +1,8 @@
-// In-process measurements: probeImage on a ProbeSession, timed with performance.now(), requests counted both by
+// In-process measurements: probeImage on a Session, timed with performance.now(), requests counted both by
 // the session itself (requestCount) and by the counting proxy in front of the registry.
-import type { CredentialSource } from '../src/probe/probe.ts';
+import type { CredentialSource } from '../src/registry/auth.ts';
 import { probeImage } from '../src/probe/probe.ts';
-import { ProbeSession } from '../src/probe/session.ts';
+import { Session } from '../src/registry/session.ts';
 import { sameCounts, type Counts } from './kinds.ts';
 import type { CountingProxy } from './proxy.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -32,7 +32,7 @@ const PLATFORM = { os: 'linux', architecture: 'amd64' };
 const TIMEOUT_MS = 10_000;
 
 async function oneRun(c: SessionCase): Promise<{ ms: number; requests: number; failure?: string }> {
-  const session = new ProbeSession({ timeoutMs: TIMEOUT_MS });
+  const session = new Session({ timeoutMs: TIMEOUT_MS });
   try {
     let next = 0;
     let failure: string | undefined;

@@ -7,7 +7,7 @@ import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import type { Platform } from '../platform/index.ts';
 import { parsePlatform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
-import type { ProbeSession } from '../probe/session.ts';
+import type { Session } from '../registry/session.ts';
 import type { ImagePolicy } from '../policy/model.ts';
 import { watchImagePolicies, type PolicyWatch } from '../webhook/watch.ts';
 import { openCheckApi, type CheckApi } from './api.ts';
@@ -36,7 +36,7 @@ export interface AgentOptions extends KubeconfigChoice {
   /** The platform to probe for when a check names none (default: this machine's). */
   platform: Platform;
   /** A session for probing; the agent shares one among checks that start within sessionMaxAgeMs. */
-  session: () => ProbeSession;
+  session: () => Session;
   plainHttp?: (registry: string) => boolean;
   /** Checks probed at once (default 4). */
   concurrency?: number;
@@ -129,8 +129,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   // One session for the checks that start close together (a scan sends many at once): they share connections,
   // pings and tokens. A newer check gets a fresh one, so a registry that recovered is not judged by a stale ping.
   const sessionMaxAgeMs = opts.sessionMaxAgeMs ?? 15_000;
-  let shared: { session: ProbeSession; born: number; users: number } | null = null;
-  const retired = new Set<{ session: ProbeSession; users: number }>();
+  let shared: { session: Session; born: number; users: number } | null = null;
+  const retired = new Set<{ session: Session; users: number }>();
   const takeSession = () => {
     if (!shared || now() - shared.born > sessionMaxAgeMs) {
       if (shared) retired.add(shared);
@@ -227,7 +227,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       const deadline = opts.checkDeadlineMs ?? 120_000;
       const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), deadline)));
       let result = await Promise.race([
-        probeImage(c.spec.image, session, { platform, credentials: creds.source, plainHttp: opts.plainHttp }),
+        // The probe's own budget ends it at the deadline; the race is the backstop for anything that does not.
+        probeImage(c.spec.image, session, {
+          platform,
+          credentials: creds.source,
+          plainHttp: opts.plainHttp,
+          budget: { deadlineMs: deadline },
+        }),
         late,
       ]);
       if (result === null) {

@@ -5,7 +5,7 @@ import { normalize } from '../cluster/normalize.ts';
 import { StatusError } from '../cluster/live-call.ts';
 import type { Pod } from '../cluster/types.ts';
 import { auditSecrets, podCredentialSource } from '../diagnose/index.ts';
-import type { CredentialSource } from '../probe/probe.ts';
+import type { CredentialSource } from '../registry/auth.ts';
 import type { CheckApi } from './api.ts';
 import type { ImagePullCheck } from './check.ts';
 

@@ -3,12 +3,9 @@ import { UsageError } from '../cause/index.ts';
 import { stderrLogger } from '../output/index.ts';
 import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
+import type { Session } from '../registry/session.ts';
 import type { Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
-
-/** Node timers fire at once past 2^31-1 ms; no single registry request needs more than a day. */
-const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
 export const CLUSTER_FLAGS = {
   kubeconfig: { type: 'string' },
@@ -22,6 +19,7 @@ export const CLUSTER_FLAGS = {
   'insecure-skip-tls-verify-registry': { type: 'string', multiple: true },
   'plain-http-registry': { type: 'string', multiple: true },
   timeout: { type: 'string' },
+  deadline: { type: 'string' },
   concurrency: { type: 'string' },
   output: { type: 'string', short: 'o' },
   verbose: { type: 'boolean', short: 'v' },
@@ -41,6 +39,7 @@ Probe flags:
   --insecure-skip-tls-verify-registry HOST   skip TLS verification for this registry, repeatable
   --plain-http-registry HOST    talk plain HTTP to this registry, repeatable
   --timeout DURATION            per-request timeout (default 10s)
+  --deadline DURATION           time allowed for each probe in all (default 60s)
   --concurrency N               probes in flight (default 16; at most 4 connections per registry)
 Output:
   -v, --verbose                 every registry request on stderr (credentials as ***)`;
@@ -56,7 +55,9 @@ type Values = {
 export interface ClusterContext {
   source: ClusterSource;
   format: OutputFormat;
-  session: ProbeSession | null;
+  session: Session | null;
+  /** Each probe's total allowance (--deadline). */
+  deadlineMs: number;
   defaultPlatform: Platform;
   plainHttp: (registry: string) => boolean;
   concurrency: number;
@@ -64,46 +65,45 @@ export interface ClusterContext {
 
 export interface RegistryAccess {
   /** A fresh session with the flags' timeout, CAs, TLS exceptions and proxy settings. */
-  newSession: () => ProbeSession;
+  newSession: () => Session;
   plainHttp: (registry: string) => boolean;
   timeoutMs: number;
+  /** Each probe's total allowance (--deadline). */
+  deadlineMs: number;
 }
 
-/** The probe flags (--timeout, --ca-file, --insecure-skip-tls-verify-registry, --plain-http-registry, -v). */
+/** The probe flags (--timeout, --deadline, --ca-file, --insecure-skip-tls-verify-registry, --plain-http-registry, -v). */
 export async function registryAccess(
   values: Pick<
     Values,
-    'timeout' | 'ca-file' | 'insecure-skip-tls-verify-registry' | 'plain-http-registry' | 'verbose'
+    | 'timeout'
+    | 'deadline'
+    | 'ca-file'
+    | 'insecure-skip-tls-verify-registry'
+    | 'plain-http-registry'
+    | 'verbose'
   >,
 ): Promise<RegistryAccess> {
-  const [{ parseDuration }, { ProbeSession }, { proxyEnvFrom }, { apiHost }, { readCaFiles }] =
-    await Promise.all([
-      import('../util/duration.ts'),
-      import('../probe/session.ts'),
-      import('../transport/proxy.ts'),
-      import('../reference/index.ts'),
-      import('./registry-flags.ts'),
-    ]);
-  const timeoutMs = values.timeout !== undefined ? parseDuration(values.timeout) : 10_000;
-  // A zero or huge timeout would time every probe out at once and report NETWORK_TIMEOUT for every image.
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
-  const ca = await readCaFiles(values['ca-file'] ?? []);
-  // Keyed like URL.host: the API host, without a default :443.
-  const hostKey = (r: string) => apiHost(r).replace(/:443$/, '');
-  const insecure = new Set((values['insecure-skip-tls-verify-registry'] ?? []).map(hostKey));
+  const [{ createSession }, flags] = await Promise.all([
+    import('../registry/session.ts'),
+    import('./registry-flags.ts'),
+  ]);
+  const timeoutMs = flags.timeoutFlag(values.timeout);
+  const deadlineMs = flags.deadlineFlag(values.deadline);
+  const ca = await flags.readCaFiles(values['ca-file'] ?? []);
+  const insecure = values['insecure-skip-tls-verify-registry'] ?? [];
   const plain = new Set(values['plain-http-registry'] ?? []);
-  const proxyEnv = proxyEnvFrom(process.env);
   return {
     newSession: () =>
-      new ProbeSession({
+      createSession({
         timeoutMs,
-        proxyEnv,
-        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
+        ca,
+        insecure,
         log: values.verbose ? stderrLogger(() => '') : undefined,
       }),
     plainHttp: (r) => plain.has(r),
     timeoutMs,
+    deadlineMs,
   };
 }
 
@@ -130,5 +130,13 @@ export async function clusterContext(
     context: values.context,
   });
   const session = values['no-probe'] ? null : access.newSession();
-  return { source, format, session, defaultPlatform, plainHttp: access.plainHttp, concurrency };
+  return {
+    source,
+    format,
+    session,
+    deadlineMs: access.deadlineMs,
+    defaultPlatform,
+    plainHttp: access.plainHttp,
+    concurrency,
+  };
 }

@@ -4,7 +4,7 @@
 import { UsageError } from '../cause/index.ts';
 import type { RegistryOptions } from '../policy/facts.ts';
 import type { ImagePolicy } from '../policy/model.ts';
-import { dockerConfigSource } from '../probe/credsource.ts';
+import { dockerConfigSource } from '../registry/credsource.ts';
 import type { LoadedReports } from '../vuln/load.ts';
 import type { VulnerabilityIndex } from '../vuln/types.ts';
 import { checkDockerConfig, readCaFiles, timeoutFlag } from './registry-flags.ts';

@@ -5,11 +5,10 @@ import { stderrLogger } from '../output/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { checkRegularFile, readCaFile } from '../util/files.ts';
 import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
-import { proxyEnvFrom } from '../transport/proxy.ts';
-import { apiHost } from '../reference/index.ts';
-import { ProbeSession } from '../probe/session.ts';
-import { dockerConfigSource } from '../probe/credsource.ts';
-import type { CredentialSource } from '../probe/probe.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { dockerConfigSource } from '../registry/credsource.ts';
+import { createSession, type Session } from '../registry/session.ts';
+import { PROBE_BUDGET } from '../transport/budget.ts';
 import type { Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
 
@@ -24,6 +23,7 @@ export const REGISTRY_FLAGS = {
   'insecure-skip-tls-verify': { type: 'boolean' },
   'plain-http': { type: 'boolean' },
   timeout: { type: 'string' },
+  deadline: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
@@ -39,6 +39,9 @@ export const REGISTRY_FLAGS_HELP = `Registry flags:
   --insecure-skip-tls-verify     do not verify the TLS certificate of the image's registry
   --plain-http                   talk to the image's registry over plain HTTP
   --timeout DURATION             per-request timeout, Go-style: 5s, 500ms, 1m (default 10s)
+  --deadline DURATION            time allowed for each image in all, every request and redirect included
+                                 (default 60s); a registry that answers slowly but within --timeout every
+                                 time cannot hold a probe longer than this
   -v, --verbose                  print every request and response to stderr (credentials shown as ***)`;
 
 /** The help line of -o for a command with these formats. */
@@ -57,13 +60,15 @@ type Values = {
 };
 
 export interface RegistryContext {
-  session: ProbeSession;
+  session: Session;
   platform: Platform;
   credentials: CredentialSource;
   plainHttp: (registry: string) => boolean;
   output: OutputFormat;
   verbose: boolean;
   timeoutMs: number;
+  /** Each image's total allowance (--deadline). */
+  deadlineMs: number;
 }
 
 async function readStdin(): Promise<string> {
@@ -72,14 +77,24 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** --timeout: Go-style duration, default 10 s. */
+/** A Go-style duration flag (--timeout, --deadline): positive, at most a day. */
+export function durationFlag(flag: string, text: string | undefined, defaultMs: number): number {
+  const ms = text !== undefined ? parseDuration(text) : defaultMs;
+  if (ms <= 0) throw new UsageError(`--${flag} must be positive`);
+  // Node timers fire at once past 2^31-1 ms (~24.8 days): a huge value would time every request out
+  // immediately and blame the network. No registry operation needs more than a day.
+  if (ms > MAX_TIMEOUT_MS) throw new UsageError(`--${flag} must be at most 24h`);
+  return ms;
+}
+
+/** --timeout: default 10 s. */
 export function timeoutFlag(text: string | undefined): number {
-  const timeoutMs = text !== undefined ? parseDuration(text) : 10_000;
-  if (timeoutMs <= 0) throw new UsageError('--timeout must be positive');
-  // Node timers fire at once past 2^31-1 ms (~24.8 days): a huge --timeout would time every request out
-  // immediately and blame the network. No single registry request needs more than a day.
-  if (timeoutMs > MAX_TIMEOUT_MS) throw new UsageError('--timeout must be at most 24h');
-  return timeoutMs;
+  return durationFlag('timeout', text, 10_000);
+}
+
+/** --deadline: one probe's whole allowance, default PROBE_BUDGET's. */
+export function deadlineFlag(text: string | undefined): number {
+  return durationFlag('deadline', text, PROBE_BUDGET.deadlineMs);
 }
 
 /** --ca-file: each file read and every certificate in it checked; the PEM texts. */
@@ -106,6 +121,7 @@ export async function registryContext(
 ): Promise<RegistryContext> {
   const output = outputFormat(values.output, formats);
   const timeoutMs = timeoutFlag(values.timeout);
+  const deadlineMs = deadlineFlag(values.deadline);
   const platform = values.platform ? parsePlatform(values.platform) : hostPlatform();
   let password: string | undefined;
   if (values['password-stdin']) {
@@ -120,14 +136,11 @@ export async function registryContext(
   }
   const ca = await readCaFiles(values['ca-file'] ?? []);
   await checkDockerConfig(values['docker-config']);
-  const insecureHosts = values['insecure-skip-tls-verify'] ? registries : new Set<string>();
-  // Keyed like URL.host: the API host, without a default :443.
-  const apiHosts = new Set([...insecureHosts].map((r) => apiHost(r).replace(/:443$/, '')));
   const verbose = Boolean(values.verbose);
-  const session = new ProbeSession({
+  const session = createSession({
     timeoutMs,
-    proxyEnv: proxyEnvFrom(process.env),
-    tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: apiHosts.has(host) }),
+    ca,
+    insecure: values['insecure-skip-tls-verify'] ? registries : undefined,
     log: verbose ? stderrLogger(() => '') : undefined,
   });
   const plain = values['plain-http'] ? registries : new Set<string>();
@@ -143,5 +156,6 @@ export async function registryContext(
     output,
     verbose,
     timeoutMs,
+    deadlineMs,
   };
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cause } from '../cause/index.ts';
 import { parsePlatform, hostPlatform } from '../platform/index.ts';
-import { dockerConfigSource } from '../probe/credsource.ts';
+import { dockerConfigSource } from '../registry/credsource.ts';
 import { probeImage } from '../probe/probe.ts';
-import { ProbeSession } from '../probe/session.ts';
+import { createSession } from '../registry/session.ts';
 import { renderProbeText } from '../report/probe.ts';
 import { writeStdout } from '../output/index.ts';
 import { style } from '../report/style.ts';
@@ -163,7 +163,7 @@ export async function runDemo(colour: boolean): Promise<number> {
     const rows: [string, string, boolean][] = [];
     for (const [i, c] of cases.entries()) {
       // A session per case: each case is a separate `regdoctor probe` run, with its own flags.
-      const session = new ProbeSession({ timeoutMs: 5000 });
+      const session = createSession({ timeoutMs: 5000 });
       try {
         const r = await probeImage(c.image, session, {
           platform: c.platform ? parsePlatform(c.platform) : hostPlatform(),
@@ -198,7 +198,7 @@ export async function runDemo(colour: boolean): Promise<number> {
       ]);
       const [open, locked] = registries as [DemoRegistry, DemoRegistry];
       const state = demoCluster({ open: open.host, locked: locked.host, user: USER, password: PASSWORD });
-      const session = new ProbeSession({ timeoutMs: 5000 });
+      const session = createSession({ timeoutMs: 5000 });
       try {
         const scan = await scanCluster(state, {
           session,

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { RegdoctorError } from '../cause/index.ts';
 import { lookup, type CredentialEntry } from '../credentials/index.ts';
 import { formatPlatform, normalizePlatform, type Platform } from '../platform/index.ts';
-import type { CredentialSource } from '../probe/probe.ts';
+import type { CredentialSource } from '../registry/auth.ts';
 import { formatReference, parseReference, repositoryName } from '../reference/index.ts';
 import type { Credential } from '../registry/auth.ts';
 import { keyringOf } from './secrets.ts';

@@ -1,14 +1,17 @@
-// The exporter's two registry-facing checks. A registry check goes dns → connect → tls → ping → auth, and on to the
-// manifest of its checkImage when one is configured; an image check is a full probe (what a node's pull needs:
-// manifest, platform, config, first bytes of a layer). Both end in a ProbeResult, the shape metrics read.
+// The exporter's two registry-facing checks. A registry check goes dns → connect → tls → ping → auth, and on to
+// resolving its checkImage (a HEAD: free against Docker Hub's pull limit) when one is configured; an image check
+// is a full probe (what a node's pull needs: manifest, platform, config, first bytes of a layer). Both end in a
+// ProbeResult, the shape metrics read.
 import { RegdoctorError, type Cause } from '../cause/index.ts';
-import type { Platform } from '../platform/index.ts';
-import { pingProblem, probeImage } from '../probe/probe.ts';
+import { formatPlatform, type Platform } from '../platform/index.ts';
+import { formatReference, parseReference, type Reference } from '../reference/index.ts';
+import type { Credential } from '../registry/auth.ts';
+import { parseRateLimit } from '../registry/ratelimit.ts';
+import { RegistryError } from '../registry/errors.ts';
+import { repositoryFor, wasReported } from '../registry/repository.ts';
+import type { Session } from '../registry/session.ts';
 import { startResult, type ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
-import { baseUrl } from '../registry/api.ts';
-import { AuthError } from '../registry/auth.ts';
-import { apiHost, parseReference } from '../reference/index.ts';
+import { Budget } from '../transport/budget.ts';
 import type { RegistryConfig } from './config.ts';
 import type { Targets } from './targets.ts';
 
@@ -18,93 +21,102 @@ import type { Targets } from './targets.ts';
  */
 const NO_IMAGE_SCOPE = 'registry:catalog:*';
 
+const asError = (err: unknown) =>
+  err instanceof RegdoctorError ? err : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
+
 /** Registry check: up iff /v2/ answered. Uses its own session so nothing from an earlier check is reused. */
 export async function checkRegistry(
   reg: RegistryConfig,
-  session: ProbeSession,
+  session: Session,
   targets: Targets,
   platform: Platform,
+  deadlineMs?: number,
 ): Promise<ProbeResult> {
-  if (reg.checkImage) {
-    const result = await probeImage(reg.checkImage, session, {
-      platform,
-      credentials: targets.credentials(reg.registry),
-      plainHttp: targets.plainHttp,
-      stopAfter: 'manifest',
-    });
-    if (result.cause !== null && !result.steps.some((s) => s.name === 'ping')) {
-      // Stopped before the network (a broken Docker config): the verdict stands, but whether /v2/ answers is
-      // what regdoctor_registry_up reports, and a local file mistake must not page as an outage.
-      const anonymous: Targets = {
-        settings: (r) => targets.settings(r),
-        credentials: () => undefined,
-        plainHttp: (r) => targets.plainHttp(r),
-        session: () => targets.session(),
-      };
-      const reach = await pingAndAuth(reg, session, anonymous, platform);
-      result.steps.push(...reach.steps.filter((s) => s.name !== 'auth'));
-    }
-    return result;
-  }
-  return pingAndAuth(reg, session, targets, platform);
-}
-
-async function pingAndAuth(
-  reg: RegistryConfig,
-  session: ProbeSession,
-  targets: Targets,
-  platform: Platform,
-): Promise<ProbeResult> {
-  const { result, record } = startResult(reg.host, `${platform.os}/${platform.architecture}`);
+  const { result, record } = startResult(reg.checkImage ?? reg.host, formatPlatform(platform));
   const failed = (cause: Cause, summary: string): ProbeResult => Object.assign(result, { cause, summary });
-
-  const base = baseUrl(apiHost(reg.registry), reg.plainHttp);
-  const state = await session.origin(base).state;
-  for (const s of state.stages)
-    record(s.stage, s.ok, s.ms, s.ok ? `${s.stage} ok` : String(s.detail.error ?? ''), s.detail);
-  if (state.error) {
-    if (state.error.step === 'ping')
-      record('ping', false, 0, state.error.message, { cause: state.error.cause });
-    return failed(state.error.cause, state.error.message);
+  const failedAt = (step: Parameters<typeof record>[0], t: number, err: unknown): ProbeResult => {
+    const e = asError(err);
+    if (!wasReported(err)) {
+      const { step: _s, ...detail } = e.detail;
+      record(step, false, performance.now() - t, e.message, { cause: e.cause, ...detail });
+    }
+    return failed(e.cause, e.message);
+  };
+  let t = performance.now();
+  let ref: Reference;
+  try {
+    // A credential lookup needs a repository; keys scoped to a path are the only ones this cannot match.
+    ref = parseReference(reg.checkImage ?? `${reg.registry}/regdoctor-check`);
+  } catch (err) {
+    return failedAt('reference', t, err);
   }
-  const ping = state.ping!;
-  const res = ping.response;
-  const problem = pingProblem(res, base);
-  if (problem) {
-    record('ping', false, ping.ms, problem.message, { cause: problem.cause, status: res.status });
-    return failed(problem.cause, problem.message);
+  // A broken Docker config is the check's verdict, but whether /v2/ answers is what regdoctor_registry_up
+  // reports, and a local file mistake must not page as an outage: the registry is still dialled and pinged.
+  let candidates: Credential[] = [];
+  let credentialFailure: RegdoctorError | undefined;
+  const source = targets.credentials(reg.registry);
+  if (source) {
+    t = performance.now();
+    try {
+      candidates = (await source(ref)).candidates;
+    } catch (err) {
+      credentialFailure = asError(err);
+      record('credentials', false, performance.now() - t, credentialFailure.message, {
+        cause: credentialFailure.cause,
+      });
+    }
   }
-  record('ping', true, ping.ms, `${res.status} from ${base.href}`, { status: res.status });
-  if (res.status === 200) {
-    result.summary = `${reg.host} answers /v2/ without authentication`;
+  const repo = repositoryFor(session, ref, {
+    credentials: candidates,
+    plainHttp: reg.plainHttp,
+    scope: reg.checkImage ? undefined : NO_IMAGE_SCOPE,
+    budget: deadlineMs ? new Budget({ deadlineMs }) : undefined,
+    onStep: (s) => result.steps.push(s),
+  });
+  t = performance.now();
+  let ping;
+  try {
+    ping = await repo.connect();
+  } catch (err) {
+    return failedAt('ping', t, err);
+  }
+  if (credentialFailure) return failed(credentialFailure.cause, credentialFailure.message);
+  t = performance.now();
+  try {
+    await repo.authorize();
+  } catch (err) {
+    return failedAt('auth', t, err);
+  }
+  const who = repo.credential?.label ?? 'anonymous';
+  if (!reg.checkImage) {
+    result.summary =
+      ping.status === 200
+        ? `${reg.host} answers /v2/ without authentication`
+        : `${reg.host} answers /v2/ and accepts ${who}`;
     return result;
   }
-
-  const t = performance.now();
+  t = performance.now();
   try {
-    const source = targets.credentials(reg.registry);
-    // A credential lookup needs a repository; keys scoped to a path are the only ones this cannot match.
-    const candidates = source
-      ? (await source(parseReference(`${reg.registry}/regdoctor-check`))).candidates
-      : [];
-    const { state: auth } = await session.auth.authorize(base, ping, NO_IMAGE_SCOPE, candidates);
-    const who = auth.credential?.label ?? 'anonymous';
-    record('auth', true, performance.now() - t, `${auth.kind} auth accepted for ${who}`, {
-      scheme: auth.kind,
-      credential: who,
-    });
-    result.summary = `${reg.host} answers /v2/ and accepts ${who}`;
+    const resolved = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', formatReference(ref));
+    const rl = parseRateLimit(resolved.response.headers);
+    if (rl) result.rateLimit = rl;
+    record(
+      'manifest',
+      true,
+      performance.now() - t,
+      `${formatReference(ref)} resolves to ${resolved.digest}`,
+      {
+        status: resolved.response.status,
+        digest: resolved.digest,
+        method: resolved.method,
+      },
+    );
+    result.summary = `${reg.host} answers /v2/, accepts ${who} and resolves ${formatReference(ref)}`;
     return result;
   } catch (err) {
-    const e =
-      err instanceof RegdoctorError
-        ? err
-        : new RegdoctorError('UNKNOWN', (err as Error)?.message ?? String(err));
-    record('auth', false, performance.now() - t, e.message, {
-      cause: e.cause,
-      ...(err instanceof AuthError ? { attempts: err.attempts } : {}),
-    });
-    return failed(e.cause, e.message);
+    const rl = err instanceof RegistryError ? parseRateLimit(err.response.headers) : undefined;
+    if (rl) result.rateLimit = rl;
+    return failedAt('manifest', t, err);
   }
 }
 

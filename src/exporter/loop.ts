@@ -10,9 +10,11 @@ import { probeKey } from '../diagnose/index.ts';
 import { PulledEventTracker } from '../monitor/kubelet.ts';
 import type { CheckKind, MonitorMetrics, PullFailureCount } from '../monitor/metrics.ts';
 import type { Platform } from '../platform/index.ts';
-import { probeImage, type CredentialSource } from '../probe/probe.ts';
+import { probeImage } from '../probe/probe.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { ManifestCache } from '../registry/cache.ts';
+import type { Session } from '../registry/session.ts';
 import type { ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
 import { scanCluster } from '../scan/index.ts';
 import { bareVerdict, checkRegistry, timedOut } from './checks.ts';
@@ -59,8 +61,13 @@ export class CheckLoop {
   private readonly limiter: Limiter;
   private readonly random: () => number;
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
-  private readonly sessions = new Set<ProbeSession>();
+  private readonly sessions = new Set<Session>();
   private readonly outcomes = new Map<string, string | null>();
+  /**
+   * Manifests by digest across rounds: an image whose tag still names the same digest costs a HEAD and its blobs,
+   * no manifest GET (what Docker Hub counts against the pull limit) — as a node that has the image would.
+   */
+  private readonly manifests = new ManifestCache();
   private readonly pulled = new PulledEventTracker();
   private clusterImages: WorkloadImage[] = [];
   private running: Promise<void> | undefined;
@@ -179,13 +186,13 @@ export class CheckLoop {
     return { verdict, settled: probe.catch(() => undefined) };
   }
 
-  private newSession(): ProbeSession {
+  private newSession(): Session {
     const s = this.o.targets.session();
     this.sessions.add(s);
     return s;
   }
 
-  private async closeSession(s: ProbeSession): Promise<void> {
+  private async closeSession(s: Session): Promise<void> {
     this.sessions.delete(s);
     await s.close();
   }
@@ -194,9 +201,13 @@ export class CheckLoop {
     const t0 = performance.now();
     const session = this.newSession();
     try {
-      const probe = checkRegistry(reg, session, this.o.targets, this.o.platform).catch((err: unknown) =>
-        failure(reg.host, 'UNKNOWN', err),
-      );
+      const probe = checkRegistry(
+        reg,
+        session,
+        this.o.targets,
+        this.o.platform,
+        this.o.config.timeoutMs,
+      ).catch((err: unknown) => failure(reg.host, 'UNKNOWN', err));
       const { verdict, settled } = this.deadline(reg.host, probe);
       const result = await verdict;
       if (this.stopped) return;
@@ -319,6 +330,8 @@ export class CheckLoop {
               credentials: w.credentials,
               plainHttp: this.o.targets.plainHttp,
               tagsFirst: tagsFirst(w.image),
+              budget: { deadlineMs: this.o.config.timeoutMs },
+              manifests: this.manifests,
             }).catch((err: unknown) => failure(w.image, 'UNKNOWN', err));
             const { verdict, settled } = this.deadline(w.image, probe);
             const result = await verdict;

@@ -1,9 +1,8 @@
 // How the exporter talks to each registry: the config's per-registry TLS, plain-HTTP and credential settings, read
 // once at start (a missing CA or Docker config is a start-up error, not a failing check every interval).
-import { dockerConfigSource } from '../probe/credsource.ts';
-import type { CredentialSource } from '../probe/probe.ts';
-import { ProbeSession } from '../probe/session.ts';
-import { apiHost } from '../reference/index.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { dockerConfigSource } from '../registry/credsource.ts';
+import { createSession, type Session } from '../registry/session.ts';
 import { proxyEnvFrom } from '../transport/proxy.ts';
 import { checkRegularFile, readCaFile } from '../util/files.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
@@ -15,11 +14,8 @@ export interface Targets {
   credentials(registry: string): CredentialSource | undefined;
   plainHttp(registry: string): boolean;
   /** A fresh session: nothing cached, so every check dials, pings and authenticates anew. */
-  session(): ProbeSession;
+  session(): Session;
 }
-
-/** The API host as URL.host spells it: what the transport asks TLS settings for. */
-const urlHost = (registry: string) => apiHost(registry).replace(/:443$/, '');
 
 export async function loadTargets(
   config: ExporterConfig,
@@ -27,14 +23,14 @@ export async function loadTargets(
 ): Promise<Targets> {
   const byRegistry = new Map<string, RegistryConfig>();
   const ca: string[] = [];
-  const insecure = new Set<string>();
+  const insecure: string[] = [];
   const credentials = new Map<string, CredentialSource>();
   for (const [i, r] of config.registries.entries()) {
     byRegistry.set(r.registry, r);
     // All configured CAs are trusted for every host, as --ca-file does: a token realm on another host of the same
     // private PKI must verify too.
     if (r.caFile) ca.push(await readCaFile(r.caFile, `registries[${i}].caFile`));
-    if (r.insecureSkipTlsVerify) insecure.add(urlHost(r.registry));
+    if (r.insecureSkipTlsVerify) insecure.push(r.registry);
     if (r.dockerConfig) {
       await checkRegularFile(r.dockerConfig, `registries[${i}].dockerConfig`);
       // Read at every check, so a rotated credential is picked up without a restart.
@@ -46,11 +42,6 @@ export async function loadTargets(
     settings: (registry) => byRegistry.get(registry),
     credentials: (registry) => credentials.get(registry),
     plainHttp: (registry) => byRegistry.get(registry)?.plainHttp ?? false,
-    session: () =>
-      new ProbeSession({
-        timeoutMs: config.timeoutMs,
-        proxyEnv,
-        tlsFor: (host) => ({ ca: ca.length ? ca : undefined, insecure: insecure.has(host) }),
-      }),
+    session: () => createSession({ timeoutMs: config.timeoutMs, proxyEnv, ca, insecure }),
   };
 }

@@ -4,7 +4,7 @@
 import type { ClusterState, Pod, Workload } from '../cluster/types.ts';
 import { key } from '../cluster/types.ts';
 import { auditSecrets, credentialIdentities, podCredentialSource } from '../diagnose/index.ts';
-import type { CredentialSource } from '../probe/probe.ts';
+import type { CredentialSource } from '../registry/auth.ts';
 
 export const WORKLOAD_KINDS_CHECKED = ['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'] as const;
 

@@ -10,12 +10,24 @@ import {
   selectPlatform,
   type Platform,
 } from '../platform/index.ts';
-import { getBlob, getManifest, LIMITS, type FetchedManifest } from '../registry/api.ts';
-import { indexEntries, isIndex, parseImageConfig, type ImageManifest } from '../registry/manifest.ts';
 import { RegdoctorError } from '../cause/index.ts';
-import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
+import { RegistryError } from '../registry/errors.ts';
+import { probeImage, type ProbeOptions } from '../probe/probe.ts';
+import { parseReference, type Reference } from '../reference/index.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { ManifestCache } from '../registry/cache.ts';
+import { LIMITS } from '../registry/limits.ts';
+import {
+  indexEntries,
+  isIndex,
+  parseImageConfig,
+  type ImageConfig,
+  type ImageManifest,
+} from '../registry/manifest.ts';
+import { repositoryFor, type FetchedManifest, type Repository } from '../registry/repository.ts';
+import type { Session } from '../registry/session.ts';
 import type { ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
+import { Budget, PROBE_BUDGET } from '../transport/budget.ts';
 
 export interface LayerInfo {
   digest: string;
@@ -56,6 +68,8 @@ export interface InspectResult {
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
+/** Distinct platform manifests read from one index; real images have a dozen or two. */
+export const MAX_PLATFORMS = 64;
 
 /** Parses a bandwidth like `100Mbit/s`, `1Gbps`, `12.5MB/s`, `500KiB/s`; a bare number is Mbit/s. Bytes per second. */
 export function parseBandwidth(s: string): number {
@@ -90,7 +104,7 @@ function firstPlatform(probe: ProbeResult): Platform | null {
 
 export async function inspectImage(
   image: string,
-  session: ProbeSession,
+  session: Session,
   opts: ProbeOptions & {
     bandwidth: number;
     onlyPlatform?: Platform;
@@ -101,15 +115,17 @@ export async function inspectImage(
     platformIsDefault?: boolean;
   },
 ): Promise<InspectResult> {
-  let access: RepositoryAccess | undefined;
-  const onPullable = (a: RepositoryAccess) => (access = a);
-  let probe = await probeImage(image, session, { ...opts, onPullable });
+  // The probe and the reads after it share the credentials (asked once) and the manifests it fetched.
+  const credentials = opts.credentials && once(opts.credentials);
+  const manifests = opts.manifests ?? new ManifestCache();
+  const probeOpts = { ...opts, credentials, manifests };
+  let probe = await probeImage(image, session, probeOpts);
   const warnings: string[] = [];
   const offered = probe.cause === 'PLATFORM_MISMATCH' && opts.platformIsDefault ? firstPlatform(probe) : null;
   if (offered) {
     // "Which platforms does it have?" is what the PLATFORM_MISMATCH remediation sends people here to learn.
     const missing = probe.platform;
-    probe = await probeImage(image, session, { ...opts, platform: offered, onPullable });
+    probe = await probeImage(image, session, { ...probeOpts, platform: offered });
     if (probe.cause === null)
       warnings.push(
         `no image for ${missing} (this machine's platform): nodes of that platform cannot pull it`,
@@ -125,24 +141,30 @@ export async function inspectImage(
     warnings,
     probe,
   };
-  if (!access) return result;
-  const { base, repository, authorization } = access;
-  const fetch = async (ref: string): Promise<FetchedManifest> => {
-    const got = await getManifest(session.transport, base, repository, ref, authorization, 'manifest');
-    if (!('manifest' in got))
-      throw new RegdoctorError('REGISTRY_ERROR', `manifest ${ref} answered HTTP ${got.response.status}`);
-    return got;
-  };
-  const top = await fetch(access.digest);
+  if (probe.cause !== null || !probe.manifest) return result;
+  const ref = parseReference(image);
+  const repo = repositoryFor(session, ref, {
+    credentials: await credentialsUsed(ref, credentials, probe),
+    plainHttp: opts.plainHttp?.(ref.registry) ?? false,
+    endpoint: opts.endpoint?.(ref),
+    manifests,
+    budget: new Budget({ ...PROBE_BUDGET, requests: 4 * MAX_PLATFORMS + 20, ...opts.budget }),
+  });
+  const fetch = (digest: string): Promise<FetchedManifest> =>
+    repo.manifest(digest, 'manifest', `manifest ${digest}`);
+  const top = await fetch(probe.manifest.digest);
   let targets: { platform: string; digest: string }[];
   if (isIndex(top.manifest)) {
     const entries = indexEntries(top.manifest).filter(isSelectable);
     const wanted = opts.onlyPlatform ? selectPlatform(entries, normalizePlatform(opts.onlyPlatform)) : null;
     const chosen = opts.onlyPlatform ? (wanted ? [wanted.entry] : []) : entries;
-    targets = chosen.map((e) => ({
-      platform: describeAvailable([e])[0] ?? formatPlatform(e.platform!),
-      digest: e.digest,
-    }));
+    targets = distinct(
+      chosen.map((e) => ({
+        platform: describeAvailable([e])[0] ?? formatPlatform(e.platform!),
+        digest: e.digest,
+      })),
+      result.warnings,
+    );
   } else {
     targets = [{ platform: probe.manifest?.selected?.platform ?? probe.platform, digest: top.digest }];
   }
@@ -159,11 +181,7 @@ export async function inspectImage(
     }
     if (isIndex(m.manifest)) continue;
     const manifest: ImageManifest = m.manifest;
-    const cfgRes = await getBlob(session.transport, base, repository, manifest.config.digest, authorization, {
-      maxBytes: LIMITS.configBytes,
-      step: 'config',
-    });
-    const cfg = cfgRes.status === 200 ? parseImageConfig(cfgRes.body) : null;
+    const cfg = await readConfig(repo, manifest);
     const totalSize = manifest.layers.reduce((a, l) => a + l.size, 0) + manifest.config.size;
     const warnings: string[] = [];
     if (totalSize > GiB)
@@ -225,4 +243,54 @@ export async function inspectImage(
   if (opts.onlyPlatform && result.platforms.length === 0)
     result.warnings.push(`no image for ${formatPlatform(opts.onlyPlatform)}`);
   return result;
+}
+
+/** Index entries by distinct manifest: one read per digest, at most MAX_PLATFORMS, and a warning for the rest. */
+function distinct<T extends { platform: string; digest: string }>(targets: T[], warnings: string[]): T[] {
+  const byDigest = new Map<string, T>();
+  for (const t of targets) if (!byDigest.has(t.digest)) byDigest.set(t.digest, t);
+  const repeated = targets.length - byDigest.size;
+  if (repeated)
+    warnings.push(
+      `${repeated} index entr${repeated === 1 ? 'y names' : 'ies name'} a manifest another entry names too`,
+    );
+  const kept = [...byDigest.values()];
+  if (kept.length > MAX_PLATFORMS)
+    warnings.push(
+      `the index lists ${kept.length} platform manifests; only the first ${MAX_PLATFORMS} are inspected`,
+    );
+  return kept.slice(0, MAX_PLATFORMS);
+}
+
+/** A config that cannot be read leaves its fields unknown; the sizes come from the manifest anyway. */
+async function readConfig(repo: Repository, manifest: ImageManifest): Promise<ImageConfig | null> {
+  try {
+    const res = await repo.blob(manifest.config.digest, { maxBytes: LIMITS.configBytes, step: 'config' });
+    return parseImageConfig(res.body);
+  } catch (err) {
+    if (err instanceof RegistryError) return null;
+    throw err;
+  }
+}
+
+/** A credential source asked once, however often it is called. */
+function once(source: CredentialSource): CredentialSource {
+  const asked = new Map<string, ReturnType<CredentialSource>>();
+  return (ref) => {
+    let p = asked.get(ref.original);
+    if (!p) asked.set(ref.original, (p = source(ref)));
+    return p;
+  };
+}
+
+/** The probe's candidates from the one it pulled with: the reads after it start where it ended. */
+async function credentialsUsed(
+  ref: Reference,
+  source: CredentialSource | undefined,
+  probe: ProbeResult,
+): Promise<import('../registry/auth.ts').Credential[]> {
+  if (!source) return [];
+  const { candidates } = await source(ref);
+  const i = candidates.findIndex((c) => c.label === probe.credential?.source);
+  return i > 0 ? candidates.slice(i) : candidates;
 }

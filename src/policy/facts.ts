@@ -1,14 +1,16 @@
 // Registry facts a policy decides on — what a tag resolves to, the platforms an image offers, what each platform
-// weighs, whether a trusted key signed it — looked up with the probe's code (auth, TLS, proxies, cause codes) and
-// kept for a TTL. Concurrent callers asking about the same image share one lookup: an admission request for a pod
-// with fifty containers of one image costs one resolution, not fifty.
+// weighs, whether a trusted key signed it — looked up with the registry client (auth, TLS, proxies, cause codes)
+// and kept for a TTL. Concurrent callers asking about the same image share one lookup: an admission request for a
+// pod with fifty containers of one image costs one resolution, not fifty. A tag is resolved with a HEAD, and
+// manifests are kept by digest across TTLs, so re-checking an unchanged image costs no manifest GET (what Docker
+// Hub counts against the pull limit).
 import { RegdoctorError } from '../cause/index.ts';
 import { captureSecrets, currentRedactor, Redactor } from '../credentials/index.ts';
 import { isSelectable, normalizePlatform, type IndexEntry } from '../platform/index.ts';
-import { probeImage, type CredentialSource, type RepositoryAccess } from '../probe/probe.ts';
-import { ProbeSession } from '../probe/session.ts';
-import { apiHost, type Reference } from '../reference/index.ts';
-import { getBlob, getManifest, LIMITS } from '../registry/api.ts';
+import type { Reference } from '../reference/index.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { ManifestCache } from '../registry/cache.ts';
+import { LIMITS } from '../registry/limits.ts';
 import {
   indexEntries,
   isIndex,
@@ -16,9 +18,9 @@ import {
   type ImageManifest,
   type Manifest,
 } from '../registry/manifest.ts';
-import { proxyEnvFrom } from '../transport/proxy.ts';
+import { repositoryFor, type Repository } from '../registry/repository.ts';
+import { createSession, type Session } from '../registry/session.ts';
 import { BUNDLE_REASON_PRIORITY, worstReason, type BundleReason } from '../verify/bundle.ts';
-import { registryFailure } from '../verify/failure.ts';
 import { loadPublicKey } from '../verify/key.ts';
 import { verifySignatures } from '../verify/signatures.ts';
 
@@ -40,7 +42,7 @@ export interface RegistryOptions {
    * A session the caller owns (the CLI builds one from its registry flags): used as is, never replaced or closed.
    * Without it the engine makes its own and replaces it periodically (see SESSION_MAX_AGE_MS).
    */
-  session?: ProbeSession;
+  session?: Session;
 }
 
 export interface FactsOptions {
@@ -78,8 +80,6 @@ const SESSION_MAX_AGE_MS = 45_000;
 const ERROR_TTL_MS = 10_000;
 /** Bound on cached images; the oldest go first. */
 const MAX_IMAGES = 5_000;
-/** Any platform: the probe stops at the manifest, before platform selection. */
-const ANY_PLATFORM = { os: 'linux', architecture: 'amd64' };
 
 interface Memo<T> {
   promise: Promise<T>;
@@ -104,8 +104,10 @@ function reuse<T>(m: Memo<T>): Promise<T> {
 }
 
 interface Access {
-  access: RepositoryAccess;
-  session: ProbeSession;
+  repo: Repository;
+  /** What the reference resolves to (an index or an image manifest). */
+  digest: string;
+  session: Session;
   at: number;
 }
 
@@ -127,6 +129,7 @@ export class RegistryFacts {
   private readonly images = new Map<string, ImageEntry>();
   private readonly sessions: SessionPool;
   private readonly plainHttp: (registry: string) => boolean;
+  private readonly manifests = new ManifestCache();
 
   constructor(private readonly opts: FactsOptions) {
     this.sessions = new SessionPool(opts.registry, opts.now);
@@ -150,19 +153,12 @@ export class RegistryFacts {
           .filter(isSelectable)
           .map((e) => ({ digest: e.digest, platform: normalizePlatform(e.platform) }));
       }
-      const config = await this.withAccess(ref, async (a, session) => {
-        const res = await getBlob(
-          session.transport,
-          a.base,
-          a.repository,
-          manifest.config.digest,
-          a.authorization,
-          {
-            maxBytes: LIMITS.configBytes,
-            step: 'config',
-          },
-        );
-        if (res.status !== 200) throw registryFailure(res, `config blob ${manifest.config.digest}`, 'blob');
+      const config = await this.withAccess(ref, async (a) => {
+        const res = await a.repo.blob(manifest.config.digest, {
+          maxBytes: LIMITS.configBytes,
+          step: 'config',
+          what: `config blob ${manifest.config.digest}`,
+        });
         return parseImageConfig(res.body);
       });
       const platform = normalizePlatform({
@@ -180,16 +176,8 @@ export class RegistryFacts {
     if (digest === resolution.digest && !isIndex(manifest)) return manifest;
     const entry = this.entry(ref);
     return this.memoIn(entry.manifests, digest, () =>
-      this.withAccess(ref, async (a, session) => {
-        const got = await getManifest(
-          session.transport,
-          a.base,
-          a.repository,
-          digest,
-          a.authorization,
-          'platform',
-        );
-        if (!('manifest' in got)) throw registryFailure(got.response, `manifest ${digest}`, 'manifest');
+      this.withAccess(ref, async (a) => {
+        const got = await a.repo.manifest(digest, 'platform', `manifest ${digest}`);
         if (isIndex(got.manifest))
           throw new RegdoctorError(
             'REGISTRY_ERROR',
@@ -212,7 +200,7 @@ export class RegistryFacts {
     const id = keys.map((k) => k.publicKey.trim()).join('\0');
     return this.memoIn(entry.signatures, id, async () => {
       const { resolution } = await this.top(ref);
-      return this.withAccess(ref, async (a, session) => {
+      return this.withAccess(ref, async (a) => {
         const reasons: BundleReason[] = [];
         const messages = new Map<BundleReason, string>();
         let failure: unknown;
@@ -220,7 +208,7 @@ export class RegistryFacts {
           const label = k.name ?? `key ${i + 1}`;
           let r;
           try {
-            r = await verifySignatures(session.transport, a, loadPublicKey(k.publicKey, label), 'any');
+            r = await verifySignatures(a.repo, a.digest, loadPublicKey(k.publicKey, label), 'any');
           } catch (err) {
             failure ??= err;
             continue;
@@ -260,18 +248,9 @@ export class RegistryFacts {
   private top(ref: Reference): Promise<{ manifest: Manifest; resolution: Resolution }> {
     const entry = this.entry(ref);
     return this.memo(entry, 'resolved', async () => {
-      const { access, session } = await this.freshAccess(ref, entry);
-      const manifest = await this.sessions.use(session, async () => {
-        const got = await getManifest(
-          session.transport,
-          access.base,
-          access.repository,
-          access.digest,
-          access.authorization,
-          'manifest',
-        );
-        if (!('manifest' in got))
-          throw registryFailure(got.response, `manifest ${access.digest}`, 'manifest');
+      const access = await this.freshAccess(ref, entry);
+      const manifest = await this.sessions.use(access.session, async () => {
+        const got = await access.repo.manifest(access.digest, 'manifest', `manifest ${access.digest}`);
         return got.manifest;
       });
       const children = isIndex(manifest) ? indexEntries(manifest).map((e) => e.digest) : [];
@@ -280,12 +259,9 @@ export class RegistryFacts {
   }
 
   /** Runs `fn` with an authorization that is still fresh, probing again when the last one is too old. */
-  private async withAccess<T>(
-    ref: Reference,
-    fn: (access: RepositoryAccess, session: ProbeSession) => Promise<T>,
-  ): Promise<T> {
+  private async withAccess<T>(ref: Reference, fn: (access: Access) => Promise<T>): Promise<T> {
     const a = await this.freshAccess(ref, this.entry(ref));
-    return this.sessions.use(a.session, () => fn(a.access, a.session));
+    return this.sessions.use(a.session, () => fn(a));
   }
 
   private freshAccess(ref: Reference, entry: ImageEntry): Promise<Access> {
@@ -295,30 +271,32 @@ export class RegistryFacts {
         if (this.sessions.isCurrent(a.session) && this.opts.now() - a.at < SESSION_MAX_AGE_MS) return a;
         // Once resolved, probe the digest: a tag moved meanwhile must not change what these facts are about.
         entry.access = undefined;
-        return this.freshAccess(entry.resolved ? pinned(ref, a.access.digest) : ref, entry);
+        return this.freshAccess(entry.resolved ? pinned(ref, a.digest) : ref, entry);
       });
     }
     return this.memo(entry, 'access', () => this.probe(ref));
   }
 
+  /** Resolves the reference (a HEAD) on the current session, with the first credential the registry accepts. */
   private async probe(ref: Reference): Promise<Access> {
     const session = this.sessions.current();
-    let access: RepositoryAccess | undefined;
-    const result = await this.sessions.use(session, () =>
-      probeImage(ref.original, session, {
-        platform: ANY_PLATFORM,
-        credentials: this.opts.registry.credentials,
-        plainHttp: this.plainHttp,
-        stopAfter: 'manifest',
-        onPullable: (a) => (access = a),
-      }),
-    );
-    if (result.cause !== null || !access) {
+    try {
+      return await this.sessions.use(session, async () => {
+        const source = this.opts.registry.credentials;
+        const repo = repositoryFor(session, ref, {
+          credentials: source ? (await source(ref)).candidates : [],
+          plainHttp: this.plainHttp(ref.registry),
+          manifests: this.manifests,
+        });
+        const { digest } = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', ref.original);
+        return { repo, digest, session, at: this.opts.now() };
+      });
+    } catch (err) {
       // A dial or ping failure is remembered by the session for good; the next lookup needs a new one.
       this.sessions.discard(session);
-      throw new RegdoctorError(result.cause ?? 'UNKNOWN', result.summary, { reference: ref.original });
+      const e = err instanceof RegdoctorError ? err : new RegdoctorError('UNKNOWN', String(err));
+      throw new RegdoctorError(e.cause, e.message, { reference: ref.original });
     }
-    return { access, session, at: this.opts.now() };
   }
 
   private entry(ref: Reference): ImageEntry {
@@ -373,9 +351,9 @@ function pinned(ref: Reference, digest: string): Reference {
 
 /** Sessions: one current, replaced when old or broken; a replaced one is closed once nobody uses it. */
 class SessionPool {
-  private cur: { session: ProbeSession; born: number } | null = null;
-  private readonly users = new Map<ProbeSession, number>();
-  private readonly retired = new Set<ProbeSession>();
+  private cur: { session: Session; born: number } | null = null;
+  private readonly users = new Map<Session, number>();
+  private readonly retired = new Set<Session>();
   private closed = false;
 
   constructor(
@@ -383,7 +361,7 @@ class SessionPool {
     private readonly now: () => number,
   ) {}
 
-  current(): ProbeSession {
+  current(): Session {
     if (this.closed) throw new Error('policy engine closed');
     if (this.registry.session) return this.registry.session;
     if (this.cur && this.now() - this.cur.born >= SESSION_MAX_AGE_MS) this.retire(this.cur.session);
@@ -391,16 +369,16 @@ class SessionPool {
     return this.cur.session;
   }
 
-  isCurrent(session: ProbeSession): boolean {
+  isCurrent(session: Session): boolean {
     if (this.registry.session) return true;
     return this.cur?.session === session && this.now() - this.cur.born < SESSION_MAX_AGE_MS;
   }
 
-  discard(session: ProbeSession): void {
+  discard(session: Session): void {
     if (this.cur?.session === session) this.retire(session);
   }
 
-  async use<T>(session: ProbeSession, fn: () => Promise<T>): Promise<T> {
+  async use<T>(session: Session, fn: () => Promise<T>): Promise<T> {
     this.users.set(session, (this.users.get(session) ?? 0) + 1);
     try {
       return await fn();
@@ -419,28 +397,15 @@ class SessionPool {
     if (this.cur) this.retire(this.cur.session);
   }
 
-  private retire(session: ProbeSession): void {
+  private retire(session: Session): void {
     if (this.registry.session === session) return;
     if (this.cur?.session === session) this.cur = null;
     if (this.users.has(session)) this.retired.add(session);
     else void session.close();
   }
 
-  private create(): ProbeSession {
+  private create(): Session {
     const r = this.registry;
-    const ca = r.ca?.length ? [...r.ca] : undefined;
-    const insecure = r.insecure;
-    // Keyed like URL.host: the API host, without a default :443 (as the CLI's registry flags do).
-    const hosts = new Set(
-      (Array.isArray(insecure) ? (insecure as readonly string[]) : []).map((h) =>
-        apiHost(h).replace(/:443$/, ''),
-      ),
-    );
-    return new ProbeSession({
-      timeoutMs: r.timeoutMs ?? 10_000,
-      proxyEnv: proxyEnvFrom(process.env),
-      tlsFor: (host) => ({ ca, insecure: insecure === true || hosts.has(host) }),
-      log: r.log,
-    });
+    return createSession({ timeoutMs: r.timeoutMs, ca: r.ca, insecure: r.insecure, log: r.log });
   }
 }

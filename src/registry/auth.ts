@@ -3,10 +3,13 @@
 import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import { registerSecret } from '../credentials/index.ts';
+import type { Reference } from '../reference/index.ts';
+import type { Budget } from '../transport/budget.ts';
+import type { TlsConfig } from '../transport/dial.ts';
 import { TransportError } from '../transport/errors.ts';
-import { header, safeUrl, type Transport } from '../transport/http.ts';
+import { header, safeUrl, type HttpRequest, type HttpResponse, type Transport } from '../transport/http.ts';
 import type { Challenge } from './challenge.ts';
-import { describeStatus, parseErrorBody } from './errors.ts';
+import { describeStatus, parseErrorBody, responseError } from './errors.ts';
 
 /** A credential to try, with a label that names where it came from (never the secret). */
 export interface Credential {
@@ -16,6 +19,11 @@ export interface Credential {
   identityToken?: string;
   registryToken?: string;
 }
+
+/** Where credentials for an image come from, in the order the kubelet would try them, with what matched and why. */
+export type CredentialSource = (
+  ref: Reference,
+) => Promise<{ candidates: Credential[]; summary: string; detail: Record<string, unknown> }>;
 
 export interface PingResult {
   status: number;
@@ -68,6 +76,12 @@ export function basicHeader(c: Credential): string | null {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 }
 
+/** How auth requests are sent: the operation's budget, and the endpoint's own TLS for its own origin. */
+export interface AuthContext {
+  budget?: Budget;
+  tls?: TlsConfig;
+}
+
 export class AuthError extends RegdoctorError {
   readonly attempts: AuthAttempt[];
   constructor(cause: 'UNAUTHORIZED' | 'REGISTRY_ERROR', message: string, attempts: AuthAttempt[]) {
@@ -109,7 +123,9 @@ export class Authenticator {
     ping: PingResult,
     scope: string,
     credentials: Credential[],
+    ctx: AuthContext = {},
   ): Promise<{ state: AuthState; attempts: AuthAttempt[] }> {
+    const wait = <T>(p: Promise<T>) => (ctx.budget ? ctx.budget.race(p, 'auth', 'authentication') : p);
     const attempts: AuthAttempt[] = [];
     if (ping.status !== 401) return { state: { kind: 'anonymous', credential: null }, attempts };
     const bearer = ping.challenges.find((c) => c.scheme === 'bearer');
@@ -121,7 +137,7 @@ export class Authenticator {
       const candidates: (Credential | null)[] = credentials.length ? credentials : [null];
       for (const cred of candidates) {
         try {
-          const state = await this.cachedToken(base, realm, bearer.params.service, scope, cred);
+          const state = await wait(this.cachedToken(base, realm, bearer.params.service, scope, cred, ctx));
           // A token cached by the session may have been fetched for another run (webhook request): this one
           // uses it now, so its output must mask it too.
           if (state.kind === 'bearer') registerSecret(state.header.slice('Bearer '.length));
@@ -158,7 +174,7 @@ export class Authenticator {
           });
           continue;
         }
-        const check = await this.basicCheck(base, cred.label, h);
+        const check = await wait(this.basicCheck(base, cred.label, h, ctx));
         if (check.status >= 200 && check.status < 300) {
           attempts.push({ credential: cred.label, ok: true, status: check.status, message: 'accepted' });
           return { state: { kind: 'basic', credential: cred, header: h }, attempts };
@@ -178,17 +194,19 @@ export class Authenticator {
     );
   }
 
-  /** One authorized GET /v2/ per registry and credential per session, as a token is fetched once per scope. */
-  private basicCheck(base: URL, label: string, authorization: string): Promise<BasicCheck> {
-    const key = JSON.stringify([new URL('/v2/', base).href, label, authorization]);
+  /** One authorized GET of the API root per endpoint and credential per session, as a token is fetched once per scope. */
+  private basicCheck(base: URL, label: string, authorization: string, ctx: AuthContext): Promise<BasicCheck> {
+    const key = JSON.stringify([base.href, label, authorization]);
     let p = this.basicChecks.get(key);
     if (!p) {
       p = this.transport
         .request({
-          url: new URL('/v2/', base),
+          url: base,
           headers: { authorization },
           maxBodyBytes: 64 * 1024,
           step: 'auth',
+          budget: ctx.budget,
+          tls: ctx.tls,
         })
         .then((res) => ({
           status: res.status,
@@ -206,11 +224,12 @@ export class Authenticator {
     service: string | undefined,
     scope: string,
     cred: Credential | null,
+    ctx: AuthContext,
   ): Promise<AuthState> {
     const key = JSON.stringify([realm, service ?? '', scope, cred?.label ?? '']);
     let p = this.tokens.get(key);
     if (!p) {
-      p = this.fetchToken(base, realm, service, scope, cred);
+      p = this.fetchToken(base, realm, service, scope, cred, ctx);
       this.tokens.set(key, p);
       p.catch(() => this.tokens.delete(key));
     }
@@ -221,7 +240,13 @@ export class Authenticator {
    * Docker identity tokens are OAuth2 refresh tokens: POST them to the realm (the Docker CLI's order), and fall
    * back to GET with Basic credentials when the realm does not speak OAuth2 (404/405).
    */
-  private async tokenExchange(url: URL, service: string | undefined, scope: string, cred: Credential | null) {
+  private async tokenExchange(
+    url: URL,
+    service: string | undefined,
+    scope: string,
+    cred: Credential | null,
+    send: (req: Omit<HttpRequest, 'maxBodyBytes' | 'step'>) => Promise<HttpResponse>,
+  ) {
     if (cred?.identityToken) {
       const form = new URLSearchParams({
         grant_type: 'refresh_token',
@@ -231,13 +256,11 @@ export class Authenticator {
       });
       if (service) form.set('service', service);
       const realm = new URL(url.origin + url.pathname);
-      const res = await this.transport.request({
+      const res = await send({
         url: realm,
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: form.toString(),
-        maxBodyBytes: MAX_TOKEN_BODY,
-        step: 'auth',
       });
       if (res.status !== 404 && res.status !== 405) return res;
     }
@@ -246,12 +269,7 @@ export class Authenticator {
       : cred
         ? basicHeader(cred)
         : null;
-    return this.transport.request({
-      url,
-      headers: basic ? { authorization: basic } : {},
-      maxBodyBytes: MAX_TOKEN_BODY,
-      step: 'auth',
-    });
+    return send({ url, headers: basic ? { authorization: basic } : {} });
   }
 
   private async fetchToken(
@@ -260,6 +278,7 @@ export class Authenticator {
     service: string | undefined,
     scope: string,
     cred: Credential | null,
+    ctx: AuthContext,
   ): Promise<AuthState> {
     const label = cred?.label ?? 'anonymous';
     if (cred?.registryToken) {
@@ -276,7 +295,16 @@ export class Authenticator {
     if (service) url.searchParams.set('service', service);
     url.searchParams.set('scope', scope);
     this.tokenRequests++;
-    const res = await this.tokenExchange(url, service, scope, cred).catch((err: unknown) => {
+    // The endpoint's own TLS settings hold for a realm on the endpoint's own origin only.
+    const send = (req: Omit<HttpRequest, 'maxBodyBytes' | 'step'>) =>
+      this.transport.request({
+        ...req,
+        maxBodyBytes: MAX_TOKEN_BODY,
+        step: 'auth',
+        budget: ctx.budget,
+        tls: req.url.origin === base.origin ? ctx.tls : undefined,
+      });
+    const res = await this.tokenExchange(url, service, scope, cred, send).catch((err: unknown) => {
       if (err instanceof TransportError)
         throw new TransportError(
           err.cause,
@@ -297,15 +325,7 @@ export class Authenticator {
         },
       ]);
     }
-    if (res.status !== 200) {
-      const info = parseErrorBody(res.body, header(res.headers, 'content-type'));
-      const cause = res.status === 429 ? 'RATE_LIMITED' : 'REGISTRY_ERROR';
-      throw new RegdoctorError(
-        cause,
-        `token endpoint ${safeUrl(url)} answered ${describeStatus(res.status, info)}`,
-        { step: 'auth', status: res.status },
-      );
-    }
+    if (res.status !== 200) throw responseError(res, 'token', `token endpoint ${safeUrl(url)}`, 'auth');
     let parsed;
     try {
       parsed = tokenResponse.safeParse(JSON.parse(res.body.toString('utf8')));

@@ -3,15 +3,7 @@
 // either the early RateLimit-Limit/-Remaining/-Reset trio or the later RateLimit-Policy + RateLimit pair
 // (draft-ietf-httpapi-ratelimit-headers), or the older X-RateLimit-* convention.
 
-export interface RateLimit {
-  limit?: number;
-  remaining?: number;
-  windowSeconds?: number;
-  /** Seconds until the quota resets, when the server says. */
-  resetSeconds?: number;
-  /** Who the limit is counted against (Docker Hub: the client IP or account). */
-  source?: string;
-}
+import type { RateLimit } from '../result/index.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 

@@ -37,10 +37,14 @@ export interface ManifestInfo {
   selected?: { digest: string; platform: string; mediaType: string };
 }
 
+/** What a registry says about its rate limit (Docker Hub's pull quota, the IETF RateLimit fields…). */
 export interface RateLimit {
   limit?: number;
   remaining?: number;
   windowSeconds?: number;
+  /** Seconds until the quota resets, when the server says. */
+  resetSeconds?: number;
+  /** Who the limit is counted against (Docker Hub: the client IP or account). */
   source?: string;
 }
 
@@ -64,7 +68,18 @@ export interface ProbeResult {
   credential?: { source: string; key: string; username?: string } | null;
 }
 
-/** A result with no verdict yet, and the one way steps are added to it (milliseconds kept to 0.1). */
+/** A step as recorded: milliseconds kept to 0.1. */
+export function makeStep(
+  name: StepName,
+  ok: boolean,
+  ms: number,
+  summary: string,
+  detail: Record<string, unknown> = {},
+): Step {
+  return { name, ok, ms: Math.round(ms * 10) / 10, summary, detail };
+}
+
+/** A result with no verdict yet, and the one way steps are added to it. */
 export function startResult(
   image: string,
   platform: string,
@@ -89,14 +104,5 @@ export function startResult(
     remediation: [],
     steps,
   };
-  const record = (
-    name: StepName,
-    ok: boolean,
-    ms: number,
-    summary: string,
-    detail: Record<string, unknown> = {},
-  ) => {
-    steps.push({ name, ok, ms: Math.round(ms * 10) / 10, summary, detail });
-  };
-  return { result, record };
+  return { result, record: (...args) => steps.push(makeStep(...args)) };
 }

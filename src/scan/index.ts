@@ -19,12 +19,14 @@ import {
 import { formatPlatform, type Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
+import type { Session } from '../registry/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
 
 export interface ScanOptions {
   /** null: do not probe (`--no-probe`). */
-  session: ProbeSession | null;
+  session: Session | null;
+  /** Each probe's total allowance (default the probe's own, 60 s). */
+  deadlineMs?: number;
   /** Platform for pods whose node is unknown (not scheduled, or nodes not readable). */
   defaultPlatform: Platform;
   plainHttp?: (registry: string) => boolean;
@@ -109,6 +111,7 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
             credentials: podCredentialSource(w.audit),
             plainHttp: opts.plainHttp,
             tagsFirst: tagsFirst(w.candidate.image),
+            budget: opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : undefined,
           }),
         );
         opts.onProgress?.(++done, unique.size);

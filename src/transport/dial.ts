@@ -93,6 +93,9 @@ export interface TlsConfig {
   ca?: string[];
   /** Skip verification for this host only (the user named it). */
   insecure?: boolean;
+  /** PEM client certificate and key, for registries that want mutual TLS (a runtime's `client` pairs). */
+  cert?: string;
+  key?: string;
 }
 
 export interface CertificateInfo {
@@ -143,6 +146,8 @@ export async function handshakeTls(
             socket,
             servername: isIP(host) ? undefined : host,
             ca: config.ca ? [...rootCertificates, ...config.ca] : undefined,
+            cert: config.cert,
+            key: config.key,
             // Verification is done below so that the certificate can be reported even when it is rejected.
             rejectUnauthorized: false,
             // Node would otherwise check the name itself (against a host it guesses) and report a mismatch as an

@@ -17,6 +17,7 @@ import {
   type CertificateInfo,
   type TlsConfig,
 } from './dial.ts';
+import { fmtMs, type Budget } from './budget.ts';
 import { TransportError, fromSystemError } from './errors.ts';
 import { describeProxy, proxyFor, type ProxyEnv } from './proxy.ts';
 import type { StepName } from '../result/index.ts';
@@ -54,6 +55,10 @@ export interface HttpRequest {
   maxRedirects?: number;
   /** The step this request belongs to, for error attribution. */
   step: StepName;
+  /** What the whole operation may still spend (deadline, requests, bytes); every hop is charged to it. */
+  budget?: Budget;
+  /** TLS settings for the request's own origin (an endpoint's); redirects to other hosts use `tlsFor`. */
+  tls?: TlsConfig;
 }
 
 export interface HttpResponse {
@@ -69,6 +74,8 @@ export interface HttpResponse {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The only headers that follow a redirect to another origin: nothing that could carry a credential. */
+const CROSS_ORIGIN_HEADERS = new Set(['accept', 'range', 'user-agent']);
 
 export function header(headers: Headers, name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -78,6 +85,13 @@ export function header(headers: Headers, name: string): string | undefined {
 /** A URL safe to print: no userinfo, no query string. */
 export function safeUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
+interface Hop {
+  method: NonNullable<HttpRequest['method']>;
+  headers: Record<string, string>;
+  body: string | undefined;
+  tls: TlsConfig | undefined;
 }
 
 export class Transport {
@@ -92,31 +106,53 @@ export class Transport {
     this.options = { ...options, timeoutMs: Math.min(Math.max(1, options.timeoutMs), 2 ** 31 - 1) };
   }
 
-  private tls(host: string): TlsConfig {
-    return this.options.tlsFor?.(host) ?? {};
+  private readonly tlsIds = new WeakMap<TlsConfig, number>();
+  private nextTlsId = 0;
+
+  private tls(host: string, own?: TlsConfig): TlsConfig {
+    return own ?? this.options.tlsFor?.(host) ?? {};
   }
 
   /**
    * Dials `url`'s origin stage by stage, reporting each stage, and keeps the socket for the next request to that
    * origin. Throws the first stage's TransportError.
    */
-  async prime(url: URL, report: (r: StageReport) => void): Promise<void> {
-    const socket = await this.dial(url, report);
-    this.primed.get(this.poolKey(url))?.destroy();
-    this.primed.set(this.poolKey(url), socket);
+  async prime(
+    url: URL,
+    report: (r: StageReport) => void,
+    opts: { tls?: TlsConfig; budget?: Budget } = {},
+  ): Promise<void> {
+    const socket = await this.dial(url, opts.tls, opts.budget, report);
+    const key = this.poolKey(url, opts.tls);
+    this.primed.get(key)?.destroy();
+    this.primed.set(key, socket);
   }
 
   private proxyFor(url: URL): URL | null {
     return this.options.proxyEnv ? proxyFor(url, this.options.proxyEnv) : null;
   }
 
-  private poolKey(url: URL): string {
+  /** Connections are pooled per origin, and apart for an endpoint's own TLS settings (client certificates…). */
+  private poolKey(url: URL, tls?: TlsConfig): string {
     const proxy = this.proxyFor(url);
-    return proxy && url.protocol === 'http:' ? `proxy ${proxy.origin}` : url.origin;
+    if (proxy && url.protocol === 'http:') return `proxy ${proxy.origin}`;
+    if (!tls) return url.origin;
+    let id = this.tlsIds.get(tls);
+    if (id === undefined) this.tlsIds.set(tls, (id = this.nextTlsId++));
+    return `${url.origin} tls#${id}`;
   }
 
-  private async dial(url: URL, report?: (r: StageReport) => void): Promise<Socket> {
-    const t = this.options.timeoutMs;
+  private async dial(
+    url: URL,
+    ownTls: TlsConfig | undefined,
+    budget: Budget | undefined,
+    report?: (r: StageReport) => void,
+  ): Promise<Socket> {
+    const timeout = () => {
+      const t = budget?.timeout(this.options.timeoutMs) ?? { ms: this.options.timeoutMs, byDeadline: false };
+      if (t.ms <= 0) throw budget!.expired('connect', `connecting to ${url.host}`);
+      return t.ms;
+    };
     const proxy = this.proxyFor(url);
     const hop = proxy ?? url;
     const port = Number(hop.port || (hop.protocol === 'https:' ? 443 : 80));
@@ -150,7 +186,7 @@ export class Transport {
     };
     const addresses = await stage(
       'dns',
-      () => resolveHost(hop.hostname, t),
+      () => resolveHost(hop.hostname, timeout()),
       (a) => ({
         host: hop.hostname,
         addresses: a.map((x) => x.address),
@@ -159,14 +195,19 @@ export class Transport {
     let socket: Socket = await stage(
       'connect',
       async () => {
-        const c = await connectTcp(addresses, port, t);
+        const c = await connectTcp(addresses, port, timeout());
         if (proxy && url.protocol === 'https:') {
           const auth = proxy.username
             ? Buffer.from(
                 `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`,
               ).toString('base64')
             : undefined;
-          await connectViaProxy(c.socket, url.host.includes(':') ? url.host : `${url.host}:443`, auth, t);
+          await connectViaProxy(
+            c.socket,
+            url.host.includes(':') ? url.host : `${url.host}:443`,
+            auth,
+            timeout(),
+          );
         }
         return c;
       },
@@ -175,7 +216,7 @@ export class Transport {
     if (url.protocol === 'https:') {
       const r = await stage(
         'tls',
-        () => handshakeTls(socket, url.hostname, this.tls(url.host), t),
+        () => handshakeTls(socket, url.hostname, this.tls(url.host, ownTls), timeout()),
         (r) => ({
           ...((r.certificate as CertificateInfo | null) ?? {}),
           ...(r.ignoredProblem
@@ -192,8 +233,8 @@ export class Transport {
     return socket;
   }
 
-  private agent(url: URL): Agent {
-    const key = this.poolKey(url);
+  private agent(url: URL, tls: TlsConfig | undefined): Agent {
+    const key = this.poolKey(url, tls);
     let agent = this.agents.get(key);
     if (!agent) {
       agent = new Agent({ keepAlive: true, maxSockets: this.options.connectionsPerOrigin ?? 4 });
@@ -205,7 +246,8 @@ export class Transport {
           setImmediate(() => cb(null, pre));
           return undefined;
         }
-        this.dial(url).then(
+        // No budget here: the agent outlives one operation; the request's own timer bounds this dial.
+        this.dial(url, tls, undefined).then(
           (sock) => cb(null, sock),
           (e: Error) => cb(e),
         );
@@ -216,56 +258,67 @@ export class Transport {
     return agent;
   }
 
-  /** One HTTP exchange, following redirects (at most `maxRedirects`, default 5) without leaking credentials. */
+  /**
+   * One HTTP exchange, following redirects (at most `maxRedirects`, default 5) without leaking credentials: a hop
+   * to another origin carries no Authorization nor any header that could hold a secret, and never a request body
+   * (301/302/303 turn a POST into a body-less GET, as Go does; a 307/308 that would re-send the body elsewhere is
+   * refused).
+   */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const start = performance.now();
     const redirects: string[] = [];
     const seen = new Set<string>();
     let url = req.url;
-    let headers = { ...req.headers };
+    let hop: Hop = { method: req.method ?? 'GET', headers: { ...req.headers }, body: req.body, tls: req.tls };
     const max = req.maxRedirects ?? 5;
     for (;;) {
-      const res = await this.once(url, req, headers);
+      const res = await this.once(url, req, hop);
       const location = header(res.headers, 'location');
       if (!REDIRECTS.has(res.status) || !location) {
         return { ...res, url, redirects, ms: performance.now() - start };
       }
       const next = new URL(location, url);
-      if (seen.has(next.href) || next.href === url.href) {
-        throw new TransportError('REGISTRY_ERROR', req.step, `redirect loop at ${safeUrl(next)}`, {
-          redirects,
-        });
-      }
-      if (redirects.length >= max) {
-        throw new TransportError(
-          'REGISTRY_ERROR',
-          req.step,
-          `more than ${max} redirects (last: ${safeUrl(next)})`,
-          { redirects },
+      const fail = (message: string) =>
+        new TransportError('REGISTRY_ERROR', req.step, message, { redirects: [...redirects] });
+      if (seen.has(next.href) || next.href === url.href) throw fail(`redirect loop at ${safeUrl(next)}`);
+      if (redirects.length >= max) throw fail(`more than ${max} redirects (last: ${safeUrl(next)})`);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:')
+        throw fail(`redirect to unsupported scheme ${next.protocol}`);
+      const crossOrigin = next.origin !== url.origin;
+      const keepsMethod = res.status === 307 || res.status === 308 || hop.method === 'HEAD';
+      if (crossOrigin && keepsMethod && hop.body !== undefined)
+        throw fail(
+          `${hop.method} ${safeUrl(url)} answered ${res.status} to another host (${next.host}); not re-sending its body there`,
         );
-      }
-      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new TransportError(
-          'REGISTRY_ERROR',
-          req.step,
-          `redirect to unsupported scheme ${next.protocol}`,
-        );
-      }
       seen.add(url.href);
       redirects.push(safeUrl(next));
-      if (next.origin !== url.origin) {
+      hop = {
+        method: keepsMethod ? hop.method : 'GET',
         // Credentials are for the registry only: storage back-ends get a pre-signed URL, never our token.
-        headers = Object.fromEntries(
-          Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'),
-        );
-      }
+        headers: crossOrigin
+          ? Object.fromEntries(
+              Object.entries(hop.headers).filter(([k]) => CROSS_ORIGIN_HEADERS.has(k.toLowerCase())),
+            )
+          : hop.headers,
+        body: keepsMethod ? hop.body : undefined,
+        tls: crossOrigin ? undefined : hop.tls,
+      };
+      if (!keepsMethod) delete hop.headers['content-type'];
       url = next;
     }
   }
 
-  private async once(url: URL, req: HttpRequest, headers: Record<string, string>) {
-    const method = req.method ?? 'GET';
+  private async once(url: URL, req: HttpRequest, hop: Hop) {
+    const { method, headers } = hop;
     const log = this.options.log;
+    req.budget?.spendRequest(req.step, `${method} ${safeUrl(url)}`);
+    const wait = req.budget?.timeout(this.options.timeoutMs) ?? {
+      ms: this.options.timeoutMs,
+      byDeadline: false,
+    };
+    // The operation's byte allowance caps this body too; the message says which limit was hit.
+    const bytesLeft = req.budget?.bytesLeft() ?? Infinity;
+    const limit = Math.min(req.maxBodyBytes, bytesLeft);
     this.requestCount++;
     log?.(`> ${method} ${safeUrl(url)}`);
     if (log)
@@ -279,7 +332,7 @@ export class Transport {
         (resolve, reject) => {
           const r = httpRequest(
             {
-              agent: this.agent(url),
+              agent: this.agent(url, hop.tls),
               method,
               host: url.hostname,
               port: url.port || (url.protocol === 'https:' ? 443 : 80),
@@ -288,7 +341,7 @@ export class Transport {
               headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
             },
             (res: IncomingMessage) => {
-              readBody(res, req.maxBodyBytes, req.readAtMost, req.step, safeUrl(url)).then(
+              readBody(res, limit, req.readAtMost, req.step, safeUrl(url), limit < req.maxBodyBytes).then(
                 ({ body, partial }) =>
                   resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res), body, partial }),
                 reject,
@@ -299,15 +352,16 @@ export class Transport {
           const timer = setTimeout(() => {
             timedOut = true;
             r.destroy(new Error('deadline'));
-          }, this.options.timeoutMs);
+          }, wait.ms);
           r.on('close', () => clearTimeout(timer));
           r.on('error', (e) => {
             clearTimeout(timer);
             reject(e);
           });
-          r.end(req.body);
+          r.end(hop.body);
         },
       );
+      req.budget?.spendBytes(res.body.length);
       log?.(
         `< ${res.status} ${safeUrl(url)} (${Math.round(performance.now() - t0)} ms, ${res.body.length} bytes)`,
       );
@@ -328,10 +382,11 @@ export class Transport {
       return res;
     } catch (err) {
       if (timedOut && !(err instanceof TransportError)) {
+        if (wait.byDeadline) throw req.budget!.expired(req.step, `${method} ${safeUrl(url)}`);
         throw new TransportError(
           'NETWORK_TIMEOUT',
           req.step,
-          `${method} ${safeUrl(url)}: no complete answer within ${this.options.timeoutMs} ms`,
+          `${method} ${safeUrl(url)}: no complete answer within ${fmtMs(this.options.timeoutMs)}`,
           { timeoutMs: this.options.timeoutMs },
         );
       }
@@ -373,6 +428,8 @@ async function readBody(
   atMost: number | undefined,
   step: StepName,
   where: string,
+  /** The limit is what is left of the operation's byte allowance, not this request's own cap. */
+  byBudget: boolean,
 ) {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -389,7 +446,9 @@ async function readBody(
       throw new TransportError(
         'REGISTRY_ERROR',
         step,
-        `${where}: response body exceeds ${limit} bytes; refusing to read more`,
+        byBudget
+          ? `${where}: the operation's allowance of response bytes is spent (${limit} left); refusing to read more`
+          : `${where}: response body exceeds ${limit} bytes; refusing to read more`,
         {
           limitBytes: limit,
         },

@@ -1,10 +1,8 @@
 // The small signed blobs both signature formats read (a cosign payload, a Sigstore bundle): bounded, and checked
 // against their digest before anything trusts a byte of them.
-import type { RepositoryAccess } from '../probe/probe.ts';
-import { getBlob } from '../registry/api.ts';
+import { RegistryError } from '../registry/errors.ts';
 import { sha256, type Descriptor } from '../registry/manifest.ts';
-import type { Transport } from '../transport/http.ts';
-import { registryFailure } from './failure.ts';
+import type { Repository } from '../registry/repository.ts';
 
 export interface SignedBlobKind {
   /** `payload`, `bundle`: how messages name the blob. */
@@ -21,8 +19,7 @@ export type SignedBlob =
 
 /** The blob's bytes, or why they cannot be used; a registry failure other than 404 is thrown (exit 2). */
 export async function fetchSignedBlob(
-  transport: Transport,
-  access: RepositoryAccess,
+  repo: Repository,
   layer: Pick<Descriptor, 'digest' | 'size'>,
   kind: SignedBlobKind,
 ): Promise<SignedBlob> {
@@ -33,23 +30,28 @@ export async function fetchSignedBlob(
       reason: 'invalid payload',
       message: `the ${noun} is ${layer.size} bytes; ${kind.plural} are far smaller`,
     };
-  const res = await getBlob(transport, access.base, access.repository, layer.digest, access.authorization, {
-    maxBytes: Math.min(layer.size + 1024, kind.maxBytes),
-    step: 'blob',
-  });
-  if (res.status === 404)
-    return {
-      ok: false,
-      reason: 'invalid payload',
-      message: `the ${noun} blob ${layer.digest} is missing from the registry`,
-    };
-  if (res.status !== 200) throw registryFailure(res, `${kind.label} ${layer.digest}`, 'blob');
-  const actual = sha256(res.body);
+  let body: Buffer;
+  try {
+    ({ body } = await repo.blob(layer.digest, {
+      maxBytes: Math.min(layer.size + 1024, kind.maxBytes),
+      step: 'blob',
+      what: `${kind.label} ${layer.digest}`,
+    }));
+  } catch (err) {
+    if (err instanceof RegistryError && err.status === 404)
+      return {
+        ok: false,
+        reason: 'invalid payload',
+        message: `the ${noun} blob ${layer.digest} is missing from the registry`,
+      };
+    throw err;
+  }
+  const actual = sha256(body);
   if (actual !== layer.digest)
     return {
       ok: false,
       reason: 'tampered payload',
       message: `the ${noun} blob has digest ${actual}, not ${layer.digest}`,
     };
-  return { ok: true, body: res.body };
+  return { ok: true, body };
 }

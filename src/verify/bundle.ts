@@ -4,18 +4,12 @@
 // signature verifies with the trusted key AND what it signs names the image digest: the in-toto statement's subject
 // (DSSE, `cosign sign`), or the manifest itself (message signature).
 import { MEDIA } from '../registry/manifest.ts';
-import type { RepositoryAccess } from '../probe/probe.ts';
-import type { Transport } from '../transport/http.ts';
+import { listReferrers, type ReferrerDescriptor, type Referrers } from '../registry/referrers.ts';
+import type { Repository } from '../registry/repository.ts';
 import type { VerifyReason } from './cosign.ts';
 import { fetchSignedBlob, type SignedBlobKind } from './blob.ts';
 import type { TrustedKey } from './key.ts';
-import {
-  getArtifactManifest,
-  getManifestBytes,
-  listReferrers,
-  type ReferrerDescriptor,
-  type Referrers,
-} from './referrers.ts';
+import { getArtifactManifest, getManifestBytes } from './referrers.ts';
 import { checkBundleSignature, parseBundle, type BundleContent, type ParsedBundle } from './sigstore.ts';
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE, readStatement } from './statement.ts';
 
@@ -89,8 +83,9 @@ export function worstReason<R extends string>(reasons: (R | null)[], order: read
 }
 
 interface Context {
-  transport: Transport;
-  access: RepositoryAccess;
+  repo: Repository;
+  /** The signed image's digest. */
+  digest: string;
   key: TrustedKey;
   /** Fetched once, only if a message-signature bundle needs the signed manifest bytes. */
   manifest?: Promise<Buffer>;
@@ -122,7 +117,7 @@ async function checkParsed(
   ctx: Context,
   p: ParsedBundle,
 ): Promise<{ reason: BundleReason | null; message: string; predicateType: string | null }> {
-  const digest = ctx.access.digest;
+  const digest = ctx.digest;
   const fail = (reason: BundleReason, message: string, predicateType: string | null = null) => ({
     reason,
     message,
@@ -171,7 +166,7 @@ async function checkParsed(
       'payload digest mismatch',
       `the bundle signs the message ${p.messageDigest}, not the manifest ${digest} (only signatures over the image manifest are supported)`,
     );
-  ctx.manifest ??= getManifestBytes(ctx.transport, ctx.access);
+  ctx.manifest ??= getManifestBytes(ctx.repo, ctx.digest);
   const sig = await checkBundleSignature(p, ctx.key, await ctx.manifest);
   if (!sig.ok) {
     const f = signatureFailure(sig.code, sig.message);
@@ -200,7 +195,7 @@ async function checkLayer(ctx: Context, referrer: string, layer: ReferrerDescrip
     predicateType: extra.predicateType ?? null,
     notChecked: extra.notChecked ?? [],
   });
-  const blob = await fetchSignedBlob(ctx.transport, ctx.access, layer, BUNDLE);
+  const blob = await fetchSignedBlob(ctx.repo, layer, BUNDLE);
   if (!blob.ok) return verdict(blob.reason, blob.message);
   let json: unknown;
   try {
@@ -221,7 +216,7 @@ async function checkLayer(ctx: Context, referrer: string, layer: ReferrerDescrip
 
 async function checkReferrer(ctx: Context, d: ReferrerDescriptor): Promise<BundleVerdict[]> {
   const typed = isBundleMediaType(d.artifactType);
-  const m = await getArtifactManifest(ctx.transport, ctx.access, d.digest);
+  const m = await getArtifactManifest(ctx.repo, d.digest);
   const none = (message: string): BundleVerdict[] => [
     {
       format: 'bundle',
@@ -259,10 +254,10 @@ function whereLooked(refs: Referrers): string {
     : `no referrers API; the referrers tag ${refs.tag} ${refs.descriptors.length ? `lists ${refs.descriptors.length}` : 'does not exist'}`;
 }
 
-/** Verifies the Sigstore bundles referring to `access.digest` against one trusted key. */
+/** Verifies the Sigstore bundles referring to `digest` against one trusted key. */
 export async function verifyBundles(
-  transport: Transport,
-  access: RepositoryAccess,
+  repo: Repository,
+  digest: string,
   key: TrustedKey,
 ): Promise<BundleResult> {
   const result = (
@@ -272,7 +267,7 @@ export async function verifyBundles(
     message: string,
   ): BundleResult => ({
     verified: reason === null,
-    digest: access.digest,
+    digest,
     referrers: {
       source: refs?.source ?? 'api',
       tag: refs?.tag ?? null,
@@ -292,8 +287,8 @@ export async function verifyBundles(
       'unsupported key',
       `${key.description}: use an ECDSA P-256 or RSA (2048 bits or more) key`,
     );
-  const refs = await listReferrers(transport, access);
-  const ctx: Context = { transport, access, key };
+  const refs = await listReferrers(repo, digest);
+  const ctx: Context = { repo, digest, key };
   const verdicts: BundleVerdict[] = [];
   for (const d of candidates(refs)) verdicts.push(...(await checkReferrer(ctx, d)));
   if (!verdicts.length) {
@@ -302,7 +297,7 @@ export async function verifyBundles(
       refs,
       [],
       'no signature',
-      `no Sigstore bundle refers to ${access.digest}: ${whereLooked(refs)}${partial}`,
+      `no Sigstore bundle refers to ${digest}: ${whereLooked(refs)}${partial}`,
     );
   }
   const good = verdicts.find((v) => v.ok);

@@ -1,14 +1,10 @@
 // Cosign key-based verification of signatures stored the classic way: a manifest at tag `sha256-<hex>.sig` in the
 // image's repository whose simple-signing layers each carry a payload and, in an annotation, its signature
 // (sigstore/cosign specs/SIGNATURE_SPEC.md; research-notes E). The transparency log (Rekor) is not consulted.
-import { probeImage, type ProbeOptions, type RepositoryAccess } from '../probe/probe.ts';
-import type { ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
-import { getManifest } from '../registry/api.ts';
+import { isMissing, RegistryError } from '../registry/errors.ts';
 import { isIndex, type Descriptor } from '../registry/manifest.ts';
-import type { Transport } from '../transport/http.ts';
+import type { FetchedManifest, Repository } from '../registry/repository.ts';
 import { fetchSignedBlob, type SignedBlobKind } from './blob.ts';
-import { isMissing, registryFailure } from './failure.ts';
 import type { TrustedKey } from './key.ts';
 import { readPayload } from './payload.ts';
 import { checkSignature } from './signature.ts';
@@ -66,8 +62,8 @@ const PRIORITY: VerifyReason[] = [
 ];
 
 async function checkLayer(
-  transport: Transport,
-  access: RepositoryAccess,
+  repo: Repository,
+  digest: string,
   layer: Descriptor,
   key: TrustedKey,
 ): Promise<LayerVerdict> {
@@ -81,36 +77,32 @@ async function checkLayer(
   if (!sigText) return verdict(false, 'no signature', `no ${SIGNATURE_ANNOTATION} annotation on the layer`);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(sigText.trim()))
     return verdict(false, 'invalid payload', `the ${SIGNATURE_ANNOTATION} annotation is not base64`);
-  const blob = await fetchSignedBlob(transport, access, layer, PAYLOAD);
+  const blob = await fetchSignedBlob(repo, layer, PAYLOAD);
   if (!blob.ok) return verdict(false, blob.reason, blob.message);
   const body = blob.body;
   const sig = checkSignature(key, body, Buffer.from(sigText.trim(), 'base64'));
   if (!sig.ok) return verdict(false, sig.reason, sig.message);
   const payload = readPayload(body);
   if (!payload.ok) return verdict(false, 'invalid payload', `signed with this key, but ${payload.message}`);
-  if (payload.digest !== access.digest)
+  if (payload.digest !== digest)
     return verdict(
       false,
       'payload digest mismatch',
-      `signed with this key, but for ${payload.digest}, not ${access.digest}: a signature of another image`,
+      `signed with this key, but for ${payload.digest}, not ${digest}: a signature of another image`,
     );
-  return verdict(true, null, `valid ${sig.scheme} signature for ${access.digest}`);
+  return verdict(true, null, `valid ${sig.scheme} signature for ${digest}`);
 }
 
-/** Verifies the `.sig` signatures of the manifest `access.digest` against one trusted key. */
-export async function verifyCosign(
-  transport: Transport,
-  access: RepositoryAccess,
-  key: TrustedKey,
-): Promise<CosignResult> {
-  const tag = signatureTag(access.digest);
+/** Verifies the `.sig` signatures of the manifest `digest` against one trusted key. */
+export async function verifyCosign(repo: Repository, digest: string, key: TrustedKey): Promise<CosignResult> {
+  const tag = signatureTag(digest);
   const result = (
     signatures: LayerVerdict[],
     reason: VerifyReason | null,
     message: string,
   ): CosignResult => ({
     verified: reason === null,
-    digest: access.digest,
+    digest,
     signatureTag: tag,
     signatures,
     reason,
@@ -123,67 +115,24 @@ export async function verifyCosign(
       'unsupported key',
       `${key.description}: use an ECDSA P-256 or RSA (2048 bits or more) key`,
     );
-  const got = await getManifest(
-    transport,
-    access.base,
-    access.repository,
-    tag,
-    access.authorization,
-    'manifest',
-  );
-  if (!('manifest' in got)) {
-    if (isMissing(got.response))
-      return result([], 'no signature', `no signature: ${access.repository}:${tag} does not exist`);
-    throw registryFailure(got.response, `signature manifest ${tag}`, 'manifest');
+  let got: FetchedManifest;
+  try {
+    got = await repo.manifest(tag, 'manifest', `signature manifest ${tag}`);
+  } catch (err) {
+    if (err instanceof RegistryError && isMissing(err))
+      return result([], 'no signature', `no signature: ${repo.name}:${tag} does not exist`);
+    throw err;
   }
   if (isIndex(got.manifest))
     return result([], 'no signature', `${tag} is an image index, not a cosign signature manifest`);
   const layers = got.manifest.layers.filter((l) => l.mediaType === SIMPLESIGNING_MEDIA_TYPE);
   if (!layers.length) return result([], 'no signature', `${tag} has no ${SIMPLESIGNING_MEDIA_TYPE} layers`);
   const verdicts: LayerVerdict[] = [];
-  for (const layer of layers) verdicts.push(await checkLayer(transport, access, layer, key));
+  for (const layer of layers) verdicts.push(await checkLayer(repo, digest, layer, key));
   const good = verdicts.find((v) => v.ok);
   if (good) return result(verdicts, null, good.message);
   const worst = PRIORITY.find((r) => verdicts.some((v) => v.reason === r)) ?? 'no signature';
   const first = verdicts.find((v) => v.reason === worst)!;
   const count = verdicts.length === 1 ? '' : ` (none of ${verdicts.length} signatures verified)`;
   return result(verdicts, worst, `${first.message}${count}`);
-}
-
-export interface VerifyOutcome {
-  probe: ProbeResult;
-  /** null when the probe could not reach a pullable image (its verdict says why). */
-  cosign: CosignResult | null;
-}
-
-/**
- * Resolves the image with the probe (auth, TLS, tag → digest) and returns the access signatures are read with;
- * no access when the probe could not reach a pullable image (its verdict says why).
- */
-export async function resolveForVerify(
-  image: string,
-  session: ProbeSession,
-  opts: Omit<ProbeOptions, 'onPullable'>,
-): Promise<{ probe: ProbeResult; access: RepositoryAccess | null }> {
-  let access: RepositoryAccess | undefined;
-  // Only up to the manifest: the signature is over the digest the reference resolves to, so an image that
-  // has no build for this machine's platform can still be verified.
-  const probe = await probeImage(image, session, {
-    ...opts,
-    stopAfter: 'manifest',
-    onPullable: (a) => (access = a),
-  });
-  return { probe, access: probe.cause === null && access ? access : null };
-}
-
-/** Resolves the image with the probe and verifies its classic `.sig` signatures over the same access. */
-export async function verifyImage(
-  image: string,
-  session: ProbeSession,
-  opts: Omit<ProbeOptions, 'onPullable'> & { key: TrustedKey },
-): Promise<VerifyOutcome> {
-  const { key, ...probeOpts } = opts;
-  const { probe, access } = await resolveForVerify(image, session, probeOpts);
-  if (!access) return { probe, cosign: null };
-  return { probe, cosign: await verifyCosign(session.transport, access, key) };
 }

@@ -2,10 +2,12 @@
 // attached as OCI referrers. The image is verified when either format yields a valid signature, as an image
 // signed once with cosign 2 and again with cosign 3 carries both.
 import { RegdoctorError, type Cause } from '../cause/index.ts';
-import type { ProbeOptions, RepositoryAccess } from '../probe/probe.ts';
-import type { ProbeResult } from '../result/index.ts';
-import type { ProbeSession } from '../probe/session.ts';
-import type { Transport } from '../transport/http.ts';
+import { parseReference } from '../reference/index.ts';
+import type { CredentialSource } from '../registry/auth.ts';
+import { repositoryFor, type Repository } from '../registry/repository.ts';
+import type { Session } from '../registry/session.ts';
+import type { BudgetLimits } from '../transport/budget.ts';
+import { Budget } from '../transport/budget.ts';
 import {
   BUNDLE_REASON_PRIORITY,
   verifyBundles,
@@ -13,7 +15,7 @@ import {
   type BundleReason,
   type BundleResult,
 } from './bundle.ts';
-import { resolveForVerify, verifyCosign, type CosignResult } from './cosign.ts';
+import { verifyCosign, type CosignResult } from './cosign.ts';
 import type { TrustedKey } from './key.ts';
 
 export type SignatureFormat = 'classic' | 'bundle';
@@ -54,17 +56,17 @@ async function attempt<T>(
   }
 }
 
-/** Verifies the signatures of `access.digest` in the formats asked for. */
+/** Verifies the signatures of the manifest `digest` in the formats asked for. */
 export async function verifySignatures(
-  transport: Transport,
-  access: RepositoryAccess,
+  repo: Repository,
+  digest: string,
   key: TrustedKey,
   format: SignatureFormatOption = 'any',
 ): Promise<SignaturesResult> {
   const classicTry =
-    format === 'bundle' ? null : await attempt('classic', () => verifyCosign(transport, access, key));
+    format === 'bundle' ? null : await attempt('classic', () => verifyCosign(repo, digest, key));
   const bundleTry =
-    format === 'classic' ? null : await attempt('bundle', () => verifyBundles(transport, access, key));
+    format === 'classic' ? null : await attempt('bundle', () => verifyBundles(repo, digest, key));
   const classic = classicTry && 'value' in classicTry ? classicTry.value : null;
   const bundle = bundleTry && 'value' in bundleTry ? bundleTry.value : null;
   const failures = [classicTry, bundleTry].flatMap((t) => (t && 'error' in t ? [t] : []));
@@ -74,7 +76,7 @@ export async function verifySignatures(
   // Without a valid signature, a format that could not be read leaves the question open: an error, not a verdict.
   if (!verifiedBy.length && failures.length) throw failures[0]!.error;
   const errors = failures.map((f) => ({ format: f.format, cause: f.error.cause, message: f.error.message }));
-  const base = { digest: access.digest, format, verifiedBy, classic, bundle, errors };
+  const base = { digest, format, verifiedBy, classic, bundle, errors };
   if (verifiedBy.length) {
     const by = verifiedBy[0] === 'classic' ? classic! : bundle!;
     return { ...base, verified: true, reason: null, message: by.message };
@@ -97,20 +99,27 @@ export async function verifySignatures(
   return { ...base, verified: false, reason, message: `${label}${chosen.message}` };
 }
 
-export interface SignaturesOutcome {
-  probe: ProbeResult;
-  /** null when the probe could not reach a pullable image (its verdict says why). */
-  signatures: SignaturesResult | null;
+export interface ResolveOptions {
+  credentials?: CredentialSource;
+  plainHttp?: (registry: string) => boolean;
+  budget?: BudgetLimits;
 }
 
-/** Resolves the image with the probe and verifies its signatures in the formats asked for over the same access. */
-export async function verifyImageSignatures(
+/**
+ * The repository and the digest the reference resolves to (a HEAD; for a multi-platform image, the index digest,
+ * as cosign signs it — whatever this machine's platform). Throws the registry's refusal or the network's failure.
+ */
+export async function resolveImage(
   image: string,
-  session: ProbeSession,
-  opts: Omit<ProbeOptions, 'onPullable'> & { key: TrustedKey; format?: SignatureFormatOption },
-): Promise<SignaturesOutcome> {
-  const { key, format, ...probeOpts } = opts;
-  const { probe, access } = await resolveForVerify(image, session, probeOpts);
-  if (!access) return { probe, signatures: null };
-  return { probe, signatures: await verifySignatures(session.transport, access, key, format) };
+  session: Session,
+  opts: ResolveOptions,
+): Promise<{ repo: Repository; digest: string }> {
+  const ref = parseReference(image);
+  const repo = repositoryFor(session, ref, {
+    credentials: opts.credentials ? (await opts.credentials(ref)).candidates : [],
+    plainHttp: opts.plainHttp?.(ref.registry) ?? false,
+    budget: opts.budget ? new Budget(opts.budget) : undefined,
+  });
+  const { digest } = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', image);
+  return { repo, digest };
 }

@@ -8,7 +8,7 @@ import { CheckRun } from '../../src/agent/client.ts';
 import { useFixture } from '../helpers/fixture.ts';
 import { countingProxy } from '../helpers/counting-proxy.ts';
 import * as faults from '../helpers/faults.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import { agentFor, checkApi, cluster, node, policy, pushSmall, until } from './support.ts';
 
 const fx = useFixture();
@@ -265,7 +265,7 @@ describe('agent', () => {
     const stalled = await fx.start(faults.stall({ phase: 'headers' }));
     const c = await cluster(fx, { objects: [node('node-a')] });
     const { agent } = await agentFor(fx, c, 'node-a', {
-      session: () => new ProbeSession({ timeoutMs: 60_000 }),
+      session: () => new Session({ timeoutMs: 60_000 }),
     });
     await agent.synced;
     const api = await checkApi(c);

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { startAgent, type Agent, type AgentOptions } from '../../src/agent/agent.ts';
 import { openCheckApi, type CheckApi } from '../../src/agent/api.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import type { Fixture } from '../helpers/fixture.ts';
 import {
   crdResource,
@@ -61,7 +61,7 @@ export async function agentFor(
     kubeconfig: c.kubeconfig,
     platform: AMD64,
     nodeRoot: join(fx.dir, 'no-node-root'),
-    session: () => new ProbeSession({ timeoutMs: 5000 }),
+    session: () => new Session({ timeoutMs: 5000 }),
     plainHttp: () => true,
     retryDelayMs: 20,
     watchTimeoutSeconds: 60,

@@ -34,7 +34,8 @@ async function gatheringRegistry(groupSize: number, waitMs: number) {
   };
   const server = await serve((req: IncomingMessage, res: ServerResponse) => {
     const m = matchManifest(new URL(req.url ?? '/', 'http://x').pathname);
-    if (req.method !== 'GET' || !m || m.reference.startsWith('sha256:')) return normal(req, res);
+    // The request that resolves the tag (a HEAD, as containerd resolves) is the one each probe waits on.
+    if (req.method !== 'HEAD' || !m || m.reference.startsWith('sha256:')) return normal(req, res);
     parked.push(() => normal(req, res));
     if (parked.length >= groupSize) releaseAll();
     else timer ??= setTimeout(releaseAll, waitMs);

@@ -36,6 +36,8 @@ export interface TokenRequest {
   /** What the issued token grants; empty when nothing was granted or no token was issued. */
   granted: AccessEntry[];
   status: number;
+  /** The token issued, when one was (so tests can look for it where it must not be). */
+  token?: string;
 }
 
 export interface RegistryTokenAuth {
@@ -152,6 +154,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         lifetimeSeconds: lifetime ?? 60,
       });
       const token = signJwt(signer, claims);
+      info.token = token;
       const issuedAt = new Date(claims.iat * 1000).toISOString();
       info.status = 200;
       const expires = lifetime === null ? {} : { expires_in: lifetime };

@@ -335,7 +335,9 @@ describe('policy engine with registry facts', () => {
     }
     test('fifty containers of one image, and ten concurrent reviews, cost what one container costs', async () => {
       const one = await counted(() => engine([all()]).evaluate(pod(image('signed'))));
-      assert.ok(one.includes(`GET /v2/${repo}/manifests/signed`), one.join('\n'));
+      // The tag is resolved with a HEAD (free against Docker Hub's pull limit), never a GET of the tag.
+      assert.ok(one.includes(`HEAD /v2/${repo}/manifests/signed`), one.join('\n'));
+      assert.ok(!one.includes(`GET /v2/${repo}/manifests/signed`), one.join('\n'));
       const fifty = await counted(() =>
         engine([all()]).evaluate(pod(...Array.from({ length: 50 }, () => image('signed')))),
       );
@@ -379,7 +381,8 @@ describe('policy engine with registry facts', () => {
       clock.advance(2_000);
       let r3: Awaited<ReturnType<typeof e.evaluate>> | undefined;
       const again = await counted(async () => (r3 = await e.evaluate(pod(image('moving')))));
-      assert.ok(again.includes(`GET /v2/${repo}/manifests/moving`), again.join('\n'));
+      assert.ok(again.includes(`HEAD /v2/${repo}/manifests/moving`), again.join('\n'));
+      assert.ok(again.includes(`GET /v2/${repo}/manifests/${digests.moving!}`), again.join('\n'));
       assert.match(r3!.violations[0]!.message, new RegExp(digests.moving!));
       assert.notEqual(digests.moving, first);
     });

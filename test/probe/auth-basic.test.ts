@@ -8,9 +8,9 @@ import { useFixture } from '../helpers/fixture.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
-import { dockerConfigSource } from '../../src/probe/credsource.ts';
+import { dockerConfigSource } from '../../src/registry/credsource.ts';
 import { probeImage } from '../../src/probe/probe.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import {
   ACCESS_LOG,
   AMD64,
@@ -162,7 +162,7 @@ describe('probe: htpasswd (Basic) registry', () => {
   test('dedup: five images at once in one session → one anonymous ping and one credential check', async () => {
     const before = accessLogCount(reg.output(), 'GET', '/v2/');
     const log: string[] = [];
-    const session = new ProbeSession({ timeoutMs: 5000, log: (l) => log.push(l) });
+    const session = new Session({ timeoutMs: 5000, log: (l) => log.push(l) });
     try {
       const results = await Promise.all(
         IMAGES.map((i) =>
@@ -180,8 +180,8 @@ describe('probe: htpasswd (Basic) registry', () => {
           { passwords: [ALICE.password], userPasswords: [[ALICE.username, ALICE.password]] },
         );
       }
-      // ping + one credential check + (manifest, config, layer) per image.
-      assert.equal(session.requestCount, 1 + 1 + IMAGES.length * 3);
+      // ping + one credential check + (HEAD and GET of the manifest, config, layer) per image.
+      assert.equal(session.requestCount, 1 + 1 + IMAGES.length * 4);
       const v2 = log.flatMap((l, i) => (l.startsWith('> GET') && l.endsWith('/v2/') ? [i] : []));
       assert.equal(v2.length, 2);
       assert.equal(

@@ -9,7 +9,7 @@ import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import type { TokenServer } from '../helpers/token-server.ts';
 import { probeImage, type ProbeOptions } from '../../src/probe/probe.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import type { Credential } from '../../src/registry/auth.ts';
 import {
   ACCESS_LOG,
@@ -42,7 +42,7 @@ describe('probe: token auth registry', () => {
   let ts: TokenServer;
   let reg: RunningRegistry;
   const img = (repo: string) => `${reg.host}/${repo}`;
-  /** Tokens the probe obtained and reported through onPullable, to look for in the output. */
+  /** Every token the token server issued, to look for in the output. */
   const tokens = new Set<string>();
 
   const SECRETS = {
@@ -57,20 +57,18 @@ describe('probe: token auth registry', () => {
   async function withSession<T>(
     fn: (
       probe: (image: string, opts?: Partial<ProbeOptions>) => Promise<Probed>,
-      session: ProbeSession,
+      session: Session,
     ) => Promise<T>,
   ): Promise<T> {
     const log: string[] = [];
-    const session = new ProbeSession({ timeoutMs: 5000, log: (l) => log.push(l) });
+    const session = new Session({ timeoutMs: 5000, log: (l) => log.push(l) });
     const probe = async (image: string, opts: Partial<ProbeOptions> = {}): Promise<Probed> => {
       const result = await probeImage(image, session, {
         platform: AMD64,
         plainHttp,
-        onPullable: (a) => {
-          if (a.authorization) tokens.add(a.authorization.replace(/^Bearer /, ''));
-        },
         ...opts,
       });
+      for (const r of ts.tokenRequests) if (r.token) tokens.add(r.token);
       return { result, log, session };
     };
     let out: T;
@@ -255,8 +253,8 @@ describe('probe: token auth registry', () => {
       assert.equal(session.auth.tokenRequests, 2);
       const scopes = ts.tokenRequests.slice(tokensBefore).map((r) => r.scopes.map((s) => s.name).join());
       assert.deepEqual(scopes.sort(), ['team/app', 'team/other']);
-      // ping + per image (manifest, config, layer) + one token request per repository.
-      assert.equal(session.requestCount, 1 + 5 * 3 + 2);
+      // ping + per image (HEAD and GET of the manifest, config, layer) + one token request per repository.
+      assert.equal(session.requestCount, 1 + 5 * 4 + 2);
     });
     let pings = 0;
     for (let i = 0; i < 20 && pings < 1; i++) {

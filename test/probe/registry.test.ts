@@ -9,7 +9,7 @@ import { buildImageLayout, buildIndexLayout, MT, type Layout } from '../helpers/
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { probeImage } from '../../src/probe/probe.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import {
   ACCESS_LOG,
   AMD64,
@@ -223,7 +223,7 @@ describe('probe: a real registry', () => {
     ].map(img);
     const pingsBefore = accessLogCount(reg.output(), 'GET', '/v2/');
     const log: string[] = [];
-    const session = new ProbeSession({ timeoutMs: 5000, log: (l) => log.push(l) });
+    const session = new Session({ timeoutMs: 5000, log: (l) => log.push(l) });
     try {
       const results = await Promise.all(
         images.map((i) => probeImage(i, session, { platform: ARM64, plainHttp })),
@@ -238,8 +238,8 @@ describe('probe: a real registry', () => {
         4,
         'four probes reused the first one’s ping',
       );
-      // index: manifest + child + config + blob; single manifest: manifest + config.
-      assert.equal(session.requestCount, 1 + 4 * 4 + 2);
+      // index: HEAD + manifest + child + config + blob; single manifest: HEAD + manifest + config.
+      assert.equal(session.requestCount, 1 + 4 * 5 + 3);
       assert.equal(log.filter((l) => l.startsWith('> GET') && l.endsWith('/v2/')).length, 1);
     } finally {
       await session.close();

@@ -2,9 +2,10 @@
 // failed, and scan everything the probe produced for secrets.
 import assert from 'node:assert/strict';
 import type { Cause } from '../../src/cause/index.ts';
-import { probeImage, type CredentialSource, type ProbeOptions } from '../../src/probe/probe.ts';
+import { probeImage, type ProbeOptions } from '../../src/probe/probe.ts';
+import type { CredentialSource } from '../../src/registry/auth.ts';
 import type { ProbeResult, Step, StepName } from '../../src/result/index.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import type { Credential } from '../../src/registry/auth.ts';
 import type { TransportOptions } from '../../src/transport/http.ts';
 
@@ -17,7 +18,7 @@ export const plainHttp = (): boolean => true;
 export interface Probed {
   result: ProbeResult;
   log: string[];
-  session: ProbeSession;
+  session: Session;
 }
 
 /** Probes one image in a new session (closed afterwards), collecting the verbose log. */
@@ -27,7 +28,7 @@ export async function probeOnce(
   transport: Partial<TransportOptions> = {},
 ): Promise<Probed> {
   const log: string[] = [];
-  const session = new ProbeSession({ timeoutMs: 5000, log: (l) => log.push(l), ...transport });
+  const session = new Session({ timeoutMs: 5000, log: (l) => log.push(l), ...transport });
   try {
     const result = await probeImage(image, session, { platform: AMD64, ...opts });
     return { result, log, session };

@@ -8,7 +8,7 @@ import type { Fixture } from '../helpers/fixture.ts';
 import { buildImageLayout, buildIndexLayout } from '../helpers/oci.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
 import { pushImage } from '../helpers/skopeo.ts';
-import { ProbeSession } from '../../src/probe/session.ts';
+import { Session } from '../../src/registry/session.ts';
 import type { TransportOptions } from '../../src/transport/http.ts';
 
 export const USER = 'deployer';
@@ -109,7 +109,7 @@ export async function settled(...regs: RunningRegistry[]): Promise<void> {
 }
 
 /** A probe session as the CLI builds one, with a verbose log kept for the secret checks. */
-export function session(opts: Partial<TransportOptions> = {}): { session: ProbeSession; log: string[] } {
+export function session(opts: Partial<TransportOptions> = {}): { session: Session; log: string[] } {
   const log: string[] = [];
-  return { session: new ProbeSession({ timeoutMs: 5000, log: (l) => log.push(l), ...opts }), log };
+  return { session: new Session({ timeoutMs: 5000, log: (l) => log.push(l), ...opts }), log };
 }

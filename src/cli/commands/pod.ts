@@ -59,6 +59,7 @@ const run: Command = async (argv) => {
       { ...state, pods: [pod] },
       {
         session: ctx.session,
+        deadlineMs: ctx.deadlineMs,
         defaultPlatform: ctx.defaultPlatform,
         plainHttp: ctx.plainHttp,
         concurrency: ctx.concurrency,

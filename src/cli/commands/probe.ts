@@ -22,6 +22,15 @@ const HELP = `Usage: regdoctor probe IMAGE... [flags]
 Replays what a container runtime does to pull IMAGE — DNS, TCP, TLS, /v2/, auth, manifest, platform, config,
 first layer — timing each step, stopping at the first that fails, and naming the cause with a fix.
 
+What a probe costs, per image, in requests (the same as a node's pull, minus most of the layer bytes):
+  GET /v2/ and a token request   once per registry and per repository and credential in one run
+  HEAD manifest                  resolves the tag to a digest (free against Docker Hub's pull limit)
+  GET manifest by digest         plus one for the platform's manifest of a multi-platform image; on Docker
+                                 Hub these GETs count as ONE pull against the rate limit, as a node's pull does
+  GET config blob, and the first 64 KiB of the first layer (a Range request)
+  on a missing tag or repository: the tag list (up to 10 pages) to tell which is missing
+Each image gets at most --deadline in all (default 60s), 100 requests and 64 MiB of answers.
+
 Examples:
   regdoctor probe nginx:1.27
   regdoctor probe ghcr.io/org/app:v2 --platform linux/arm64 -o json
@@ -100,6 +109,7 @@ const run: Command = async (argv) => {
         platform: ctx.platform,
         credentials: ctx.credentials,
         plainHttp: ctx.plainHttp,
+        budget: { deadlineMs: ctx.deadlineMs },
       });
       await flush();
     }

@@ -58,6 +58,7 @@ const run: Command = async (argv) => {
     const { scanCluster } = await import('../../scan/index.ts');
     const result = await scanCluster(state, {
       session: ctx.session,
+      deadlineMs: ctx.deadlineMs,
       defaultPlatform: ctx.defaultPlatform,
       plainHttp: ctx.plainHttp,
       concurrency: ctx.concurrency,

@@ -5,9 +5,11 @@ import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { style } from '../../report/style.ts';
 import type { BundleVerdict } from '../../verify/bundle.ts';
 import { signatureTag, type LayerVerdict } from '../../verify/cosign.ts';
+import { probeImage } from '../../probe/probe.ts';
 import {
+  resolveImage,
   SIGNATURE_FORMATS,
-  verifyImageSignatures,
+  verifySignatures,
   type SignatureFormatOption,
   type SignaturesResult,
 } from '../../verify/signatures.ts';
@@ -169,15 +171,24 @@ const run: Command = async (argv) => {
   const ctx = await registryContext(values, registries, outputs);
   const colour = ctx.output === 'text' && useColour();
   try {
-    const { probe, signatures } = await verifyImageSignatures(image, ctx.session, {
-      platform: ctx.platform,
-      credentials: ctx.credentials,
-      plainHttp: ctx.plainHttp,
-      key,
-      format,
-    });
-    if (!signatures) {
+    let repo, digest;
+    try {
+      ({ repo, digest } = await resolveImage(image, ctx.session, {
+        credentials: ctx.credentials,
+        plainHttp: ctx.plainHttp,
+        budget: { deadlineMs: ctx.deadlineMs },
+      }));
+    } catch (err) {
+      if (!(err instanceof RegdoctorError)) throw err;
       // Nothing can be said about signatures of an image that cannot be reached: an error, not "not verified".
+      // The probe says why, with its evidence (the session's connection and token make the replay cheap).
+      const probe = await probeImage(image, ctx.session, {
+        platform: ctx.platform,
+        credentials: ctx.credentials,
+        plainHttp: ctx.plainHttp,
+        budget: { deadlineMs: ctx.deadlineMs },
+      });
+      if (probe.cause === null) throw err;
       const failed = {
         image,
         digest: null,
@@ -195,6 +206,7 @@ const run: Command = async (argv) => {
       writeStdout(out);
       return EXIT.usage;
     }
+    const signatures = await verifySignatures(repo, digest, key, format);
     const out =
       ctx.output === 'json'
         ? `${JSON.stringify(verifyJson(image, key, signatures))}\n`

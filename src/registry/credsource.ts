@@ -2,8 +2,7 @@
 // then credential helpers — and a step detail that says which entry matched and why the others did not.
 import { resolveCredentials, registerSecret, type CredentialEntry } from '../credentials/index.ts';
 import { repositoryName, type Reference } from '../reference/index.ts';
-import type { Credential } from '../registry/auth.ts';
-import type { CredentialSource } from './probe.ts';
+import type { Credential, CredentialSource } from './auth.ts';
 
 export interface DockerConfigOptions {
   dockerConfig?: string;

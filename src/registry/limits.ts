@@ -1,0 +1,20 @@
+// Size and count bounds on what a registry may send. Real answers are far below each; a larger one is a broken or
+// hostile server, refused before it fills memory.
+export const LIMITS = {
+  /** distribution refuses manifests over 4 MiB; anything larger is hostile. */
+  manifestBytes: 4 * 1024 * 1024,
+  configBytes: 8 * 1024 * 1024,
+  errorBytes: 256 * 1024,
+  /** Enough of a layer to prove it downloads, not so much that a probe pulls the image. */
+  layerProbeBytes: 64 * 1024,
+  /** One page of a tag list (a 1,000-tag page is ~30 KiB; registries that ignore `n` send all at once). */
+  tagPageBytes: 4 * 1024 * 1024,
+  /** All pages of one tag listing together. */
+  tagBytes: 8 * 1024 * 1024,
+  tagPages: 10,
+  /** Distinct tags kept from one listing. */
+  tags: 100_000,
+  /** A referrers index holds descriptors only; thousands of referrers would still fit. */
+  referrersPageBytes: 1024 * 1024,
+  referrersPages: 10,
+} as const;

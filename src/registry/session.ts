@@ -1,0 +1,185 @@
+// State shared by every registry operation of one run: connections, the per-endpoint dial + ping, tokens, tag
+// lists. This is what makes probing many images cost one ping and one token per registry/scope, not one per image.
+// Sessions are built here and nowhere else (createSession), from the same knobs every command has.
+import { readFile } from 'node:fs/promises';
+import { RegdoctorError } from '../cause/index.ts';
+import { apiHost } from '../reference/index.ts';
+import type { Budget } from '../transport/budget.ts';
+import { fromSystemError, type TransportError } from '../transport/errors.ts';
+import {
+  header,
+  Transport,
+  type HttpResponse,
+  type StageReport,
+  type TransportOptions,
+} from '../transport/http.ts';
+import type { TlsConfig } from '../transport/dial.ts';
+import { proxyEnvFrom, type ProxyEnv } from '../transport/proxy.ts';
+import { Authenticator, type PingResult } from './auth.ts';
+import { parseChallenges } from './challenge.ts';
+import type { Endpoint } from './endpoint.ts';
+import { LIMITS } from './limits.ts';
+
+export interface OriginState {
+  stages: StageReport[];
+  /** The dial or ping failure, if any; every operation on this endpoint reports it. */
+  error?: TransportError;
+  ping?: PingResult & { response: HttpResponse };
+}
+
+/** What every command can say about reaching registries (flags, exporter config, policy engine options). */
+export interface SessionOptions {
+  /** Per-request timeout in ms (default 10 s). */
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) trusted for every host (a token realm on another host of the same PKI too). */
+  ca?: readonly string[];
+  /** Registries (as references name them, e.g. `registry.local:5000`) whose certificate is not verified; true = all. */
+  insecure?: boolean | Iterable<string>;
+  /** Proxy settings; default: from the environment. */
+  proxyEnv?: ProxyEnv;
+  /** One line per request and response, credentials masked. */
+  log?: (line: string) => void;
+  connectionsPerOrigin?: number;
+}
+
+/** URL.host of a registry's API host: without a default :443, as the transport asks for TLS settings. */
+export function urlHost(registry: string): string {
+  return apiHost(registry).replace(/:443$/, '');
+}
+
+/** The one place a session is made from user-facing options. */
+export function createSession(o: SessionOptions = {}): Session {
+  const ca = o.ca?.length ? [...o.ca] : undefined;
+  const all = o.insecure === true;
+  const hosts = new Set(o.insecure && o.insecure !== true ? [...o.insecure].map(urlHost) : []);
+  return new Session({
+    timeoutMs: o.timeoutMs ?? 10_000,
+    proxyEnv: o.proxyEnv ?? proxyEnvFrom(process.env),
+    tlsFor: (host) => ({ ca, insecure: all || hosts.has(host) }),
+    log: o.log,
+    connectionsPerOrigin: o.connectionsPerOrigin,
+  });
+}
+
+export class Session {
+  readonly transport: Transport;
+  readonly auth: Authenticator;
+  private readonly origins = new Map<string, Promise<OriginState>>();
+  private readonly memos = new Map<string, Promise<unknown>>();
+  private readonly endpointTls = new Map<string, Promise<TlsConfig>>();
+
+  /** Low-level: transport options as they are. Commands use createSession(). */
+  constructor(options: TransportOptions) {
+    this.transport = new Transport(options);
+    this.auth = new Authenticator(this.transport);
+  }
+
+  /**
+   * Dials and pings an endpoint's API root once per session; later callers get the same state (and the same
+   * failure). The first caller's budget bounds the work; every caller's own deadline bounds its wait.
+   */
+  origin(
+    root: URL,
+    tls: TlsConfig | undefined,
+    budget: Budget | undefined,
+  ): { state: Promise<OriginState>; reused: boolean } {
+    const key = JSON.stringify([root.href, tls ? this.tlsKey(tls) : null]);
+    const existing = this.origins.get(key);
+    if (existing) return { state: existing, reused: true };
+    const state = this.connect(root, tls, budget);
+    this.origins.set(key, state);
+    return { state, reused: false };
+  }
+
+  private readonly tlsKeys = new WeakMap<TlsConfig, number>();
+  private nextTlsKey = 0;
+  private tlsKey(tls: TlsConfig): number {
+    let k = this.tlsKeys.get(tls);
+    if (k === undefined) this.tlsKeys.set(tls, (k = this.nextTlsKey++));
+    return k;
+  }
+
+  private async connect(root: URL, tls: TlsConfig | undefined, budget: Budget | undefined) {
+    const stages: StageReport[] = [];
+    try {
+      await this.transport.prime(root, (r) => stages.push(r), { tls, budget });
+    } catch (err) {
+      return { stages, error: fromSystemError(err, stages.at(-1)?.stage ?? 'connect', 'connect') };
+    }
+    try {
+      const res = await this.transport.request({
+        url: root,
+        maxBodyBytes: LIMITS.errorBytes,
+        step: 'ping',
+        tls,
+        budget,
+      });
+      const ping = {
+        status: res.status,
+        challenges: parseChallenges(res.headers['www-authenticate']),
+        apiVersion: header(res.headers, 'docker-distribution-api-version'),
+        ms: res.ms,
+        response: res,
+      };
+      return { stages, ping };
+    } catch (err) {
+      return { stages, error: fromSystemError(err, 'ping', `GET ${root.href}`) };
+    }
+  }
+
+  /**
+   * The TLS settings of an endpoint that brings its own (a runtime's hosts.toml entry): its CA and client
+   * certificate files, read once per session, on top of what the session trusts for that host. Undefined for an
+   * endpoint without any: the session's settings apply.
+   */
+  tlsOf(endpoint: Endpoint): Promise<TlsConfig> | undefined {
+    const t = endpoint.tls;
+    if (!t) return undefined;
+    const host = new URL(endpoint.url).host;
+    const key = JSON.stringify([host, t]);
+    let p = this.endpointTls.get(key);
+    if (!p) {
+      const base = this.transport.options.tlsFor?.(host) ?? {};
+      p = (async () => {
+        const read = (file: string, what: string) =>
+          readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+            throw new RegdoctorError('TLS_UNTRUSTED', `cannot read the ${what} ${file} of ${endpoint.url}`, {
+              step: 'tls',
+              code: e.code,
+            });
+          });
+        const extra = await Promise.all((t.caFiles ?? []).map((f) => read(f, 'CA file')));
+        return {
+          ca: base.ca || extra.length ? [...(base.ca ?? []), ...extra] : undefined,
+          insecure: Boolean(base.insecure || t.skipVerify),
+          cert: t.clientCert ? await read(t.clientCert, 'client certificate') : undefined,
+          key: t.clientKey ? await read(t.clientKey, 'client key') : undefined,
+        };
+      })();
+      this.endpointTls.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * A read done once per session and key (a repository's tag list per identity: a scan of many missing tags in one
+   * repository lists its tags once). A failure is forgotten, so the next caller tries again.
+   */
+  once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    let p = this.memos.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fetch();
+      this.memos.set(key, p);
+      p.catch(() => this.memos.delete(key));
+    }
+    return p;
+  }
+
+  get requestCount(): number {
+    return this.transport.requestCount;
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
