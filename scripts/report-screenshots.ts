@@ -13,7 +13,7 @@ import { buildIndex } from '../src/demo/image.ts';
 import { pushImage } from '../src/demo/push.ts';
 import { findRegistryBinary, startRegistry, type DemoRegistry } from '../src/demo/registry.ts';
 import { parsePlatform } from '../src/platform/index.ts';
-import { ProbeSession } from '../src/probe/session.ts';
+import { createSession } from '../src/registry/session.ts';
 import { scanReport } from '../src/report/html-model.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { renderScanText } from '../src/report/scan.ts';
@@ -77,7 +77,7 @@ try {
   );
   // The scan runs in-process (the demo cluster is objects, not a snapshot file) through the CLI's own renderer.
   registerSecret(PASSWORD);
-  const session = new ProbeSession({ timeoutMs: 5000 });
+  const session = createSession({ timeoutMs: 5000 });
   const scan = await scanCluster(
     demoCluster({ open: open.host, locked: locked.host, user: USER, password: PASSWORD }),
     {
