@@ -48,15 +48,27 @@ function joinTag(repo: string | undefined, tagOrDigest: string | undefined): str
 // tag or a sha512 digest it stays under this. Anything longer is not an image, whatever the words around it.
 const MAX_REFERENCE = 512;
 
-export function extractImage(text: string): string | null {
-  for (const [re, pick] of IMAGE_EXTRACTORS) {
-    const m = re.exec(text);
-    const image = m
-      ? pick(m)
-          ?.replace(/^docker:\/\//, '')
-          .replace(/[.,;]+$/, '')
-      : undefined;
-    if (image && image.length <= MAX_REFERENCE) return image;
+const GLOBAL_EXTRACTORS: readonly Extractor[] = IMAGE_EXTRACTORS.map(([re, pick]) => [
+  new RegExp(re.source, `${re.flags}g`),
+  pick,
+]);
+
+/**
+ * The image a message names, by the first wording (in the order above) that names one. When that wording names
+ * several (each credential or candidate the runtime tried), the last one before `decidedAt` — the attempt that
+ * decided the verdict.
+ */
+export function extractImage(text: string, decidedAt = text.length): string | null {
+  for (const [re, pick] of GLOBAL_EXTRACTORS) {
+    let chosen: string | undefined;
+    for (const m of text.matchAll(re)) {
+      if (chosen !== undefined && (m.index ?? 0) >= decidedAt) break;
+      const image = pick(m)
+        ?.replace(/^docker:\/\//, '')
+        .replace(/[.,;]+$/, '');
+      if (image && image.length <= MAX_REFERENCE) chosen = image;
+    }
+    if (chosen !== undefined) return chosen;
   }
   return null;
 }
@@ -96,7 +108,7 @@ export function registryOfImage(image: string): string {
  * Hub; CRI-O: an alias or the unqualified-search registries), and the runtime's own words name the qualified
  * reference it tried ("reading manifest 1 in quay.io/x/y"): that host, not a guess, is the registry.
  */
-export function registryUsedFor(image: string, text: string): string {
+export function registryUsedFor(image: string, text: string, decidedAt = text.length): string {
   if (!isShortName(image)) return registryOfImage(image);
   const path = repositoryPath(image);
   if (!path) return registryOfImage(image);
@@ -105,11 +117,15 @@ export function registryUsedFor(image: string, text: string): string {
     `(?<![\\w.-])((?:[\\w-]{1,63}\\.){0,8}[\\w-]{1,63}(?::\\d{1,5})?)/(?:library/)?${escaped}(?![\\w/.-])`,
     'g',
   );
+  // Several candidates (podman, CRI-O's search list) may be named: the one nearest before the deciding words failed.
+  let found: string | undefined;
   for (const m of text.matchAll(qualified)) {
     const host = m[1] as string;
-    if (host.includes('.') || host.includes(':') || host === 'localhost') return canonicalRegistry(host);
+    if (!(host.includes('.') || host.includes(':') || host === 'localhost')) continue;
+    if (found !== undefined && (m.index ?? 0) >= decidedAt) break;
+    found = host;
   }
-  return registryOfImage(image);
+  return found !== undefined ? canonicalRegistry(found) : registryOfImage(image);
 }
 
 function repositoryPath(image: string): string | null {

@@ -114,9 +114,13 @@ export function classify(message: string, opts: ClassifyOptions = {}): Classific
     decidedAt: text.length,
   };
 
-  const image = extractImage(text);
+  const image = extractImage(text, verdict.decidedAt);
   const shortNameProblem = verdict.cause === 'SHORT_NAME_UNRESOLVED' && image !== null && isShortName(image);
-  const registry = shortNameProblem ? null : image ? registryUsedFor(image, text) : registryFromText(text);
+  const registry = shortNameProblem
+    ? null
+    : image
+      ? registryUsedFor(image, text, verdict.decidedAt)
+      : registryFromText(text);
   const platform = extractPlatform(text);
   const proxy = verdict.cause === 'PROXY_ERROR' ? extractProxy(text) : null;
   // For a proxy failure the nearest address is the proxy itself; the explanation wants the registry behind it.

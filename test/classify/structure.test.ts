@@ -113,6 +113,18 @@ describe('item 11: a CRI-O message names the registry it used', () => {
     }
   });
 
+  test('of several candidates the runtime tried, the one that decided names the registry', () => {
+    const got = classify(
+      [
+        'Error: unable to pull x/y:1: 2 errors occurred:',
+        '\t* initializing source docker://docker.io/x/y:1: reading manifest 1 in docker.io/x/y: manifest unknown: manifest unknown',
+        '\t* initializing source docker://quay.io/x/y:1: reading manifest 1 in quay.io/x/y: unauthorized: access to the requested resource is not authorized',
+      ].join('\n'),
+    );
+    assert.equal(got.cause, 'UNAUTHORIZED');
+    assert.equal(got.registry, 'quay.io');
+  });
+
   test('a short name the runtime says nothing more about stays on Docker Hub', () => {
     assert.equal(classify('Failed to pull image "x/y:1": pull QPS exceeded').registry, 'docker.io');
     const hub = classify(
