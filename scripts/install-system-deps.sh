@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite runs against: the CNCF distribution registry, skopeo to push test
 # images, openssl for test certificates, containerd (ctr) as a runtime oracle, promtool/prometheus for rule tests,
-# kubectl (kubectl kustomize renders deploy/exporter; the prescription tests), jq, script/unshare/setpriv, chromium
-# for the HTML report tests (driven by playwright-core; no browser download). Tests that need a tool fail without
-# it (test/helpers/tools.ts). Debian; needs root (or sudo).
+# kubectl (kubectl kustomize renders deploy/exporter; the prescription tests), jq, script/unshare/setpriv, zsh and
+# fish (completion scripts), chromium for the HTML report tests (driven by playwright-core; no browser download).
+# Tests that need a tool fail without it (test/helpers/tools.ts). Debian; needs root (or sudo).
 set -euo pipefail
 need=()
 command -v docker-registry >/dev/null || need+=(docker-registry)
@@ -21,6 +21,9 @@ command -v unshare >/dev/null && command -v setpriv >/dev/null || need+=(util-li
 command -v jq >/dev/null || need+=(jq)
 # /usr/bin/chromium is the path test/helpers/browser.ts launches; fonts-dejavu-core gives it glyphs (✔ ✘ ⚠).
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
+# zsh and fish check the completion scripts `regdoctor completion` writes (test/cli/completion.test.ts).
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

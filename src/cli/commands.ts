@@ -10,7 +10,12 @@ export interface CommandModule {
   outputs?: readonly OutputFormat[];
   /** Subcommands (policy check), for completion. */
   subcommands?: readonly string[];
+  /** The values a flag accepts, when it is one of a few (alerts --format), for completion. */
+  values?: Record<string, readonly string[]>;
 }
+
+/** `completion` is loaded by main.ts, not listed here: it reads this table, and the table must not load it. */
+export const COMPLETION_SUMMARY = 'Print a shell completion script for bash, zsh or fish';
 
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   probe: {

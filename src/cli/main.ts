@@ -1,12 +1,17 @@
 // Entry point. Keep this file's static imports tiny: every command is loaded on demand so that `--help` and
 // `--version` cost little more than starting Node itself.
 import { EXIT, helpText, reportFatal, VERSION } from './command.ts';
-import { COMMANDS } from './commands.ts';
+import { COMMANDS, COMPLETION_SUMMARY } from './commands.ts';
 import { writeStdout, writeStderr } from '../output/index.ts';
 
+const ALL = {
+  ...COMMANDS,
+  completion: { summary: COMPLETION_SUMMARY, load: () => import('./commands/completion.ts') },
+};
+
 function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...Object.keys(ALL).map((k) => k.length));
+  const lines = Object.entries(ALL).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return [
     'regdoctor — find out why a container image will not pull',
     '',
@@ -31,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     writeStdout(`regdoctor ${VERSION}\n`);
     return EXIT.ok;
   }
-  const entry = COMMANDS[name];
+  const entry = ALL[name as keyof typeof ALL];
   if (!entry) {
     writeStderr(`regdoctor: unknown command "${name}"\n\n${helpText(help())}`);
     return EXIT.usage;

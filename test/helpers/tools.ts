@@ -54,6 +54,10 @@ export const CHROMIUM = binary(
   ['--version'],
   'apt-get install chromium fonts-dejavu-core',
 );
+/** The shells `regdoctor completion` writes for: bash runs the completion function, zsh and fish check it. */
+export const BASH = binary('bash', 'bash', ['--version'], 'apt-get install bash');
+export const ZSH = binary('zsh', 'zsh', ['--version'], 'apt-get install zsh');
+export const FISH = binary('fish', 'fish', ['--version'], 'apt-get install fish');
 /** util-linux script(1): runs a command on a pseudo-terminal. */
 export const SCRIPT = binary('script', '/usr/bin/script', ['--version'], 'apt-get install bsdutils');
 /** An unprivileged user + network namespace (a network with no route anywhere). */

@@ -39,6 +39,7 @@ export const flags = {
 
 const FORMATS = ['prometheusrule', 'rules', 'servicemonitor', 'dashboard'] as const;
 type Format = (typeof FORMATS)[number];
+export const values = { format: FORMATS };
 const isFormat = (f: string): f is Format => (FORMATS as readonly string[]).includes(f);
 
 // RFC 1123 names, as Kubernetes requires for both metadata.name and namespaces.

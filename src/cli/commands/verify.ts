@@ -20,6 +20,7 @@ import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from
 import { writeStdout, writeStderr } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
+export const values = { 'signature-format': SIGNATURE_FORMATS };
 export const flags = {
   ...REGISTRY_FLAGS,
   key: { type: 'string' },
