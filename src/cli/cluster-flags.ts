@@ -13,6 +13,7 @@ export const CLUSTER_FLAGS = {
   namespace: { type: 'string', short: 'n' },
   snapshot: { type: 'string' },
   'no-secrets': { type: 'boolean' },
+  now: { type: 'string' },
   'no-probe': { type: 'boolean' },
   platform: { type: 'string' },
   'ca-file': { type: 'string', multiple: true },
@@ -32,6 +33,8 @@ export const CLUSTER_FLAGS_HELP = `Cluster flags:
   -n, --namespace NS            only this namespace
   --snapshot FILE|DIR|-         read \`kubectl get … -o json|yaml\` output instead of a live cluster
   --no-secrets                  do not read secrets (no pull-secret audit; probes go anonymously)
+  --now TIME                    measure ages (of events, of a pull in progress) from this RFC 3339 time
+                                (default: a snapshot's newest timestamp; the clock for a live cluster)
 Probe flags:
   --no-probe                    classify from messages and secrets only; no registry traffic
   --platform OS/ARCH            platform for pods whose node is unknown (default linux/<this machine's arch>)
@@ -61,6 +64,8 @@ export interface ClusterContext {
   defaultPlatform: Platform;
   plainHttp: (registry: string) => boolean;
   concurrency: number;
+  /** --now, in milliseconds since the epoch. */
+  now?: number;
 }
 
 export interface RegistryAccess {
@@ -113,6 +118,11 @@ export async function clusterContext(
   formats: readonly OutputFormat[],
 ): Promise<ClusterContext> {
   const format = outputFormat(values.output, formats);
+  const now = values.now === undefined ? undefined : Date.parse(values.now);
+  if (now !== undefined && (Number.isNaN(now) || !/^\d{4}-\d\d-\d\dT/.test(values.now!)))
+    throw new UsageError(
+      `--now must be an RFC 3339 time such as 2025-03-01T12:00:00Z, not ${JSON.stringify(values.now)}`,
+    );
   const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
@@ -138,5 +148,6 @@ export async function clusterContext(
     defaultPlatform,
     plainHttp: access.plainHttp,
     concurrency,
+    ...(now !== undefined ? { now } : {}),
   };
 }

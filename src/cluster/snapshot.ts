@@ -8,7 +8,8 @@
 // a malformed field are `skipped` entries, so one bad object does not hide the rest of a large bundle.
 import { parseAllDocuments } from 'yaml';
 import { ClusterError } from './errors.ts';
-import { listItems, normalize, type Skipped } from './normalize.ts';
+import { classify, listItems, normalize, type ObjectClass, type Skipped } from './normalize.ts';
+import { newestTimestamp } from './snapshot-time.ts';
 import { readSnapshotInputs, SNAPSHOT_MAX_BYTES, type SnapshotInput } from './snapshot-read.ts';
 import type { Readable } from 'node:stream';
 import type { ClusterScope, ClusterSource, ClusterState } from './types.ts';
@@ -37,6 +38,8 @@ function shapeOf(v: unknown): string {
 interface Collected {
   objects: unknown[];
   skipped: Skipped[];
+  /** Kinds of typed lists (`SecretList` → Secret), present even when empty. */
+  listed: Set<string>;
 }
 
 /** Adds one document's objects; `where` names it in messages (`file`, `file document 3`). */
@@ -61,6 +64,7 @@ function collect(doc: unknown, where: string, into: Collected, depth = 0): void 
       throw new ClusterError('input', `${where}: ${kind} has no "items" array`);
     }
     if (depth > 2) throw new ClusterError('input', `${where}: lists nested too deeply`);
+    if (kind !== 'List') into.listed.add(kind.slice(0, -'List'.length));
     listItems({ kind, apiVersion: o.apiVersion, items: o.items }).forEach((item, i) => {
       if (
         item &&
@@ -162,7 +166,7 @@ export function parseDocuments(input: SnapshotInput): unknown[] {
 
 /** Parses inputs into objects and list-level skipped entries. */
 export function collectObjects(inputs: SnapshotInput[]): Collected {
-  const into: Collected = { objects: [], skipped: [] };
+  const into: Collected = { objects: [], skipped: [], listed: new Set() };
   for (const input of inputs) {
     const docs = parseDocuments(input);
     if (docs.every((d) => d === null || d === undefined)) {
@@ -176,6 +180,29 @@ export function collectObjects(inputs: SnapshotInput[]): Collected {
     );
   }
   return into;
+}
+
+/**
+ * The kinds a scan reads whose absence changes a verdict, by the resource name kubectl and `skipped` use. A
+ * support bundle often leaves Secrets out: a secret absent from such a snapshot is unknown, not missing.
+ */
+const NEEDED: { cls: ObjectClass & string; kind: string; resource: string; secrets?: true }[] = [
+  { cls: 'secret', kind: 'Secret', resource: 'secrets', secrets: true },
+  { cls: 'serviceAccount', kind: 'ServiceAccount', resource: 'serviceaccounts' },
+  { cls: 'node', kind: 'Node', resource: 'nodes' },
+  { cls: 'coreEvent', kind: 'Event', resource: 'events' },
+];
+
+/** A `skipped` entry for each needed kind the snapshot holds no object (nor typed list) of. */
+export function absentKinds(collected: Collected, scope: ClusterScope): Skipped[] {
+  const present = new Set<string>();
+  for (const o of collected.objects) {
+    const cls = classify(o as Record<string, unknown>);
+    if (cls) present.add(cls === 'eventsV1' ? 'coreEvent' : cls);
+  }
+  return NEEDED.filter(
+    (n) => !present.has(n.cls) && !collected.listed.has(n.kind) && (!n.secrets || scope.secrets),
+  ).map((n) => ({ resource: n.resource, reason: 'not in the snapshot' }));
 }
 
 export function snapshotSource(pathOrDash: string, opts: SnapshotOptions = {}): ClusterSource {
@@ -195,8 +222,11 @@ export function snapshotSource(pathOrDash: string, opts: SnapshotOptions = {}): 
     describe: () => label,
     defaultNamespace: () => Promise.resolve('default'),
     async load(scope: ClusterScope): Promise<ClusterState> {
-      const { objects, skipped } = collectObjects(await read());
-      return normalize(objects, { source: label, scope, skipped });
+      const collected = collectObjects(await read());
+      const skipped = [...collected.skipped, ...absentKinds(collected, scope)];
+      const state = normalize(collected.objects, { source: label, scope, skipped });
+      const newest = newestTimestamp(state);
+      return newest > 0 ? { ...state, observedAt: newest } : state;
     },
   };
 }

@@ -207,6 +207,11 @@ export interface ClusterState {
   workloads: Map<string, Workload>;
   /** Resources that could not be read (RBAC, missing API), with the reason; the scan goes on without them. */
   skipped: { resource: string; namespace?: string; reason: string }[];
+  /**
+   * Milliseconds since the epoch of the moment the state describes, when that is not now: a snapshot's newest
+   * timestamp. Ages (of events, of a pull in progress) are measured from it. Absent for a live read.
+   */
+  observedAt?: number;
 }
 
 export interface ClusterScope {

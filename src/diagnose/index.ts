@@ -19,7 +19,7 @@ export {
   type AuditOptions,
 } from './secrets.ts';
 export { credentialIdentities, keyringCredentials, podCredentialSource, probeKey } from './credentials.ts';
-export { clusterNodes, nodePlatform, podPlatform } from './platform.ts';
+export { clusterNodes, nodePlatform, podPlatform, unknownPlatformReason } from './platform.ts';
 export { initialFinding, mergeProbe, type FindingContext } from './merge.ts';
 export { findingRemediation, type RemedyContext } from './remedy.ts';
 export { tokenExpiry, type TokenExpiry } from './tokens.ts';

@@ -14,7 +14,9 @@
 //   - a network-path cause seen only from the scanning machine replaces a message with no detail (likely), and is an
 //     alternative otherwise.
 import type { Cause, Confidence } from '../cause/index.ts';
+import type { Classification } from '../classify/index.ts';
 import { redact } from '../credentials/index.ts';
+import { formatAge } from '../util/duration.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
 import { describeEvent } from './events.ts';
 import { findingRemediation, type RemedyContext } from './remedy.ts';
@@ -46,11 +48,21 @@ const ANYWHERE = new Set<Cause>([
   'PULL_SECRET_MISSING',
 ]);
 const VAGUE = new Set<Cause>(['BACKOFF_NO_DETAIL', 'UNKNOWN']);
+const SECRET_CAUSES: Cause[] = ['PULL_SECRET_INVALID', 'PULL_SECRET_MISSING'];
 
 const uniq = (causes: Cause[], except: Cause): Cause[] => [...new Set(causes)].filter((c) => c !== except);
 
 function refusalExplained(audit: SecretAudit | null): audit is SecretAudit & { cause: Cause } {
   return !!audit?.cause;
+}
+
+/** What the best message says — or, when there is none to speak of, what the verdict rests on instead. */
+function saysLine(candidate: Candidate, c: Classification): string {
+  const { best } = candidate;
+  if (candidate.stuckPulling) return `a pull running this long with no outcome points to ${c.cause}`;
+  if (best.message.trim() === '')
+    return `there is no message; the ${best.source === 'waiting' ? 'waiting reason' : 'event reason'} ${best.reason} alone says ${c.cause}`;
+  return `the message says ${c.cause}${c.evidence && c.evidence !== best.message ? `: ${c.evidence}` : ''}`;
 }
 
 function waitingLine(c: Candidate): string[] {
@@ -95,7 +107,10 @@ function scrub(f: Finding): Finding {
 }
 
 /** What the cluster tells about where the pod runs: its node's platform and every node's. */
-export type FindingContext = Pick<RemedyContext, 'platform' | 'nodes'>;
+export interface FindingContext extends Pick<RemedyContext, 'platform' | 'nodes'> {
+  /** Why the node's platform is not known, when it is not (the probe then asks for a default one). */
+  platformGuess?: string | null;
+}
 
 export function initialFinding(
   candidate: Candidate,
@@ -127,6 +142,10 @@ export function initialFinding(
     );
   } else if (VAGUE.has(c.cause) && audit?.cause) {
     alternatives = uniq([audit.cause, ...c.alternatives], cause);
+  } else if (REFUSALS.has(c.cause) && audit?.verdict === 'unknown') {
+    // The secrets were not seen: a missing or unusable one would explain the refusal as well.
+    confidence = 'likely';
+    alternatives = uniq([...c.alternatives, ...SECRET_CAUSES], cause);
   }
 
   const evidence = [
@@ -134,10 +153,10 @@ export function initialFinding(
     ...eventLines(candidate),
     ...(candidate.stuckPulling
       ? [
-          `${STUCK_REASON} since ${new Date(candidate.stuckPulling.since).toISOString()} (${Math.round(candidate.stuckPulling.ms / 60_000)} min) with no Pulled or Failed event`,
+          `${STUCK_REASON} since ${new Date(candidate.stuckPulling.since).toISOString()} (${formatAge(candidate.stuckPulling.ms)}) with no Pulled or Failed event`,
         ]
       : []),
-    `the message says ${c.cause}${c.evidence && c.evidence !== best.message ? `: ${c.evidence}` : ''}`,
+    saysLine(candidate, c),
     ...auditLines(audit, c.cause),
     ...decided,
   ];
@@ -235,10 +254,14 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
       (audit.covering.length === 0 && !!registry && nodeCredentialRegistry(registry));
     if (withoutPodCredentials) {
       const cause = VAGUE.has(msg.cause) ? p : f.cause;
+      const unseen = audit?.verdict === 'unknown';
       return {
         cause,
-        confidence: cause === p && msg.cause === p ? probe.confidence : 'likely',
-        alternatives: uniq([...f.alternatives, p, ...probeAlternatives], cause),
+        confidence: cause === p && msg.cause === p && !unseen ? probe.confidence : 'likely',
+        alternatives: uniq(
+          [...f.alternatives, p, ...probeAlternatives, ...(unseen ? SECRET_CAUSES : [])],
+          cause,
+        ),
         lines: [
           'the probe ran without the credentials the node uses, so the refusal proves only that the registry wants some',
         ],
@@ -302,6 +325,13 @@ export function mergeProbe(
   if (!probe) return finding;
   const d = decide(finding, probe, audit);
   const lines = [probeLine(finding, probe), ...d.lines];
+  if (ctx.platformGuess && (probe.cause === null || probe.cause === 'PLATFORM_MISMATCH')) {
+    // Which platform the node asks for decides this verdict, and it is not known.
+    lines.push(
+      `the node's platform is unknown (${ctx.platformGuess}), so the probe asked for ${probe.platform}`,
+    );
+    if (d.cause === 'PLATFORM_MISMATCH') d.confidence = 'likely';
+  }
   if (d.cause === 'MANIFEST_NOT_FOUND' && probe.suggestions?.length) {
     lines.push(`nearest existing tags: ${probe.suggestions.join(', ')}`);
   }

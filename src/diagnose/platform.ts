@@ -30,3 +30,12 @@ export function clusterNodes(state: ClusterState): ClusterNode[] | null {
   }
   return out;
 }
+
+/** Why the pod's node platform is unknown, for the evidence: the probe then asks for a default platform. */
+export function unknownPlatformReason(state: ClusterState, pod: Pod): string {
+  const name = pod.spec.nodeName;
+  if (!name) return 'the pod is not scheduled';
+  if (state.nodes.has(name)) return `node ${name} reports no OS or architecture`;
+  const skipped = state.skipped.find((s) => s.resource === 'nodes');
+  return `node ${name}: ${skipped ? `nodes ${skipped.reason.split(':')[0]}` : 'not in the cluster state'}`;
+}

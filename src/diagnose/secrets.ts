@@ -190,13 +190,25 @@ export function keyringOf(audit: SecretAudit): CredentialEntry[] {
   return ((audit as unknown as Record<string, unknown>)[KEYRING] as CredentialEntry[] | undefined) ?? [];
 }
 
-/** Whether a secret's absence from the state means nothing: the list was forbidden, or the object did not parse. */
-function unreadable(state: ClusterState, namespace: string, name: string): boolean {
-  return state.skipped.some(
+/**
+ * Why an object's absence from the state means nothing — its kind was not read (forbidden, or not in the snapshot)
+ * or the object did not parse — as the `skipped` entry words it; null when absent means it does not exist.
+ */
+export function unreadable(
+  state: ClusterState,
+  resource: 'secrets' | 'serviceaccounts',
+  namespace: string,
+  name: string,
+): string | null {
+  const object = `${resource.slice(0, -1)}/${name}`;
+  const hit = state.skipped.find(
     (s) =>
       (s.namespace === undefined || s.namespace === namespace) &&
-      (s.resource === 'secrets' || s.resource === `secret/${name}`),
+      (s.resource === resource || s.resource === object),
   );
+  if (!hit) return null;
+  const why = hit.reason.split(':')[0]!;
+  return hit.resource === resource ? `${resource} ${why}` : why;
 }
 
 export function auditSecrets(
@@ -211,6 +223,7 @@ export function auditSecrets(
   const specSA = (pod.spec as { serviceAccount?: unknown }).serviceAccount;
   const serviceAccount = pod.spec.serviceAccountName ?? (typeof specSA === 'string' ? specSA : 'default');
   const sa = state.serviceAccounts.get(key(namespace, serviceAccount));
+  const saUnknown = sa ? null : unreadable(state, 'serviceaccounts', namespace, serviceAccount);
   const saSecrets = (sa?.imagePullSecrets ?? []).map((r) => r.name ?? '').filter((n) => n !== '');
   const serviceAccountOnly = saSecrets.filter((n) => !effective.includes(n));
 
@@ -232,7 +245,11 @@ export function auditSecrets(
   const problems: string[] = [];
   const notes: string[] = [];
 
-  if (effective.length === 0 && serviceAccountOnly.length > 0) {
+  if (effective.length === 0 && saUnknown !== null) {
+    notes.push(
+      `service account ${serviceAccount} was not read (${saUnknown}): whether it lists pull secrets that the pod predates is unknown`,
+    );
+  } else if (effective.length === 0 && serviceAccountOnly.length > 0) {
     notes.push(
       `service account ${serviceAccount} lists imagePullSecrets ${serviceAccountOnly.join(', ')} but the pod has none: ` +
         "the pod predates them (admission copies a service account's pull secrets only into pods created afterwards); recreate the pod",
@@ -252,9 +269,11 @@ export function auditSecrets(
     const s = state.secrets.get(key(namespace, name));
     if (!s) {
       const reported = retrieveFailed.includes(name);
-      if ((opts.secretsRead === false || unreadable(state, namespace, name)) && !reported) {
+      const unread =
+        opts.secretsRead === false ? '--no-secrets' : unreadable(state, 'secrets', namespace, name);
+      if (unread !== null && !reported) {
         secrets.push({ name, state: 'unknown', type: null, keys: [], problems: [] });
-        notes.push(`${label} could not be read (secrets were skipped), so it was not audited`);
+        notes.push(`${label} was not audited (${unread}): it may exist`);
         continue;
       }
       const why = `${label} does not exist${reported ? ` (the kubelet reported ${SECRET_EVENT})` : ''}`;

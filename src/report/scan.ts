@@ -27,11 +27,11 @@ export function renderScanText(r: ScanResult, opts: { colour: boolean }): string
   out.push(
     s.bold(`Scanned ${sum.source}: `) +
       (sum.findings
-        ? `${sum.findings} container(s) cannot pull in ${sum.pods} pod(s); ${sum.uniqueImages} image(s), ${sum.probes} probe(s), ${sum.registryRequests} registry request(s)`
-        : 'no image-pull problems found'),
+        ? `${sum.findings} container(s) cannot pull in ${sum.pods} of ${sum.podsScanned} pod(s); ${sum.uniqueImages} image(s), ${sum.probes} probe(s), ${sum.registryRequests} registry request(s)`
+        : sum.podsScanned === 0
+          ? '0 pods found, so nothing was diagnosed'
+          : `${sum.podsScanned} pod(s), no image-pull problems found`),
   );
-  for (const sk of sum.skipped)
-    out.push(s.yellow(`  skipped ${sk.resource}${sk.namespace ? ` in ${sk.namespace}` : ''}: ${sk.reason}`));
   const byCause = groupBy(r.findings, (f) => f.cause);
   const order = [...byCause.keys()].sort((a, b) => byCause.get(b)!.length - byCause.get(a)!.length);
   for (const cause of order) {
@@ -54,6 +54,18 @@ export function renderScanText(r: ScanResult, opts: { colour: boolean }): string
     }
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * What the scan could not read, one `warning:` line each, for stderr: a warning must not depend on the output
+ * format (-o wide and -o json have no room for it on stdout).
+ */
+export function skippedWarnings(skipped: ScanResult['summary']['skipped']): string {
+  return skipped
+    .map(
+      (sk) => `warning: skipped ${sk.resource}${sk.namespace ? ` in ${sk.namespace}` : ''}: ${sk.reason}\n`,
+    )
+    .join('');
 }
 
 /** Alternatives, the evidence chain and the fix of one finding, indented. */

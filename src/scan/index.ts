@@ -13,6 +13,7 @@ import {
   podCredentialSource,
   podPlatform,
   probeKey,
+  unknownPlatformReason,
   type Candidate,
   type SecretAudit,
 } from '../diagnose/index.ts';
@@ -37,6 +38,7 @@ export interface ScanOptions {
   secretsRead?: boolean;
   /** Probes in flight at once (connections per registry are limited by the session's transport). */
   concurrency?: number;
+  /** The moment ages are measured from (`--now`); default the state's own time (a snapshot's), else the clock. */
   now?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -44,12 +46,17 @@ export interface ScanOptions {
 export interface ScanSummary {
   source: string;
   findings: number;
+  /** Pods with a finding. */
   pods: number;
+  /** Pods looked at. */
+  podsScanned: number;
   byCause: Partial<Record<Cause, number>>;
   uniqueImages: number;
   probes: number;
   registryRequests: number;
   skipped: ClusterState['skipped'];
+  /** The moment ages were measured from (RFC 3339): --now, a snapshot's newest timestamp, or the clock. */
+  asOf: string;
 }
 
 export interface ScanResult {
@@ -69,11 +76,12 @@ interface Work {
   audit: SecretAudit;
   finding: Finding;
   platform: Platform;
+  platformGuess: string | null;
   key: string | null;
 }
 
 export async function scanCluster(state: ClusterState, opts: ScanOptions): Promise<ScanResult> {
-  const now = opts.now ?? Date.now();
+  const now = opts.now ?? state.observedAt ?? Date.now();
   const nodes = clusterNodes(state);
   const work: Work[] = findCandidates(state, { now }).map((candidate) => {
     const audit = auditSecrets(state, candidate.source, candidate.image, {
@@ -86,11 +94,12 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
       platform: nodePlatform ? formatPlatform(nodePlatform) : null,
     });
     const platform = nodePlatform ?? opts.defaultPlatform;
+    const platformGuess = nodePlatform ? null : unknownPlatformReason(state, candidate.source);
     const key =
       opts.session && !NO_PROBE.has(finding.cause)
         ? probeKey(candidate.image, credentialIdentities(audit), platform)
         : null;
-    return { candidate, audit, finding, platform, key };
+    return { candidate, audit, finding, platform, platformGuess, key };
   });
 
   const unique = new Map<string, Work>();
@@ -121,7 +130,10 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
   }
 
   const findings = work.map((w) =>
-    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit, { nodes }),
+    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit, {
+      nodes,
+      platformGuess: w.platformGuess,
+    }),
   );
   const byCause: Partial<Record<Cause, number>> = {};
   for (const f of findings) byCause[f.cause] = (byCause[f.cause] ?? 0) + 1;
@@ -131,11 +143,13 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
       source: state.source,
       findings: findings.length,
       pods: new Set(findings.map((f) => `${f.namespace}/${f.pod}`)).size,
+      podsScanned: state.pods.length,
       byCause,
       uniqueImages: new Set(work.map((w) => w.candidate.image)).size,
       probes: results.size,
       registryRequests: opts.session?.requestCount ?? 0,
       skipped: state.skipped,
+      asOf: new Date(now).toISOString(),
     },
   };
 }

@@ -84,3 +84,12 @@ export function formatDuration(ms: number): string {
   const sec = secs % 60;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${sec ? `${sec}s` : ''}`;
 }
+
+/** A span of time for people: `40 s`, `12 min`, `5 h`, `338 days`, rounded down to the unit shown. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.floor(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} days`;
+}

@@ -19,8 +19,9 @@ export function fixtureItems(): Obj[] {
 export const meta = (o: Obj) => o.metadata as { name: string; namespace?: string; uid?: string };
 
 /** A state without its `source`, for comparing loads of the same objects from different places. */
-export function comparable(s: ClusterState): Omit<ClusterState, 'source'> {
-  const { source: _s, ...rest } = s;
+/** A state without what tells its sources apart: the label, and the time a snapshot describes. */
+export function comparable(s: ClusterState): Omit<ClusterState, 'source' | 'observedAt'> {
+  const { source: _s, observedAt: _t, ...rest } = s;
   return rest;
 }
 

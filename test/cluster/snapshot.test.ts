@@ -34,6 +34,7 @@ async function file(content: string | Buffer, name = `in-${++n}.json`): Promise<
   return p;
 }
 const load = (path: string, scope = ALL) => snapshotSource(path).load(scope);
+const ABSENT = 'not in the snapshot';
 const names = (s: ClusterState) => s.pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
 
 describe('snapshot: the fixture', () => {
@@ -166,7 +167,8 @@ describe('snapshot: supported shapes', () => {
     assert.deepEqual(s.events, tools.events);
     assert.deepEqual(s.secrets, tools.secrets);
     assert.deepEqual(s.serviceAccounts, tools.serviceAccounts);
-    assert.deepEqual(s.skipped, []);
+    // The file holds no Node: the scan must know that nodes are unknown here, not that there are none.
+    assert.deepEqual(s.skipped, [{ resource: 'nodes', reason: 'not in the snapshot' }]);
   });
 
   test('a typed PodList from the API (items without kind/apiVersion)', async () => {
@@ -292,9 +294,10 @@ describe('snapshot: supported shapes', () => {
       ),
     );
     assert.equal(s.nodes.size, 1);
-    assert.equal(s.skipped.length, 1);
-    assert.match(s.skipped[0]?.resource ?? '', /item 0$/);
-    assert.match(s.skipped[0]?.reason ?? '', /without "kind"/);
+    const bad = s.skipped.filter((x) => x.reason !== ABSENT);
+    assert.equal(bad.length, 1);
+    assert.match(bad[0]?.resource ?? '', /item 0$/);
+    assert.match(bad[0]?.reason ?? '', /without "kind"/);
   });
 
   test('an empty file inside a directory is a skipped entry, not an error', async () => {
@@ -304,7 +307,41 @@ describe('snapshot: supported shapes', () => {
     await writeFile(join(dir, 'pods.json'), await readFile(join(FIXTURES, 'shapes', 'pods-typed-list.json')));
     const s = await load(dir);
     assert.equal(s.pods.length, 3);
-    assert.deepEqual(s.skipped, [{ resource: join(dir, 'empty.yaml'), reason: 'empty file' }]);
+    assert.deepEqual(
+      s.skipped.filter((x) => x.reason !== ABSENT),
+      [{ resource: join(dir, 'empty.yaml'), reason: 'empty file' }],
+    );
+  });
+});
+
+describe('snapshot: a kind it does not hold is unknown, not empty', () => {
+  const absent = (s: ClusterState) => s.skipped.filter((x) => x.reason === ABSENT).map((x) => x.resource);
+  const pods = () => fixtureItems().filter((o) => o.kind === 'Pod');
+
+  test('a bundle of pods only: secrets, service accounts, nodes and events are each listed as not in it', async () => {
+    const s = await load(await file(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods() })));
+    assert.deepEqual(absent(s), ['events', 'nodes', 'secrets', 'serviceaccounts']);
+  });
+
+  test('an empty typed list (kubectl get secrets in a namespace with none) is present, just empty', async () => {
+    const s = await load(
+      await file(
+        JSON.stringify([
+          { apiVersion: 'v1', kind: 'List', items: pods() },
+          { apiVersion: 'v1', kind: 'SecretList', items: [] },
+          { apiVersion: 'events.k8s.io/v1', kind: 'EventList', items: [] },
+        ]),
+      ),
+    );
+    assert.deepEqual(absent(s), ['nodes', 'serviceaccounts']);
+  });
+
+  test('secrets are not called absent when the scan was told not to read them', async () => {
+    const s = await load(await file(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods() })), {
+      namespace: null,
+      secrets: false,
+    });
+    assert.ok(!absent(s).includes('secrets'));
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergeProbe } from '../../src/diagnose/index.ts';
+import { mergeProbe, unknownPlatformReason } from '../../src/diagnose/index.ts';
 import {
   MSG,
   b64,
@@ -421,6 +421,28 @@ describe('mergeProbe', () => {
     assert.equal(f.confidence, 'certain');
     has(f.evidence, /^probe for linux\/arm64 \(node arm-1\) \[platform\]: no image for linux\/arm64/);
     has(f.remediation, /linux\/arm64/);
+  });
+
+  test('with the node platform unknown, a platform verdict from a default-platform probe is only likely', () => {
+    const { finding, audit, state, pod } = scenario({
+      nodeName: 'arm-1',
+      states: backoff,
+      skipped: [{ resource: 'nodes', reason: 'not in the snapshot' }],
+    });
+    const probe = probeResult({
+      image: IMG,
+      cause: 'PLATFORM_MISMATCH',
+      step: 'platform',
+      platform: 'linux/amd64',
+      summary: 'no image for linux/amd64 in the index; it has linux/arm64',
+    });
+    const f = mergeProbe(finding, probe, audit, { platformGuess: unknownPlatformReason(state, pod) });
+    assert.equal(f.cause, 'PLATFORM_MISMATCH');
+    assert.equal(f.confidence, 'likely');
+    has(
+      f.evidence,
+      /^the node's platform is unknown \(node arm-1: nodes not in the snapshot\), so the probe asked for linux\/amd64$/,
+    );
   });
 
   test('a network cause seen from here does not override a specific message, but is an alternative', () => {

@@ -110,13 +110,16 @@ describe('regdoctor scan/pod against a live (test) Kubernetes API', () => {
 
   test('403 on secrets: the scan goes on, says what was skipped, and does not call the secrets missing', async () => {
     const { kubeconfig } = await cluster({ forbid: [{ resource: 'secrets' }] });
-    const text = await cli.run(['scan', '--kubeconfig', kubeconfig, ...registryFlags]);
-    assert.equal(text.code, 1, show(text));
-    assert.match(
-      text.stdout,
-      /skipped secrets: forbidden: secrets is forbidden: User "system:serviceaccount:regdoctor:scanner" cannot list resource "secrets"/,
-    );
-    assert.equal(text.stderr, '', show(text));
+    // The warning goes to stderr, the same in every output format (-o wide and -o json have no room for it).
+    const warning =
+      /^warning: skipped secrets: forbidden: secrets is forbidden: User "system:serviceaccount:regdoctor:scanner" cannot list resource "secrets"/;
+    for (const format of ['text', 'wide', 'json', 'name']) {
+      const r = await cli.run(['scan', '--kubeconfig', kubeconfig, ...registryFlags, '-o', format]);
+      assert.equal(r.code, 1, show(r));
+      assert.match(r.stderr, warning, `-o ${format}\n${show(r)}`);
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, show(r));
+      assert.doesNotMatch(r.stdout, /skipped secrets/, `-o ${format}: the warning is not part of the report`);
+    }
 
     const json = parse(await cli.run(['scan', '--kubeconfig', kubeconfig, ...registryFlags, '-o', 'json']));
     assert.deepEqual(
@@ -133,7 +136,7 @@ describe('regdoctor scan/pod against a live (test) Kubernetes API', () => {
     assert.equal(web.cause, 'MANIFEST_NOT_FOUND');
     assert.equal(web.confidence, 'likely', 'an anonymous refusal proves nothing about the pod’s credentials');
     for (const line of [
-      'secret shop/regcred could not be read (secrets were skipped), so it was not audited',
+      'secret shop/regcred was not audited (secrets forbidden): it may exist',
       'the probe ran without the credentials the node uses, so the refusal proves only that the registry wants some',
     ]) {
       assert.ok(web.evidence.includes(line), `${line}\n---\n${web.evidence.join('\n')}`);

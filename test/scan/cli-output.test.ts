@@ -17,7 +17,7 @@ import { assertNoAnsi, assertUsageError, ProbeJson } from '../cli/contract.ts';
 import { kubelet } from './kubelet.ts';
 import { regdoctorRequests, settled, startLab, type Lab } from './lab.ts';
 import { healthyWorld, shopWorld, WEB_PODS, type Expected } from './scenario.ts';
-import { pullFailure, world } from './world.ts';
+import { MIN, NOW, pullFailure, world } from './world.ts';
 
 /** Runs the CLI with a pseudo-terminal (util-linux `script`) as stdout and stderr; returns what it showed. */
 function onTty(cli: Cli, args: string[]): Promise<{ code: number | null; out: string }> {
@@ -57,6 +57,7 @@ const Summary = z.strictObject({
   source: z.string().min(1),
   findings: z.number().int().nonnegative(),
   pods: z.number().int().nonnegative(),
+  podsScanned: z.number().int().nonnegative(),
   byCause: z.partialRecord(Cause, z.number().int().positive()),
   uniqueImages: z.number().int().nonnegative(),
   probes: z.number().int().nonnegative(),
@@ -64,6 +65,7 @@ const Summary = z.strictObject({
   skipped: z.array(
     z.strictObject({ resource: z.string(), namespace: z.string().optional(), reason: z.string() }),
   ),
+  asOf: z.iso.datetime(),
 });
 const Scan = z.strictObject({ findings: z.array(Finding), summary: Summary });
 type Scan = z.infer<typeof Scan>;
@@ -142,7 +144,10 @@ describe('regdoctor scan: output formats and exit codes', () => {
       uniqueImages: 3,
       probes: out.summary.probes,
       registryRequests: out.summary.registryRequests,
+      podsScanned: 8,
       skipped: [],
+      // Ages are measured from the snapshot's newest timestamp (its last event, a minute before it was written).
+      asOf: new Date(Math.floor((NOW - MIN) / 1000) * 1000).toISOString(),
     });
     assert.ok(out.summary.probes >= 3 && out.summary.registryRequests > 0);
   });
@@ -180,9 +185,7 @@ describe('regdoctor scan: output formats and exit codes', () => {
     ]);
     assert.equal(of('legacy-app').cause, 'UNAUTHORIZED');
     assert.ok(
-      of(WEB_PODS[0]!).evidence.includes(
-        'secret shop/regcred could not be read (secrets were skipped), so it was not audited',
-      ),
+      of(WEB_PODS[0]!).evidence.includes('secret shop/regcred was not audited (--no-secrets): it may exist'),
       of(WEB_PODS[0]!).evidence.join('\n'),
     );
     for (const f of out.findings)
@@ -268,7 +271,7 @@ describe('regdoctor scan: output formats and exit codes', () => {
     assert.match(
       lines[0]!,
       new RegExp(
-        `^Scanned snapshot ${snapshot.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 7 container\\(s\\) cannot pull in 7 pod\\(s\\); 3 image\\(s\\), \\d+ probe\\(s\\), \\d+ registry request\\(s\\)$`,
+        `^Scanned snapshot ${snapshot.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 7 container\\(s\\) cannot pull in 7 of 8 pod\\(s\\); 3 image\\(s\\), \\d+ probe\\(s\\), \\d+ registry request\\(s\\)$`,
       ),
     );
     // cause → [workload lines]
@@ -368,7 +371,8 @@ describe('regdoctor scan: output formats and exit codes', () => {
   test('exit 0 with no findings, in text and JSON', async () => {
     const text = await cli.run(['scan', '--snapshot', healthy, '--plain-http-registry', lab.auth.host]);
     assert.equal(text.code, 0, show(text));
-    assert.equal(text.stdout, `Scanned snapshot ${healthy}: no image-pull problems found\n`);
+    assert.equal(text.stdout, `Scanned snapshot ${healthy}: 1 pod(s), no image-pull problems found\n`);
+    assert.equal(text.stderr, 'warning: skipped serviceaccounts: not in the snapshot\n', show(text));
     const json = await cli.run(['scan', '--snapshot', healthy, '-o', 'json']);
     assert.equal(json.code, 0, show(json));
     const out = scanJson(json);

@@ -48,13 +48,19 @@ const run: Command = async (argv) => {
           : `pod ${namespace}/${name} not found in ${ctx.source.describe()}`,
       );
     }
-    const [{ scanCluster }, { podEvents, podPlatform }, { formatPlatform }, { renderPodText, podJson }] =
-      await Promise.all([
-        import('../../scan/index.ts'),
-        import('../../diagnose/index.ts'),
-        import('../../platform/index.ts'),
-        import('../../report/pod.ts'),
-      ]);
+    const [
+      { scanCluster },
+      { podEvents, podPlatform },
+      { formatPlatform },
+      { renderPodText, podJson },
+      { skippedWarnings },
+    ] = await Promise.all([
+      import('../../scan/index.ts'),
+      import('../../diagnose/index.ts'),
+      import('../../platform/index.ts'),
+      import('../../report/pod.ts'),
+      import('../../report/scan.ts'),
+    ]);
     const result = await scanCluster(
       { ...state, pods: [pod] },
       {
@@ -63,10 +69,12 @@ const run: Command = async (argv) => {
         defaultPlatform: ctx.defaultPlatform,
         plainHttp: ctx.plainHttp,
         concurrency: ctx.concurrency,
+        now: ctx.now,
         secretsRead: !values['no-secrets'],
       },
     );
     const platform = podPlatform(state, pod);
+    process.stderr.write(redact(skippedWarnings(result.summary.skipped)));
     const view = {
       pod,
       events: podEvents(state, pod),

@@ -62,12 +62,14 @@ const run: Command = async (argv) => {
       defaultPlatform: ctx.defaultPlatform,
       plainHttp: ctx.plainHttp,
       concurrency: ctx.concurrency,
+      now: ctx.now,
       secretsRead: !values['no-secrets'],
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
     });
     progress?.('');
-    const { renderScanNames, renderScanText, renderScanWide, scanJson } =
+    const { renderScanNames, renderScanText, renderScanWide, scanJson, skippedWarnings } =
       await import('../../report/scan.ts');
+    process.stderr.write(redact(skippedWarnings(result.summary.skipped)));
     if (ctx.format === 'html') {
       const text = renderScanText(result, { colour: false });
       writeDocument(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
