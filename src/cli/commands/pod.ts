@@ -2,7 +2,7 @@ import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
-import { writeDocument, writeStdout } from '../../output/index.ts';
+import { writeDocument, writeStderr, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = CLUSTER_FLAGS;
@@ -74,7 +74,7 @@ const run: Command = async (argv) => {
       },
     );
     const platform = podPlatform(state, pod);
-    process.stderr.write(redact(skippedWarnings(result.summary.skipped)));
+    writeStderr(skippedWarnings(result.summary.skipped));
     const view = {
       pod,
       events: podEvents(state, pod),

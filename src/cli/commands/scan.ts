@@ -2,7 +2,7 @@ import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
-import { writeDocument, writeProgress, writeStdout } from '../../output/index.ts';
+import { writeDocument, writeProgress, writeStderr, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'wide', 'name', 'html'];
 export const flags = {
@@ -69,7 +69,7 @@ const run: Command = async (argv) => {
     progress?.('');
     const { renderScanNames, renderScanText, renderScanWide, scanJson, skippedWarnings } =
       await import('../../report/scan.ts');
-    process.stderr.write(redact(skippedWarnings(result.summary.skipped)));
+    writeStderr(skippedWarnings(result.summary.skipped));
     if (ctx.format === 'html') {
       const text = renderScanText(result, { colour: false });
       writeDocument(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
