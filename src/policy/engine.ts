@@ -8,7 +8,11 @@
 //   - no vulnerability report for the image: `spec.noVulnerabilityData` (allow: nothing; warn: a warn-mode
 //     violation; deny: a violation in the policy's mode);
 //   - no vulnerability data given at all (`vulnerabilities` undefined): minimumSeverity stays a note;
-//   - offline: no registry lookups; the registry rules stay notes, as `evaluate` reports them.
+//   - offline: no registry lookups; the registry rules stay notes, as `evaluate` reports them;
+//   - an image that an applying policy's allowedRegistries refuse (in either mode) is never looked up: that
+//     policy's own registry rules add nothing to its allowedRegistries violation, and another policy's registry
+//     rules are unmet (a violation in that policy's mode, cause POLICY_REJECTED) — unverifiable, as above. So a
+//     pod creator cannot make the engine connect to a host:port of their choosing past an allow-list.
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import { fmtBytes } from '../inspect/index.ts';
 import { formatPlatform, parsePlatform, selectPlatform, type IndexEntry } from '../platform/index.ts';
@@ -149,6 +153,12 @@ async function checkTarget(
       );
     }
   };
+  if (t.refusedBy.length > 0 && facts !== null) {
+    // Never contacted; the own policy already says why, another policy's lookups are unmet (offline they stay
+    // notes, as every lookup does).
+    if (!t.refusedBy.includes(p.name)) outsideAllowList(t, vulns !== undefined, add);
+    return out;
+  }
   const jobs: Promise<void>[] = [];
   if (facts !== null) {
     if (p.allowedPlatforms !== null)
@@ -185,6 +195,27 @@ async function checkTarget(
     'allowedPlatforms',
   ];
   return out.sort((a, b) => order.indexOf(a.rule) - order.indexOf(b.rule));
+}
+
+/** The registry rules of `t.policy` that would look its image up, each reported as unmet and why. */
+function outsideAllowList(t: Target, withVulns: boolean, add: Add): void {
+  const p = t.policy;
+  const ref = t.ref!;
+  const needed: Rule[] = [];
+  if (
+    p.requiredSignatures?.some((r) => r.images === null || r.images.some((pat) => matchesPattern(pat, ref)))
+  )
+    needed.push('requiredSignatures');
+  if (p.minimumSeverity !== null && withVulns) needed.push('minimumSeverity');
+  if (p.maxImageSize !== null) needed.push('maxImageSize');
+  if (p.allowedPlatforms !== null) needed.push('allowedPlatforms');
+  const refusing = t.refusedBy.map((n) => JSON.stringify(n)).join(', ');
+  for (const rule of needed)
+    add(
+      rule,
+      `${rule} could not be checked for image ${describe(ref)}: its registry is outside the allowedRegistries of policy ${refusing}; it is not contacted`,
+      { cause: 'POLICY_REJECTED' },
+    );
 }
 
 function describe(ref: Reference): string {

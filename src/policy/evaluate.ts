@@ -162,6 +162,11 @@ export interface Target {
   base: Omit<Violation, 'rule' | 'message'>;
   /** null when the image is missing or not a valid reference (already a validReference violation). */
   ref: Reference | null;
+  /**
+   * Policies applying to this container whose allowedRegistries refuse its image. Registry rules never look such
+   * an image up (under any policy): otherwise any pod creator could make the evaluator connect to any host:port.
+   */
+  refusedBy: string[];
 }
 
 /** Applies every policy to one object; policies combine (all apply, each reports on its own). */
@@ -212,11 +217,12 @@ export function evaluateLocal(
     return r;
   };
 
+  const refusedBy = list.map((): string[] => []);
   for (const policy of policies) {
     const scope = inScope(policy, namespace, options.namespaceLabels);
     if (scope === false) continue;
     if (scope !== true) out.notes.push({ policy: policy.name, rule: 'namespaceSelector', message: scope });
-    for (const { c, type } of list) {
+    for (const [i, { c, type }] of list.entries()) {
       const image = c.image ?? '';
       const base = {
         policy: policy.name,
@@ -237,10 +243,15 @@ export function evaluateLocal(
       ) {
         continue;
       }
-      targets.push({ policy, base, ref: ref instanceof RegdoctorError ? null : ref });
+      targets.push({
+        policy,
+        base,
+        ref: ref instanceof RegdoctorError ? null : ref,
+        refusedBy: refusedBy[i]!,
+      });
       if (ref === null) add('validReference', 'container has no image');
       else if (ref instanceof RegdoctorError) add('validReference', ref.message);
-      else checkImage(policy, ref, add);
+      else if (!checkImage(policy, ref, add)) refusedBy[i]!.push(policy.name);
       if (policy.disallowPrivileged && c.securityContext?.privileged === true) {
         add('disallowPrivileged', `${label(type)} runs privileged (securityContext.privileged: true)`);
       }
@@ -249,17 +260,24 @@ export function evaluateLocal(
   return { evaluation: out, targets };
 }
 
-function checkImage(policy: ImagePolicy, ref: Reference, add: (rule: Rule, message: string) => void): void {
+/** The rules that need only the reference; false when the policy's allowedRegistries refuse it. */
+function checkImage(
+  policy: ImagePolicy,
+  ref: Reference,
+  add: (rule: Rule, message: string) => void,
+): boolean {
   const normalized = formatReference(ref);
   const shown =
     normalized === ref.original
       ? JSON.stringify(ref.original)
       : `${JSON.stringify(ref.original)} (${normalized})`;
   const repo = `${ref.registry.toLowerCase()}/${ref.repository}`;
-  if (policy.allowedRegistries !== null && !policy.allowedRegistries.some((p) => underPrefix(repo, p))) {
+  const allowList = policy.allowedRegistries;
+  const allowed = allowList === null || allowList.some((p) => underPrefix(repo, p));
+  if (allowList !== null && !allowed) {
     add(
       'allowedRegistries',
-      `image ${shown} is not from an allowed registry: ${repo} is under none of ${policy.allowedRegistries.join(', ')}`,
+      `image ${shown} is not from an allowed registry: ${repo} is under none of ${allowList.join(', ')}`,
     );
   }
   for (const p of policy.blockedImages) {
@@ -280,6 +298,7 @@ function checkImage(policy: ImagePolicy, ref: Reference, add: (rule: Rule, messa
   if (policy.requireDigest && ref.digest === null) {
     add('requireDigest', `image ${JSON.stringify(ref.original)} is not pinned by digest (name@sha256:…)`);
   }
+  return allowed;
 }
 
 /** Prefixes match on path-component boundaries: ghcr.io/acme allows ghcr.io/acme/x, not ghcr.io/acme-evil/x. */
