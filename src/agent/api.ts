@@ -20,6 +20,8 @@ export const CHECKS_PATH = `/apis/${CHECK_GROUP}/${CHECK_VERSION}/${CHECK_PLURAL
 export interface CheckApi {
   /** `context "prod" (https://…)`, for messages. */
   label: string;
+  /** The context's namespace (kubectl's default for -n). */
+  namespace: string;
   create(body: Record<string, unknown>): Promise<ImagePullCheck>;
   /** null when it does not exist (any more). */
   get(name: string): Promise<ImagePullCheck | null>;
@@ -84,6 +86,7 @@ export async function openCheckApi(opts: CheckApiOptions): Promise<CheckApi> {
 
   return {
     label: cfg.label,
+    namespace: cfg.namespace,
     async create(body) {
       return asCheck(await call((o) => custom.createClusterCustomObject({ ...CHECKS, body }, o)));
     },

@@ -169,6 +169,17 @@ export const nodeSchema = z.looseObject({
           z.array(z.looseObject({ type: z.string(), status: z.string(), message: z.optional(z.string()) })),
         ),
       ),
+      /** Images the node holds, as the kubelet reports them (its 50 largest by default). */
+      images: z.optional(
+        z.nullable(
+          z.array(
+            z.looseObject({
+              names: z.optional(z.nullable(z.array(z.string()))),
+              sizeBytes: z.optional(z.number()),
+            }),
+          ),
+        ),
+      ),
     }),
     {},
   ),

@@ -20,7 +20,7 @@ export {
 } from './secrets.ts';
 export { credentialIdentities, keyringCredentials, podCredentialSource, probeKey } from './credentials.ts';
 export { clusterNodes, nodePlatform, podPlatform, unknownPlatformReason } from './platform.ts';
-export { initialFinding, mergeProbe, type FindingContext } from './merge.ts';
+export { initialFinding, mergeProbe, type FindingContext, type ProbeOrigin } from './merge.ts';
 export { findingRemediation, type RemedyContext } from './remedy.ts';
 export { tokenExpiry, type TokenExpiry } from './tokens.ts';
 export { podEvents } from './events.ts';

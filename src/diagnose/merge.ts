@@ -13,6 +13,8 @@
 //     expired certificate) overrides the message with the probe's confidence (certain);
 //   - a network-path cause seen only from the scanning machine replaces a message with no detail (likely), and is an
 //     alternative otherwise.
+//   - a probe from the pod's node itself (its agent answered an ImagePullCheck) saw the node's own DNS, routes,
+//     firewall and proxy: its network-path cause replaces the message's with the probe's confidence.
 import type { Cause, Confidence } from '../cause/index.ts';
 import type { Classification } from '../classify/index.ts';
 import { redact } from '../credentials/index.ts';
@@ -112,6 +114,12 @@ export interface FindingContext extends Pick<RemedyContext, 'platform' | 'nodes'
   platformGuess?: string | null;
 }
 
+/**
+ * Where a probe ran: on the pod's node (its agent answered an ImagePullCheck: the node's own DNS, routes, firewall
+ * and proxy), or here, when asked to ask the node but no agent answered (`fallback` says why).
+ */
+export type ProbeOrigin = { node: string; agent: string } | { fallback: string };
+
 export function initialFinding(
   candidate: Candidate,
   audit: SecretAudit | null,
@@ -181,9 +189,14 @@ export function initialFinding(
   return candidate.scrubbed ? finding : scrub(finding);
 }
 
-function probeLine(f: Finding, probe: ProbeResult): string {
+function probeLine(f: Finding, probe: ProbeResult, origin: ProbeOrigin | null): string {
   const failed = probe.steps.find((s) => !s.ok);
-  const where = f.node ? ` (node ${f.node})` : '';
+  const where =
+    origin && 'node' in origin
+      ? ` from node ${origin.node} (agent ${origin.agent})`
+      : f.node
+        ? ` (node ${f.node})`
+        : '';
   const how = probe.credential ? ` with ${probe.credential.source}` : '';
   const step = failed ? ` [${failed.name}]` : '';
   return `probe for ${probe.platform}${where}${how}${step}: ${probe.summary}`;
@@ -196,7 +209,13 @@ interface Decision {
   lines: string[];
 }
 
-function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Decision {
+function decide(
+  f: Finding,
+  probe: ProbeResult,
+  audit: SecretAudit | null,
+  origin: ProbeOrigin | null,
+): Decision {
+  const onNode = origin !== null && 'node' in origin;
   const msg = messageVerdict(f.reason, f.message);
   const keep: Decision = {
     cause: f.cause,
@@ -224,7 +243,9 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
   if (p === null) {
     const line = NODE_SIDE.has(f.cause)
       ? `the registry serves ${f.image} for ${probe.platform}: consistent with ${f.cause}, a problem on the node's side`
-      : `the image pulls now with the pod's credentials for ${probe.platform}: the failure was transient or specific to ${f.node ? `node ${f.node}` : 'the node'} (its network path, runtime mirror or proxy configuration)`;
+      : onNode
+        ? `from node ${f.node ?? ''} itself the image pulls now with the pod's credentials: the failure was transient, or lies in the runtime's own configuration (mirror, proxy in its service environment)`
+        : `the image pulls now with the pod's credentials for ${probe.platform}: the failure was transient or specific to ${f.node ? `node ${f.node}` : 'the node'} (its network path, runtime mirror or proxy configuration)`;
     return { ...keep, lines: [line] };
   }
   const probeAlternatives = probe.alternatives ?? [];
@@ -298,6 +319,15 @@ function decide(f: Finding, probe: ProbeResult, audit: SecretAudit | null): Deci
   if (p === msg.cause || p === f.cause || ANYWHERE.has(p)) {
     return { cause: p, confidence: probe.confidence, alternatives: uniq(probeAlternatives, p), lines: [] };
   }
+  if (onNode) {
+    // Seen from the node itself: its DNS, routes, firewall and proxy are the ones the kubelet's pull used.
+    return {
+      cause: p,
+      confidence: probe.confidence,
+      alternatives: uniq([...probeAlternatives, ...(VAGUE.has(msg.cause) ? [] : [msg.cause])], p),
+      lines: [`seen from node ${f.node ?? ''} itself, on the network path its pulls take`],
+    };
+  }
   // The probe ran from here, not from the node: its network path, DNS and trust store may differ.
   if (VAGUE.has(msg.cause) || (msg.cause === 'PULL_TIMEOUT' && f.reason === STUCK_REASON)) {
     return {
@@ -321,10 +351,15 @@ export function mergeProbe(
   probe: ProbeResult | null,
   audit: SecretAudit | null,
   ctx: FindingContext = {},
+  origin: ProbeOrigin | null = null,
 ): Finding {
   if (!probe) return finding;
-  const d = decide(finding, probe, audit);
-  const lines = [probeLine(finding, probe), ...d.lines];
+  const d = decide(finding, probe, audit, origin);
+  const lines = [
+    probeLine(finding, probe, origin),
+    ...(origin && 'fallback' in origin ? [origin.fallback] : []),
+    ...d.lines,
+  ];
   if (ctx.platformGuess && (probe.cause === null || probe.cause === 'PLATFORM_MISMATCH')) {
     // Which platform the node asks for decides this verdict, and it is not known.
     lines.push(

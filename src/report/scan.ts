@@ -32,6 +32,14 @@ export function renderScanText(r: ScanResult, opts: { colour: boolean }): string
           ? '0 pods found, so nothing was diagnosed'
           : `${sum.podsScanned} pod(s), no image-pull problems found`),
   );
+  if (sum.fromNodes) {
+    const n = sum.fromNodes;
+    out.push(
+      `  from nodes: ${n.checks} probe(s) answered by the regdoctor agent on ${n.nodes.length ? n.nodes.join(', ') : 'no node'}`,
+    );
+    for (const f of n.fallbacks)
+      out.push(s.yellow(`  node ${f.node}: ${f.reason}; its pods were probed from here`));
+  }
   const byCause = groupBy(r.findings, (f) => f.cause);
   const order = [...byCause.keys()].sort((a, b) => byCause.get(b)!.length - byCause.get(a)!.length);
   for (const cause of order) {

@@ -22,6 +22,9 @@ import { probeImage } from '../probe/probe.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
 import type { Session } from '../registry/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
+import type { NodeAnswer } from '../agent/client.ts';
+import { describePullSettings, nodesHolding, type KubeletPullSettings } from '../cluster/node-facts.ts';
+import type { ProbeOrigin } from '../diagnose/index.ts';
 
 export interface ScanOptions {
   /** null: do not probe (`--no-probe`). */
@@ -41,6 +44,28 @@ export interface ScanOptions {
   /** The moment ages are measured from (`--now`); default the state's own time (a snapshot's), else the clock. */
   now?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Ask each pod's node instead (`--from-nodes`): an ImagePullCheck its regdoctor agent answers. Work on a node
+   * whose agent does not answer, and on pods without a node, is probed here with `session`.
+   */
+  fromNodes?: FromNodes;
+}
+
+export interface FromNodes {
+  probe: (req: NodeProbeRequest) => Promise<NodeAnswer>;
+  /** Checks in flight per node (default 4, the agent's own concurrency). */
+  perNode?: number;
+  /** The kubelet's pull settings of a node, when readable (configz). */
+  kubelet?: (node: string) => Promise<KubeletPullSettings | null>;
+}
+
+export interface NodeProbeRequest {
+  image: string;
+  node: string;
+  platform: string;
+  /** The pod whose imagePullSecrets the agent uses. */
+  namespace: string;
+  pod: string;
 }
 
 export interface ScanSummary {
@@ -57,6 +82,8 @@ export interface ScanSummary {
   skipped: ClusterState['skipped'];
   /** The moment ages were measured from (RFC 3339): --now, a snapshot's newest timestamp, or the clock. */
   asOf: string;
+  /** With --from-nodes: checks answered by node agents, and the nodes probed from here instead (and why). */
+  fromNodes?: { checks: number; nodes: string[]; fallbacks: { node: string; reason: string }[] };
 }
 
 export interface ScanResult {
@@ -95,20 +122,24 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
     });
     const platform = nodePlatform ?? opts.defaultPlatform;
     const platformGuess = nodePlatform ? null : unknownPlatformReason(state, candidate.source);
-    const key =
-      opts.session && !NO_PROBE.has(finding.cause)
-        ? probeKey(candidate.image, credentialIdentities(audit), platform)
-        : null;
+    const probing = (opts.session !== null || opts.fromNodes !== undefined) && !NO_PROBE.has(finding.cause);
+    // From nodes, each node answers for itself: the same image on two nodes is two checks.
+    const where = opts.fromNodes && candidate.node ? `|node=${candidate.node}` : '';
+    const key = probing ? probeKey(candidate.image, credentialIdentities(audit), platform) + where : null;
     return { candidate, audit, finding, platform, platformGuess, key };
   });
 
   const unique = new Map<string, Work>();
   for (const w of work) if (w.key && !unique.has(w.key)) unique.set(w.key, w);
   const results = new Map<string, ProbeResult>();
+  const origins = new Map<string, ProbeOrigin>();
   const tagsFirst = sharesRepository([...unique.values()].map((w) => w.candidate.image));
-  if (opts.session && unique.size) {
+  let local = [...unique.entries()];
+  const nodeSummary = opts.fromNodes ? await fromNodes(opts.fromNodes, local, results, origins) : undefined;
+  if (nodeSummary) local = local.filter(([key]) => !results.has(key));
+  if (opts.session && local.length) {
     const session = opts.session;
-    const queue = [...unique.entries()];
+    const queue = local;
     let done = 0;
     const worker = async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
@@ -123,18 +154,32 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
             budget: opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : undefined,
           }),
         );
-        opts.onProgress?.(++done, unique.size);
+        opts.onProgress?.(++done, local.length);
       }
     };
     await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, queue.length) }, worker));
   }
 
-  const findings = work.map((w) =>
-    mergeProbe(w.finding, w.key ? (results.get(w.key) ?? null) : null, w.audit, {
-      nodes,
-      platformGuess: w.platformGuess,
-    }),
-  );
+  const kubelet = new Map<string, KubeletPullSettings | null>();
+  if (opts.fromNodes?.kubelet) {
+    const ask = opts.fromNodes.kubelet;
+    const wanted = [
+      ...new Set(work.filter((w) => KUBELET_CAUSES.has(w.finding.cause)).map((w) => w.candidate.node)),
+    ];
+    await Promise.all(wanted.map(async (n) => n && kubelet.set(n, await ask(n).catch(() => null))));
+  }
+  const findings = work.map((w) => {
+    const probe = w.key ? (results.get(w.key) ?? null) : null;
+    const merged = mergeProbe(
+      w.finding,
+      probe,
+      w.audit,
+      { nodes, platformGuess: w.platformGuess },
+      w.key ? (origins.get(w.key) ?? null) : null,
+    );
+    if (!opts.fromNodes) return merged;
+    return { ...merged, evidence: [...merged.evidence, ...nodeEvidence(state, w, merged, probe, kubelet)] };
+  });
   const byCause: Partial<Record<Cause, number>> = {};
   for (const f of findings) byCause[f.cause] = (byCause[f.cause] ?? 0) + 1;
   return {
@@ -150,6 +195,112 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
       registryRequests: opts.session?.requestCount ?? 0,
       skipped: state.skipped,
       asOf: new Date(now).toISOString(),
+      ...(nodeSummary ? { fromNodes: nodeSummary } : {}),
     },
+  };
+}
+
+/** Causes a node's kubelet settings bear on: its pull rate limit, serial pulls behind a slow one, disk and GC. */
+const KUBELET_CAUSES: ReadonlySet<Cause> = new Set([
+  'PULL_QPS_EXCEEDED',
+  'PULL_TIMEOUT',
+  'NODE_DISK_FULL',
+  'BACKOFF_NO_DETAIL',
+]);
+
+/** What the cluster knows about the finding's node: the image already on other nodes, the kubelet's settings. */
+function nodeEvidence(
+  state: ClusterState,
+  w: Work,
+  f: Finding,
+  probe: ProbeResult | null,
+  kubelet: ReadonlyMap<string, KubeletPullSettings | null>,
+): string[] {
+  const lines: string[] = [];
+  const holding = nodesHolding(state.nodes.values(), w.candidate.image, probe?.manifest?.digest ?? null);
+  if (holding.length) {
+    const byDigest = holding.filter((h) => h.match === 'digest').map((h) => h.node);
+    const byTag = holding.filter((h) => h.match === 'tag').map((h) => h.node);
+    lines.push(
+      `nodes that already hold this image: ${[
+        byDigest.length ? `${byDigest.join(', ')} (same digest)` : '',
+        byTag.length ? `${byTag.join(', ')} (same tag)` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}`,
+    );
+  }
+  const k = f.node ? kubelet.get(f.node) : undefined;
+  if (k) lines.push(`kubelet on node ${f.node}: ${describePullSettings(k)}`);
+  return lines;
+}
+
+/**
+ * Sends each unique probe with a node to that node's agent, a few at a time per node. A node whose agent does not
+ * answer (or refuses) gets no more checks: its remaining work is left for the local probe, and the reason is kept.
+ */
+async function fromNodes(
+  o: FromNodes,
+  items: [string, Work][],
+  results: Map<string, ProbeResult>,
+  origins: Map<string, ProbeOrigin>,
+): Promise<NonNullable<ScanSummary['fromNodes']>> {
+  const byNode = new Map<string, [string, Work][]>();
+  for (const item of items) {
+    const node = item[1].candidate.node;
+    if (!node) continue;
+    const list = byNode.get(node);
+    if (list) list.push(item);
+    else byNode.set(node, [item]);
+  }
+  const fallbacks = new Map<string, string>();
+  const reasons = new Map<string, string>();
+  let checks = 0;
+  const perNode = o.perNode ?? 4;
+  await Promise.all(
+    [...byNode.entries()].map(async ([node, queue]) => {
+      const worker = async () => {
+        for (let item = queue.shift(); item && !fallbacks.has(node); item = queue.shift()) {
+          const [key, w] = item;
+          const a = await o.probe({
+            image: w.candidate.image,
+            node,
+            platform: formatPlatform(w.platform),
+            namespace: w.candidate.namespace,
+            pod: w.candidate.pod,
+          });
+          if (a.kind === 'result') {
+            checks++;
+            results.set(key, a.probe);
+            origins.set(key, { node, agent: a.agent });
+          } else if (a.kind === 'refused' || a.kind === 'failed') {
+            // About this image (a policy, a secret), not the node: the node's other work still goes to its agent.
+            reasons.set(key, `the agent on node ${node} ${a.kind}: ${a.message}`);
+          } else if (!fallbacks.has(node)) {
+            fallbacks.set(node, a.kind === 'unanswered' ? a.message : `the agent timed out: ${a.message}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(perNode, queue.length) }, worker));
+    }),
+  );
+  for (const [key, w] of items) {
+    const node = w.candidate.node;
+    if (results.has(key)) continue;
+    const why =
+      reasons.get(key) ??
+      (node ? `node ${node} could not be asked: ${fallbacks.get(node) ?? 'not probed'}` : null);
+    origins.set(key, {
+      fallback: why
+        ? `${why}; probed from the scanning machine instead`
+        : 'the pod has no node; probed from the scanning machine',
+    });
+  }
+  return {
+    checks,
+    nodes: [...byNode.keys()].filter((n) => !fallbacks.has(n)).sort(),
+    fallbacks: [...fallbacks.entries()]
+      .map(([node, reason]) => ({ node, reason }))
+      .sort((a, b) => (a.node < b.node ? -1 : 1)),
   };
 }

@@ -20,6 +20,9 @@ export interface CountingProxyOptions {
   tls?: CertFiles;
   /** CA (PEM) to trust for an HTTPS upstream. */
   ca?: string;
+  /** Address to bind (default 127.0.0.1); `port` too when given. */
+  hostname?: string;
+  port?: number;
 }
 
 export async function countingProxy(
@@ -55,7 +58,11 @@ export async function countingProxy(
       });
       req.pipe(up);
     },
-    opts.tls ? { tls: opts.tls } : {},
+    {
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.hostname ? { hostname: opts.hostname } : {}),
+      ...(opts.port ? { port: opts.port } : {}),
+    },
   );
   const stop = server.stop;
   const proxy = Object.assign(server, {

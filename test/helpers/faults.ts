@@ -134,6 +134,7 @@ export async function stall(opts: StallOptions = {}): Promise<FaultServer> {
         url: '',
         headers: {},
         localAddress: socket.localAddress ?? '',
+        remoteAddress: socket.remoteAddress ?? '',
         at: Date.now(),
         seq: nextSeq(),
       });

@@ -681,6 +681,8 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
       'cache-control': 'no-cache, private',
       'transfer-encoding': 'chunked',
     });
+    // The API server sends a watch's headers at once; a client may wait for them before it can cancel the watch.
+    res.flushHeaders();
     const w: OpenWatch = {
       resource: r.api,
       ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),

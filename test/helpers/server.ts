@@ -18,6 +18,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The local address the request arrived on (tells 127.0.0.1 from 127.0.0.2). */
   localAddress: string;
+  /** Who sent it (tells a test network namespace's traffic from this machine's). */
+  remoteAddress: string;
   at: number;
   /** Process-wide arrival order across every test server and proxy (orders requests to different servers). */
   seq: number;
@@ -39,6 +41,8 @@ export interface ServeOptions {
   tls?: CertFiles;
   /** Loopback address to bind; 127.0.0.1 unless given (127.0.0.2 works on Linux for a second "host"). */
   hostname?: string;
+  /** Port to bind (default: any free one). */
+  port?: number;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,6 +57,7 @@ export function record(req: IncomingMessage): RecordedRequest {
     url: req.url ?? '',
     headers: { ...req.headers },
     localAddress: req.socket.localAddress ?? '',
+    remoteAddress: req.socket.remoteAddress ?? '',
     at: Date.now(),
     seq: nextSeq(),
   };
@@ -75,10 +80,10 @@ export function stoppable(server: Server): () => Promise<void> {
   };
 }
 
-export function listen(server: Server, hostname: string): Promise<number> {
+export function listen(server: Server, hostname: string, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, hostname, () => {
+    server.listen(port, hostname, () => {
       server.off('error', reject);
       const addr = server.address();
       if (addr && typeof addr === 'object') resolve(addr.port);
@@ -105,7 +110,7 @@ export async function serve(handler: Handler, opts: ServeOptions = {}): Promise<
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_err, socket) => socket.destroy());
   const stop = stoppable(server);
-  const port = await listen(server, hostname);
+  const port = await listen(server, hostname, opts.port);
   const scheme = opts.tls ? 'https' : 'http';
   return {
     url: `${scheme}://${hostname}:${port}`,

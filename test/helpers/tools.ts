@@ -67,6 +67,22 @@ export const UNSHARE = cached('unshare -rn', 'unshare', () =>
     : 'unshare -rn (user and network namespaces) does not work here; apt-get install util-linux, and allow unprivileged user namespaces',
 );
 
+/** Root, `ip netns` with veth pairs, and iptables inside a namespace: a test network for node agents. */
+export const NETNS = cached('ip netns (root) and iptables', 'ip', () => {
+  if (process.getuid?.() !== 0)
+    return 'network namespace tests run as root (ip netns add, veth pairs, iptables)';
+  if (spawnSync('ip', ['netns', 'list']).status !== 0)
+    return 'ip netns does not work here; apt-get install iproute2';
+  if (spawnSync('iptables', ['-V']).status !== 0) return 'iptables not found; apt-get install iptables';
+  return false;
+});
+
+/** Root and mount(8): a small tmpfs stands for a node's nearly full image filesystem. */
+export const TMPFS = cached('mount -t tmpfs (root)', 'mount', () => {
+  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
+  return spawnSync('mount', ['--version']).status === 0 ? false : 'mount not found; apt-get install mount';
+});
+
 /** True when missing tools skip instead of failing (a developer's explicit opt-out, never in CI). */
 export function skipsMissingTools(): boolean {
   return process.env.REGDOCTOR_SKIP_MISSING_TOOLS === '1' && process.env.REGDOCTOR_REQUIRE_TOOLS !== '1';

@@ -120,6 +120,9 @@ const run: Command = async (argv) => {
   await agent.stop();
   const s = agent.stats();
   log(`stopped (${s.probed} probed, ${s.refused} refused, ${s.failed} failed, ${s.deleted} deleted)`);
+  // A watch whose response never began cannot be cancelled through the client library, and its socket would keep
+  // the process alive; everything that matters is done, so the process ends even then.
+  setTimeout(() => process.exit(EXIT.ok), 2000).unref();
   return EXIT.ok;
 };
 export default run;

@@ -5,13 +5,15 @@ import { probeImage } from '../../probe/probe.ts';
 import type { ProbeResult } from '../../result/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
-import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
+import { htmlPage, outputFormat, yamlOf, type OutputFormat } from '../output.ts';
+import { checkNodeFlags, NODE_FLAGS, NODE_FLAGS_HELP, probeFromNode } from '../node-probe.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
 import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = {
   ...REGISTRY_FLAGS,
+  ...NODE_FLAGS,
   file: { type: 'string', short: 'f' },
   concurrency: { type: 'string' },
 } as const;
@@ -36,11 +38,13 @@ Examples:
   regdoctor probe ghcr.io/org/app:v2 --platform linux/arm64 -o json
   echo "$PASS" | regdoctor probe registry.local:5000/team/app:1 -u ci --password-stdin --ca-file ca.pem
   regdoctor probe -f images.txt -o html > probe.html   # one self-contained page: waterfalls, verdicts, fixes
+  regdoctor probe registry.local:5000/team/app:1 --node worker-3 --pull-secret regcred -n shop
 
 Flags:
   -f, --file FILE                images to probe, one per line (# comments and blank lines ignored; - for stdin)
   --concurrency N                images probed at once (default 8)
 ${REGISTRY_FLAGS_HELP}
+${NODE_FLAGS_HELP}
 ${outputHelp(outputs)}
                                  json: one object per line; yaml: one document per image
 
@@ -74,6 +78,8 @@ const run: Command = async (argv) => {
   const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
+  checkNodeFlags(values);
+  if (values.node !== undefined) return probeFromNode(images, values, outputFormat(values.output, outputs));
   const registries = new Set<string>();
   for (const img of images) {
     try {

@@ -1,6 +1,7 @@
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+import type { FromNodes } from '../../scan/index.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { writeDocument, writeProgress, writeStderr, writeStdout } from '../../output/index.ts';
 
@@ -9,6 +10,8 @@ export const flags = {
   ...CLUSTER_FLAGS,
   'all-namespaces': { type: 'boolean', short: 'A' },
   'no-headers': { type: 'boolean' },
+  'from-nodes': { type: 'boolean' },
+  'node-wait': { type: 'string' },
 } as const;
 
 const HELP = `Usage: regdoctor scan [flags]
@@ -31,6 +34,10 @@ ${CLUSTER_FLAGS_HELP}
   -o, --output FORMAT           text (default), json, yaml, wide (a table, one line per container),
                                 name (namespace/pod, one line per pod), html (one self-contained page)
   --no-headers                  -o wide: no header line
+  --from-nodes                  probe each image from its pod's node (the regdoctor agent answers an
+                                ImagePullCheck: the node's DNS, routes, firewall, proxy); nodes without an
+                                agent are probed from here, and the report says so (docs/agent.md)
+  --node-wait DURATION          with --from-nodes: how long one node's answer may take (default 90s)
 
 Exit codes: 0 no findings, 1 findings, 2 error.
 `;
@@ -45,7 +52,14 @@ const run: Command = async (argv) => {
     throw new UsageError(`scan takes no arguments (got ${positionals.join(' ')}); use -n NAMESPACE`);
   if (values.namespace !== undefined && values['all-namespaces'])
     throw new UsageError('-n and -A cannot be combined');
+  if (values['from-nodes'] && (values.snapshot !== undefined || values['no-probe']))
+    throw new UsageError(
+      "--from-nodes asks the live cluster's nodes: it cannot be combined with --snapshot or --no-probe",
+    );
+  if (values['node-wait'] !== undefined && !values['from-nodes'])
+    throw new UsageError('--node-wait is for --from-nodes');
   const ctx = await clusterContext(values, outputs);
+  const nodes = values['from-nodes'] ? await nodeChecks(values) : null;
   if (values['no-headers'] && ctx.format !== 'wide' && ctx.format !== 'name')
     throw new UsageError('--no-headers goes with -o wide (the other formats print no header line)');
   const progress = process.stderr.isTTY && ctx.format !== 'json' ? writeProgress : null;
@@ -65,6 +79,7 @@ const run: Command = async (argv) => {
       now: ctx.now,
       secretsRead: !values['no-secrets'],
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
+      ...(nodes ? { fromNodes: nodes.fromNodes } : {}),
     });
     progress?.('');
     const { renderScanNames, renderScanText, renderScanWide, scanJson, skippedWarnings } =
@@ -84,7 +99,37 @@ const run: Command = async (argv) => {
     writeStdout(out);
     return result.findings.length ? EXIT.problem : EXIT.ok;
   } finally {
-    await ctx.session?.close();
+    await Promise.all([ctx.session?.close(), nodes?.close()]);
   }
 };
 export default run;
+
+/** --from-nodes: one CheckRun for the scan (one watch, every check deleted at the end). */
+async function nodeChecks(values: { kubeconfig?: string; context?: string; 'node-wait'?: string }) {
+  const [{ parseDuration }, { openCheckApi }, { CheckRun }, { pullSettings }] = await Promise.all([
+    import('../../util/duration.ts'),
+    import('../../agent/api.ts'),
+    import('../../agent/client.ts'),
+    import('../../cluster/node-facts.ts'),
+  ]);
+  const waitMs = values['node-wait'] !== undefined ? parseDuration(values['node-wait']) : 90_000;
+  if (waitMs < 1000 || waitMs > 3600_000) throw new UsageError('--node-wait must be between 1s and 1h');
+  const api = await openCheckApi({
+    kubeconfig: values.kubeconfig,
+    context: values.context,
+    timeoutMs: 30_000,
+  });
+  const run = new CheckRun(api, { answerMs: Math.min(15_000, waitMs), waitMs });
+  const fromNodes: FromNodes = {
+    probe: (r) =>
+      run.probe({
+        image: r.image,
+        nodeName: r.node,
+        platform: r.platform,
+        namespace: r.namespace,
+        podRef: { name: r.pod },
+      }),
+    kubelet: async (node) => pullSettings(await api.configz(node)),
+  };
+  return { fromNodes, close: () => run.close(), api };
+}
