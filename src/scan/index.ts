@@ -22,7 +22,6 @@ import { probeImage } from '../probe/probe.ts';
 import type { Finding, ProbeResult } from '../result/index.ts';
 import type { Session } from '../registry/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
-import type { NodeAnswer } from '../agent/client.ts';
 import { describePullSettings, nodesHolding, type KubeletPullSettings } from '../cluster/node-facts.ts';
 import type { ProbeOrigin } from '../diagnose/index.ts';
 
@@ -51,8 +50,13 @@ export interface ScanOptions {
   fromNodes?: FromNodes;
 }
 
+/** What a node's agent answered (agent/client.ts's NodeAnswer has this shape). */
+export type NodeProbeAnswer =
+  | { kind: 'result'; agent: string; probe: ProbeResult }
+  | { kind: 'refused' | 'failed' | 'unanswered' | 'timeout'; message: string };
+
 export interface FromNodes {
-  probe: (req: NodeProbeRequest) => Promise<NodeAnswer>;
+  probe: (req: NodeProbeRequest) => Promise<NodeProbeAnswer>;
   /** Checks in flight per node (default 4, the agent's own concurrency). */
   perNode?: number;
   /** The kubelet's pull settings of a node, when readable (configz). */
