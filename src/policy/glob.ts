@@ -7,6 +7,7 @@
 //   **   any run of characters including '/' (possibly empty)
 //   ?    exactly one character except '/'
 //   anything else matches itself; there is no escape, because '*' and '?' never occur in a reference.
+// Matching is linear in pattern × input (wildcard.ts): patterns and image names both come from outside.
 // A pattern is split like a reference: the tag follows the last ':' after the last '/', the digest follows '@'.
 //   - no tag and no digest: the repository with any tag and any digest (`nginx` blocks every nginx image);
 //   - a tag but no digest: that tag, pinned to a digest or not (a digest-only reference has no tag: no match);
@@ -17,15 +18,16 @@
 // `bitnami/*` → `docker.io/bitnami/*`). A pattern starting with '**' is taken as already qualified (`**` alone
 // matches every image; `**/nginx` matches any registry's …/nginx).
 import type { Reference } from '../reference/index.ts';
+import { compileWildcard, matchWildcard, type StepCounter, type Wildcard } from './wildcard.ts';
 
 export interface ImagePattern {
   /** As written in the policy. */
   source: string;
   /** After normalization, e.g. `docker.io/library/nginx:*`. */
   normalized: string;
-  name: RegExp;
-  tag: RegExp | null;
-  digest: RegExp | null;
+  name: Wildcard;
+  tag: Wildcard | null;
+  digest: Wildcard | null;
 }
 
 const LEGACY_HUB = new Set(['index.docker.io', 'registry-1.docker.io']);
@@ -64,9 +66,9 @@ export function compilePattern(source: string): ImagePattern {
   return {
     source,
     normalized,
-    name: toRegExp(name),
-    tag: tag === null ? null : toRegExp(tag),
-    digest: digest === null ? null : toRegExp(digest),
+    name: compileWildcard(name),
+    tag: tag === null ? null : compileWildcard(tag),
+    digest: digest === null ? null : compileWildcard(digest),
   };
 }
 
@@ -85,24 +87,13 @@ function normalizeName(name: string): string {
   return `${registry}/${rest}`;
 }
 
-function toRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      out += '.*';
-      while (glob[i + 1] === '*') i++;
-    } else if (c === '*') out += '[^/]*';
-    else if (c === '?') out += '[^/]';
-    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
-}
-
 /** Whether a parsed (normalized) reference matches the pattern; see the syntax at the top of this file. */
-export function matchesPattern(pattern: ImagePattern, ref: Reference): boolean {
-  if (!pattern.name.test(`${ref.registry.toLowerCase()}/${ref.repository}`)) return false;
-  if (pattern.tag !== null && (ref.tag === null || !pattern.tag.test(ref.tag))) return false;
-  if (pattern.digest !== null && (ref.digest === null || !pattern.digest.test(ref.digest))) return false;
+export function matchesPattern(pattern: ImagePattern, ref: Reference, counter?: StepCounter): boolean {
+  const name = `${ref.registry.toLowerCase()}/${ref.repository}`;
+  if (!matchWildcard(pattern.name, name, counter)) return false;
+  if (pattern.tag !== null && (ref.tag === null || !matchWildcard(pattern.tag, ref.tag, counter)))
+    return false;
+  if (pattern.digest !== null && (ref.digest === null || !matchWildcard(pattern.digest, ref.digest, counter)))
+    return false;
   return true;
 }
