@@ -1,6 +1,8 @@
 // Link-header pagination (tag lists, referrers), bounded: a page count, bytes per page and in all, and no page
 // asked twice — a server whose `Link` points back at itself or in a circle ends the listing, it does not repeat it.
+import { createHash } from 'node:crypto';
 import type { StepName } from '../result/index.ts';
+import { TransportError } from '../transport/errors.ts';
 import { header, type HttpResponse } from '../transport/http.ts';
 import type { Operation } from './errors.ts';
 import type { Repository } from './repository.ts';
@@ -45,6 +47,8 @@ export async function paginate(
   take: (body: Buffer, page: number) => boolean,
 ): Promise<Paged> {
   const seen = new Set<string>();
+  /** Bodies already taken: a page served again under another URL is a loop too. */
+  const bodies = new Set<string>();
   let url: URL | null = first;
   let pages = 0;
   let bytes = 0;
@@ -63,10 +67,15 @@ export async function paginate(
       }));
     } catch (err) {
       if (pages === 0) throw err;
-      return { pages, cut: 'error' };
+      // A page larger than what is left of the byte allowance is the allowance running out.
+      const tooLarge = err instanceof TransportError && err.detail.limitBytes !== undefined;
+      return { pages, cut: tooLarge ? 'bytes' : 'error' };
     }
     pages++;
     bytes += res.body.length;
+    const hash = createHash('sha256').update(res.body).digest('hex');
+    if (bodies.has(hash)) return { pages, cut: 'loop' };
+    bodies.add(hash);
     if (!take(res.body, pages - 1)) return { pages, cut: 'items' };
     url = nextPage(res, at);
   }

@@ -84,7 +84,13 @@ export class Budget {
   race<T>(p: Promise<T>, step: StepName, what: string): Promise<T> {
     if (!Number.isFinite(this.limits.deadlineMs)) return p;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.expired(step, what)), this.remainingMs());
+      // Timers may fire a little early by performance.now(): wait out what is left before calling it expired.
+      const arm = (): NodeJS.Timeout =>
+        setTimeout(() => {
+          if (this.remainingMs() > 0) timer = arm();
+          else reject(this.expired(step, what));
+        }, Math.ceil(this.remainingMs()));
+      let timer = arm();
       p.then(
         (v) => {
           clearTimeout(timer);

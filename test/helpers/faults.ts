@@ -3,7 +3,8 @@
 import { createServer as createNetServer, type Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serve, listen, stoppable, sendRegistryError, nextSeq, type TestServer } from './server.ts';
-import { fakeImage, matchBlob, type FakeImage } from './fake-image.ts';
+import { fakeImage, matchBlob, matchManifest, type FakeImage } from './fake-image.ts';
+import { sha256 } from './oci-blobs.ts';
 import { fakeRegistry, routeOf, type Route } from './fake-registry.ts';
 import type { CertFiles } from './pki.ts';
 import { MT } from './oci.ts';
@@ -284,6 +285,184 @@ export async function crossHostRedirect(opts: CrossHostOptions = {}): Promise<Cr
     async stop() {
       await server.stop();
       await target?.stop();
+    },
+  };
+}
+
+/** Every answer (ping, token, manifests, blobs) waits `delayMs` first: each within a longer per-request timeout. */
+export async function slow(delayMs: number, opts: FaultOptions = {}): Promise<FaultServer> {
+  const image = fakeImage();
+  const normal = fakeRegistry(image);
+  const server = await serve((req, res) => {
+    const timer = setTimeout(() => normal(req, res), delayMs);
+    res.on('close', () => clearTimeout(timer));
+  }, serveOpts(opts));
+  return { ...server, image };
+}
+
+/** Blob requests walk `hops` redirects on this server, each answered after `delayMs`, before the blob. */
+export async function slowRedirects(
+  hops: number,
+  delayMs: number,
+  opts: FaultOptions = {},
+): Promise<FaultServer> {
+  const image = fakeImage();
+  const normal = fakeRegistry(image);
+  const server = await serve((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const hop = /^\/hop\/(\d+)\/(sha256:[a-f0-9]{64})$/.exec(path);
+    const blob = matchBlob(path);
+    if (!hop && !blob) return normal(req, res);
+    const n = hop ? Number(hop[1]) : 0;
+    const digest = hop ? hop[2]! : blob!.digest;
+    const timer = setTimeout(() => {
+      if (n >= hops) {
+        const data = image.blobs.get(digest);
+        if (!data) return sendRegistryError(res, 404, 'BLOB_UNKNOWN', 'blob unknown');
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+        return void res.end(req.method === 'HEAD' ? undefined : data);
+      }
+      res.writeHead(307, { location: `/hop/${n + 1}/${digest}`, 'content-length': 0 });
+      res.end();
+    }, delayMs);
+    res.on('close', () => clearTimeout(timer));
+  }, serveOpts(opts));
+  return { ...server, image };
+}
+
+export interface TagPagesOptions extends FaultOptions {
+  /** Pages in the Link chain (Infinity: it never ends). */
+  pages: number;
+  tagsPerPage: number;
+  /** Pad tag names so that each page weighs about this many bytes. */
+  pageBytes?: number;
+  /** Every page's Link points back at the page itself. */
+  selfLink?: boolean;
+  /** Each tag page is answered after this long. */
+  delayMs?: number;
+}
+
+export interface TagPagesServer extends FaultServer {
+  /** Tag pages answered, and their bytes. */
+  served: { pages: number; bytes: number };
+}
+
+/** Every manifest is unknown (404 MANIFEST_UNKNOWN); the tag list is paged as told, which a client reads to tell a
+ * missing tag from a missing repository. */
+export async function tagPages(o: TagPagesOptions): Promise<TagPagesServer> {
+  const image = fakeImage();
+  const normal = fakeRegistry(image);
+  const served = { pages: 0, bytes: 0 };
+  const server = await serve((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (matchManifest(url.pathname))
+      return sendRegistryError(res, 404, 'MANIFEST_UNKNOWN', 'manifest unknown');
+    const m = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
+    if (!m) return normal(req, res);
+    const page = Number(url.searchParams.get('page') ?? '0');
+    const tagLength = o.pageBytes ? Math.max(8, Math.floor(o.pageBytes / o.tagsPerPage) - 3) : 0;
+    const tags = Array.from({ length: o.tagsPerPage }, (_, i) => `p${page}-${i}-`.padEnd(tagLength, 'x'));
+    const body = Buffer.from(JSON.stringify({ name: m[1], tags }));
+    const next = o.selfLink ? page : page + 1;
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': body.length,
+    };
+    if (o.selfLink) headers.link = `<${req.url ?? ''}>; rel="next"`;
+    else if (next < o.pages) headers.link = `</v2/${m[1]}/tags/list?n=1000&page=${next}>; rel="next"`;
+    const answer = () => {
+      served.pages++;
+      served.bytes += body.length;
+      res.writeHead(200, headers);
+      res.end(body);
+    };
+    if (!o.delayMs) return answer();
+    const timer = setTimeout(answer, o.delayMs);
+    res.on('close', () => clearTimeout(timer));
+  }, serveOpts(o));
+  return { ...server, image, served };
+}
+
+/** An image index of `entries` entries that all name the same child (the fault image's manifest). */
+export async function repeatedIndex(entries: number, opts: FaultOptions = {}): Promise<FaultServer> {
+  const image = fakeImage();
+  const normal = fakeRegistry(image);
+  const entry = {
+    mediaType: MT.ociManifest,
+    digest: image.manifestDigest,
+    size: image.manifest.length,
+    platform: { architecture: 'amd64', os: 'linux' },
+  };
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MT.ociIndex,
+      manifests: Array.from({ length: entries }, () => entry),
+    }),
+  );
+  const indexDigest = sha256(index);
+  const server = await serve((req, res) => {
+    const m = matchManifest(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!m || m.reference === image.manifestDigest) return normal(req, res);
+    res.writeHead(200, {
+      'content-type': MT.ociIndex,
+      'content-length': index.length,
+      'docker-content-digest': indexDigest,
+    });
+    res.end(req.method === 'HEAD' ? undefined : index);
+  }, serveOpts(opts));
+  return { ...server, image };
+}
+
+export interface TokenRedirectServer extends FaultServer {
+  /** The other host the token endpoint redirects to; what it received is in `bodies` and its requests. */
+  target: TestServer & { bodies: string[] };
+}
+
+/**
+ * A registry behind Bearer auth whose token endpoint answers the OAuth2 POST (a refresh token in its body) with
+ * `status` to another host (127.0.0.2), and a GET with a token, so a client that does not follow can still pull.
+ */
+export async function tokenRedirect(status: 301 | 302 | 303 | 307 | 308): Promise<TokenRedirectServer> {
+  const image = fakeImage();
+  const normal = fakeRegistry(image);
+  const bodies: string[] = [];
+  const target = await serve(
+    (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        sendRegistryError(res, 404, 'NOT_FOUND', 'nothing here');
+      });
+    },
+    { hostname: '127.0.0.2' },
+  );
+  let realm = '';
+  const server = await serve((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/token') {
+      if (req.method === 'POST') {
+        req.resume();
+        res.writeHead(status, { location: `${target.url}/token${url.search}`, 'content-length': 0 });
+        return void res.end();
+      }
+      return void res.end(JSON.stringify({ token: 'test-token', expires_in: 60 }));
+    }
+    if (req.headers.authorization !== 'Bearer test-token')
+      return sendRegistryError(res, 401, 'UNAUTHORIZED', 'authentication required', {
+        'www-authenticate': `Bearer realm="${realm}",service="test"`,
+      });
+    normal(req, res);
+  });
+  realm = `${server.url}/token`;
+  return {
+    ...server,
+    image,
+    target: Object.assign(target, { bodies }),
+    async stop() {
+      await server.stop();
+      await target.stop();
     },
   };
 }

@@ -386,6 +386,22 @@ describe('policy engine with registry facts', () => {
       assert.match(r3!.violations[0]!.message, new RegExp(digests.moving!));
       assert.notEqual(digests.moving, first);
     });
+    test('past the TTL an unchanged tag costs a HEAD: the manifests are held by digest, no manifest GET', async () => {
+      const clock = manualClock();
+      const e = engine([policy({ allowedPlatforms: ['linux/amd64'] })], {
+        cacheTtlMs: 60_000,
+        now: clock.now,
+      });
+      const first = await counted(() => e.evaluate(pod(image('signed'))));
+      assert.ok(
+        first.some((l) => l.startsWith(`GET /v2/${repo}/manifests/sha256:`)),
+        first.join('\n'),
+      );
+      clock.advance(61_000);
+      const again = await counted(() => e.evaluate(pod(image('signed'))));
+      const manifests = again.filter((l) => l.includes('/manifests/'));
+      assert.deepEqual(manifests, [`HEAD /v2/${repo}/manifests/signed`], again.join('\n'));
+    });
     test('registry refusing connections: each registry rule is a violation naming CONNECTION_REFUSED', async () => {
       const port = await closedPort();
       const e = engine([all()]);
