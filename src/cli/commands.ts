@@ -34,6 +34,18 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: 'Show layers, sizes and config of an image per platform, without pulling',
     load: () => import('./commands/inspect.ts'),
   },
+  tags: {
+    summary: 'List the tags of an image repository, every page, in version order (as crane ls)',
+    load: () => import('./commands/tags.ts'),
+  },
+  manifest: {
+    summary: 'Print an image manifest exactly as the registry serves it (as crane manifest)',
+    load: () => import('./commands/manifest.ts'),
+  },
+  digest: {
+    summary: 'Print the digest an image reference resolves to (as crane digest)',
+    load: () => import('./commands/digest.ts'),
+  },
   verify: {
     summary:
       'Verify cosign key-based signatures (classic .sig and Sigstore bundles via referrers; Rekor not checked)',

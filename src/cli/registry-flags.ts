@@ -8,7 +8,9 @@ import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts
 import type { CredentialSource } from '../registry/auth.ts';
 import { dockerConfigSource } from '../registry/credsource.ts';
 import { createSession, type Session } from '../registry/session.ts';
-import { PROBE_BUDGET } from '../transport/budget.ts';
+import { parseReference, type Reference } from '../reference/index.ts';
+import { repositoryFor, type Repository } from '../registry/repository.ts';
+import { Budget, PROBE_BUDGET, type BudgetLimits } from '../transport/budget.ts';
 import type { Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
 
@@ -158,4 +160,38 @@ export async function registryContext(
     timeoutMs,
     deadlineMs,
   };
+}
+
+/**
+ * A registry basic (tags, manifest, digest) on its one IMAGE argument: a bad reference is a usage error; `fn` gets
+ * the run's context, the reference, what it names in its repository (digest, else tag) and the repository — with
+ * the run's credentials in the kubelet's order, its plain-HTTP choice and --deadline for the whole operation.
+ */
+export async function withRepository(
+  values: Values,
+  positionals: string[],
+  command: string,
+  formats: readonly OutputFormat[],
+  fn: (ctx: RegistryContext, ref: Reference, target: string, repo: Repository) => Promise<number>,
+  limits: BudgetLimits = {},
+): Promise<number> {
+  if (positionals.length !== 1)
+    throw new UsageError(`${command} takes exactly one IMAGE; see \`regdoctor ${command} --help\``);
+  let ref: Reference;
+  try {
+    ref = parseReference(positionals[0]!);
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message}`);
+  }
+  const ctx = await registryContext(values, new Set([ref.registry]), formats);
+  try {
+    const repo = repositoryFor(ctx.session, ref, {
+      plainHttp: ctx.plainHttp(ref.registry),
+      credentials: (await ctx.credentials(ref)).candidates,
+      budget: new Budget({ ...PROBE_BUDGET, deadlineMs: ctx.deadlineMs, ...limits }),
+    });
+    return await fn(ctx, ref, ref.digest ?? ref.tag ?? 'latest', repo);
+  } finally {
+    await ctx.session.close();
+  }
 }

@@ -2,6 +2,7 @@
 // here, redacted by the current run's Redactor (credentials/redact.ts) and with control characters escaped
 // (escape.ts). Nothing else in src/ writes to process.stdout or process.stderr (test/output/boundary.test.ts
 // checks), so a value from outside cannot reach a sink any other way.
+import { RegdoctorError } from '../cause/index.ts';
 import { currentRedactor } from '../credentials/redact.ts';
 import { applyStyles, escapeControls } from './escape.ts';
 
@@ -42,6 +43,18 @@ export function writeStderr(text: string): void {
  */
 export function writeDocument(text: string): void {
   process.stdout.write(escapeControls(text, true));
+}
+
+/**
+ * Content a script needs byte for byte (a manifest whose sha256 is its digest): written as it is to a pipe or a
+ * file. On a terminal it is shown as text, control characters escaped, since a person reads it there. Bytes that
+ * hold a credential of this run are refused, not altered: a changed manifest would lie about its digest.
+ */
+export function writeBytes(bytes: Buffer): void {
+  const text = bytes.toString('utf8');
+  if (currentRedactor().redact(text) !== text)
+    throw new RegdoctorError('UNKNOWN', 'the content holds a credential of this run; it is not printed');
+  process.stdout.write(process.stdout.isTTY ? escapeControls(text, true) : bytes);
 }
 
 /** A progress line on a terminal's stderr, replacing the previous one (empty text clears it). */

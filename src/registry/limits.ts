@@ -12,6 +12,9 @@ export const LIMITS = {
   /** All pages of one tag listing together. */
   tagBytes: 8 * 1024 * 1024,
   tagPages: 10,
+  /** `regdoctor tags` lists every page: up to 100 pages of 1,000 and 32 MiB in all. */
+  tagListingPages: 100,
+  tagListingBytes: 32 * 1024 * 1024,
   /** Distinct tags kept from one listing. */
   tags: 100_000,
   /** A referrers index holds descriptors only; thousands of referrers would still fit. */

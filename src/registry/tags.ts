@@ -17,20 +17,38 @@ export interface TagList {
 
 const tagList = z.object({ name: z.optional(z.string()), tags: z.optional(z.nullable(z.array(z.string()))) });
 
-/** Lists the repository's tags; a refusal of the first page is thrown as a RegistryError. */
-export async function listTags(repo: Repository, step: StepName): Promise<TagList> {
-  await repo.authorize();
-  const key = JSON.stringify(['tags', repo.root.href, repo.name, repo.credential?.label ?? 'anonymous']);
-  return repo.session.once(key, () => fetchTags(repo, step));
+export interface TagLimits {
+  pages: number;
+  totalBytes: number;
 }
 
-async function fetchTags(repo: Repository, step: StepName): Promise<TagList> {
+/** What a probe reads to tell a missing tag from a missing repository. */
+export const PROBE_TAG_LIMITS: TagLimits = { pages: LIMITS.tagPages, totalBytes: LIMITS.tagBytes };
+
+/** Lists the repository's tags; a refusal of the first page is thrown as a RegistryError. */
+export async function listTags(
+  repo: Repository,
+  step: StepName,
+  limits: TagLimits = PROBE_TAG_LIMITS,
+): Promise<TagList> {
+  await repo.authorize();
+  const key = JSON.stringify([
+    'tags',
+    repo.root.href,
+    repo.name,
+    repo.credential?.label ?? 'anonymous',
+    limits,
+  ]);
+  return repo.session.once(key, () => fetchTags(repo, step, limits));
+}
+
+async function fetchTags(repo: Repository, step: StepName, limits: TagLimits): Promise<TagList> {
   const tags = new Set<string>();
   const paged = await paginate(
     repo,
     repo.url('tags/list?n=1000'),
     { op: 'tags', what: `tags of ${repo.name}`, step },
-    { pages: LIMITS.tagPages, pageBytes: LIMITS.tagPageBytes, totalBytes: LIMITS.tagBytes },
+    { pages: limits.pages, pageBytes: LIMITS.tagPageBytes, totalBytes: limits.totalBytes },
     (body) => {
       let parsed;
       try {

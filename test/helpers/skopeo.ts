@@ -78,3 +78,11 @@ export async function inspectRaw(ref: string, opts: SkopeoRegistryOptions = {}):
   });
   return stdout;
 }
+
+/** `skopeo list-tags`: a repository's tags in the order the registry lists them (every page). */
+export async function listTags(repo: string, opts: SkopeoRegistryOptions = {}): Promise<string[]> {
+  const { stdout } = await run('skopeo', [...isolation, 'list-tags', ...destFlags('', opts), repo], {
+    redact: opts.creds ? [opts.creds.password] : [],
+  });
+  return (JSON.parse(stdout) as { Tags: string[] }).Tags;
+}
