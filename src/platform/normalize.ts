@@ -46,6 +46,24 @@ export function normalizeArch(arch: string, variant: string): { architecture: st
   return { architecture: a, variant: v };
 }
 
+/**
+ * The highest CPU level a variant can name. containerd's compatibility list counts down from the wanted level
+ * (amd64/v3 also runs v2 and v1), and the real levels are single digits: amd64 v1–v4, arm v5–v8, arm64 v8.0–v9.x.
+ */
+export const MAX_LEVEL = 9;
+
+/**
+ * Why a normalised platform's variant cannot be a CPU level, or null. amd64, arm and arm64 variants that are level
+ * numbers must be single digits (`v300000000` is a typo or an attack, and counting down from it once filled the
+ * heap); other variants, and other architectures, are kept as containerd keeps them.
+ */
+export function variantProblem(p: Platform): string | null {
+  if (p.architecture !== 'amd64' && p.architecture !== 'arm' && p.architecture !== 'arm64') return null;
+  const m = /^v?(\d+)(?:\.(\d+))?$/.exec(p.variant ?? '');
+  if (!m || (m[1]!.length === 1 && (m[2] ?? '').length <= 1)) return null;
+  return `${p.architecture} variant ${JSON.stringify(p.variant)} is not a CPU level: levels are one digit (amd64 v1–v4, arm v5–v8, arm64 v8, v8.1–v8.9, v9, v9.1–v9.9)`;
+}
+
 /** The canonical form of a platform: lower case, architecture aliases resolved, default variants made explicit or dropped. */
 export function normalizePlatform(p: Platform): Platform {
   const { architecture, variant } = normalizeArch(p.architecture ?? '', p.variant ?? '');

@@ -1,7 +1,7 @@
 import { UsageError } from '../cause/index.ts';
 import type { Platform } from './types.ts';
 import { hostPlatform } from './host.ts';
-import { isKnownArch, isKnownOS, normalizeArch, normalizePlatform } from './normalize.ts';
+import { isKnownArch, isKnownOS, normalizeArch, normalizePlatform, variantProblem } from './normalize.ts';
 
 // The specifier grammar of containerd/platforms Parse: `<os>[(<osversion>[+<feature>]*)]|<arch>|<os>/<arch>[/<variant>]`.
 const OS_RE = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$/;
@@ -65,5 +65,8 @@ export function parsePlatform(s: string): Platform {
     }
     throw new UsageError(`invalid platform "${s}": unknown operating system or architecture (${hint})`);
   }
-  return withOptions({ os: name, architecture: parts[1] ?? '', variant: parts[2] ?? '' });
+  const p = withOptions({ os: name, architecture: parts[1] ?? '', variant: parts[2] ?? '' });
+  const problem = variantProblem(p);
+  if (problem) throw new UsageError(`invalid platform "${s}": ${problem}`);
+  return p;
 }

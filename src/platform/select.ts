@@ -1,5 +1,5 @@
 import type { IndexEntry, Platform } from './types.ts';
-import { formatPlatform, normalizePlatform } from './normalize.ts';
+import { formatPlatform, MAX_LEVEL, normalizePlatform } from './normalize.ts';
 
 // Selection follows containerd/platforms `Only()` (compare.go): the wanted platform first, then the platforms it
 // can also run, most capable first. Among entries matching the same step, the one declaring more OS features wins,
@@ -14,20 +14,26 @@ function versionOf(variant: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-/** containerd's platformVector: the ordered list of platforms `want` accepts. `want` must be normalised. */
+/**
+ * containerd's platformVector: the ordered list of platforms `want` accepts. `want` must be normalised. Unlike
+ * containerd, the count-down starts at most at MAX_LEVEL: a platform that skipped validation (parsePlatform
+ * refuses such variants) must not list every level below `v300000000`.
+ */
 export function compatiblePlatforms(want: Platform): Platform[] {
   const out: Platform[] = [want];
   const variant = want.variant ?? '';
   switch (want.architecture) {
     case 'amd64': {
       const level = versionOf(variant);
-      if (level > 1) for (let l = level - 1; l >= 1; l--) out.push(sibling(want, 'amd64', `v${l}`));
+      if (level > 1)
+        for (let l = Math.min(level - 1, MAX_LEVEL); l >= 1; l--) out.push(sibling(want, 'amd64', `v${l}`));
       out.push(sibling(want, '386', ''));
       break;
     }
     case 'arm': {
       const level = versionOf(variant);
-      if (level > 5) for (let l = level - 1; l >= 5; l--) out.push(sibling(want, 'arm', `v${l}`));
+      if (level > 5)
+        for (let l = Math.min(level - 1, MAX_LEVEL); l >= 5; l--) out.push(sibling(want, 'arm', `v${l}`));
       break;
     }
     case 'arm64': {

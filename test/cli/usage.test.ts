@@ -36,6 +36,11 @@ describe('regdoctor usage', () => {
     ['--timeout without a value', (img) => ['probe', img, '--timeout'], /--timeout/],
     ['--platform with too many parts', (img) => ['probe', img, '--platform', 'linux/arm/v7/x'], /platform/],
     ['--platform with an empty OS', (img) => ['probe', img, '--platform', '/amd64'], /platform/],
+    [
+      '--platform with a variant past any level',
+      (img) => ['probe', img, '--platform', 'linux/amd64/v50000000'],
+      /invalid platform "linux\/amd64\/v50000000": amd64 variant "v50000000" is not a CPU level/,
+    ],
     ['-o xml', (img) => ['probe', img, '-o', 'xml'], /--output must be text, json, yaml or html, not "xml"/],
     ['-o wide on probe', (img) => ['probe', img, '-o', 'wide'], /--output must be/],
     ['--username without --password-stdin', (img) => ['probe', img, '-u', 'ci'], /--password-stdin/],

@@ -152,6 +152,11 @@ describe('parseImagePolicy', () => {
     ['negative size', doc({ maxImageSize: -1 }), /spec\.maxImageSize: must be a positive/],
     ['bad platform', doc({ allowedPlatforms: ['linux'] }), /allowedPlatforms\[0\]: "linux": write os\/arch/],
     [
+      'a platform variant past any level',
+      doc({ allowedPlatforms: ['linux/arm64', 'linux/amd64/v300000000'] }),
+      /allowedPlatforms\[1\]: invalid platform "linux\/amd64\/v300000000": amd64 variant "v300000000" is not a CPU level/,
+    ],
+    [
       'In without values',
       doc({ namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'In' }] } }),
       /namespaceSelector\.matchExpressions\[0\]: In and NotIn need values/,
