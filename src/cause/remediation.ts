@@ -175,17 +175,19 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     `From the node: curl -v https://${n.host}/v2/`,
   ],
   NETWORK_TIMEOUT: (n) => [
-    `Check egress firewalls, security groups and network policies from the node to ${n.hostPort}; dropped packets look like timeouts`,
+    `Check egress firewalls, security groups and network ACLs between the node and ${n.hostPort}; dropped packets look like timeouts. The pod's NetworkPolicy plays no part: the node's container runtime pulls the image, not the pod`,
     'If the node needs a proxy, give it to the runtime: systemctl edit containerd, then [Service] Environment="HTTPS_PROXY=http://<proxy>:<port>" "NO_PROXY=<cluster ranges>", and restart',
     `From the node: curl -v --max-time 10 https://${n.host}/v2/ (also check MTU if small requests work and large ones stall)`,
     probe(n),
   ],
   PULL_TIMEOUT: (n) => [
-    'containerd: raise image_pull_progress_timeout in the CRI section of /etc/containerd/config.toml (0 disables it) and restart containerd',
-    'cri-dockerd/dockershim: raise --image-pull-progress-deadline; CRI-O: check pull_progress_timeout in crio.conf',
+    'containerd cancels a pull that makes no progress for image_pull_progress_timeout (default 5m; 0 disables it): raise it in /etc/containerd/config.toml, under [plugins."io.containerd.grpc.v1.cri"] in 1.7 or [plugins."io.containerd.cri.v1.images"] in 2.x, and restart containerd',
+    'CRI-O: pull_progress_timeout in the [crio.image] table of /etc/crio/crio.conf (or a file in /etc/crio/crio.conf.d/), then restart crio',
+    "Pulls queued behind a big one: in the kubelet's config file (its --config, often /var/lib/kubelet/config.yaml) set serializeImagePulls: false and maxParallelImagePulls, with registryPullQPS and registryBurst (defaults 5 and 10) high enough for them, then restart the kubelet",
     'Make the pull cheaper: a smaller image, a registry mirror close to the nodes, or pre-pulling with a DaemonSet',
     `Measure the link from the node: regdoctor probe ${n.image} (times each step)`,
   ],
+
   PROXY_ERROR: (n) => [
     'Check the proxy the runtime uses: systemctl show containerd --property=Environment (or crio / docker)',
     `Make sure the proxy is up, reachable from the node, allows CONNECT to ${n.hostPort} and has credentials if it answers 407`,

@@ -111,6 +111,31 @@ describe('remediationFor', () => {
     assert.ok(!steps.includes('kubernetes.io/arch: arm64'), steps);
   });
 
+  test('PULL_TIMEOUT: settings of the runtimes and kubelets that exist in v1.25–v1.32, named as their sources name them', () => {
+    const steps = remediationFor('PULL_TIMEOUT', FULL).join('\n');
+    // dockershim (and its --image-pull-progress-deadline) left the kubelet in v1.24; dynamic kubelet config too.
+    assert.doesNotMatch(steps, /dockershim|image-pull-progress-deadline|configSource/);
+    for (const name of [
+      'image_pull_progress_timeout', // containerd pkg/cri/config (1.7) and internal/cri/config (2.x)
+      '[plugins."io.containerd.cri.v1.images"]',
+      'pull_progress_timeout in the [crio.image] table', // cri-o pkg/config ImageConfig
+      'serializeImagePulls', // kubelet config v1beta1 KubeletConfiguration
+      'maxParallelImagePulls',
+      'registryPullQPS',
+      'registryBurst',
+    ])
+      assert.ok(steps.includes(name), `${name}\n${steps}`);
+  });
+
+  test("NETWORK_TIMEOUT: says that a pod's NetworkPolicy does not govern the node's pulls", () => {
+    const steps = remediationFor('NETWORK_TIMEOUT', FULL).join('\n');
+    assert.match(
+      steps,
+      /The pod's NetworkPolicy plays no part: the node's container runtime pulls the image/,
+    );
+    assert.doesNotMatch(steps, /network policies from the node/);
+  });
+
   test('multi-line input does not leak line breaks into steps', () => {
     const steps = remediationFor('REGISTRY_ERROR', { image: 'a/b:1\nrm -rf /', registry: 'r.example\n' });
     for (const s of steps) assert.ok(!s.includes('\n'), s);
