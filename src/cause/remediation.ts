@@ -12,6 +12,8 @@ export interface RemediationContext {
   host?: string | null;
   /** Tags that exist and look close to the one asked for (from a probe). */
   suggestions?: string[];
+  /** Some tags the repository does have, when none is close (from a probe's tag list). */
+  tags?: string[];
   /**
    * PLATFORM_MISMATCH steps from what is known of the image's and the cluster's platforms (platform/fix.ts
    * platformSteps); without them the steps say where to look.
@@ -33,6 +35,8 @@ interface Names {
   hostPort: string;
   repo: string;
   tag: string;
+  /** The digest the image names, if it names one. */
+  digest: string | null;
   platform: string | null;
   suggestions: string[];
   ctx: RemediationContext;
@@ -54,6 +58,7 @@ function names(ctx: RemediationContext): Names {
     hostPort: hostName === host ? `${host}:443` : host,
     repo,
     tag: ctx.tag?.trim() || '<tag>',
+    digest: /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1] ?? null,
     platform,
     suggestions: ctx.suggestions ?? [],
     ctx,
@@ -116,13 +121,21 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     `Or preload it on every node that can run the pod: crictl pull ${n.image}, or import an archive with ctr -n k8s.io images import <file>.tar (kind: kind load docker-image ${n.image}; minikube: minikube image load ${n.image})`,
     `Check which nodes have it: crictl images | grep ${repositoryOf(n.image)} (run on the node)`,
   ],
-  MANIFEST_NOT_FOUND: (n) => [
-    n.suggestions.length > 0
-      ? `Tags that do exist and look close: ${n.suggestions.join(', ')}`
-      : `List the tags that do exist: regdoctor probe ${n.image} (or crane ls ${n.repo})`,
-    `Check tag ${n.tag} for a typo, a build that never pushed it, or a retention policy that deleted it; fix the pod spec or push the tag`,
-    'Once it works, pin the image by digest so it cannot disappear or change under the workload',
-  ],
+  MANIFEST_NOT_FOUND: (n) =>
+    n.digest
+      ? [
+          `Digest ${n.digest} is not in ${n.repo}: it was never pushed there, or garbage-collected after the tag that held it moved`,
+          `Point the pod at a digest the repository has: skopeo inspect --format '{{.Digest}}' docker://${n.repo}:<tag> (or crane digest ${n.repo}:<tag>)`,
+        ]
+      : [
+          n.suggestions.length > 0
+            ? `Tags that do exist and look close: ${n.suggestions.join(', ')}`
+            : n.ctx.tags?.length
+              ? `No existing tag looks close to ${n.tag}; some that exist: ${n.ctx.tags.join(', ')}`
+              : `List the tags that do exist: skopeo list-tags docker://${n.repo} (or crane ls ${n.repo})`,
+          `Check tag ${n.tag} for a typo, a build that never pushed it, or a retention policy that deleted it; fix the pod spec or push the tag`,
+          'Once it works, pin the image by digest so it cannot disappear or change under the workload',
+        ],
   REPOSITORY_NOT_FOUND: (n) => [
     `Check the repository path ${n.repo} on ${n.registry} for typos, a renamed project or a missing namespace`,
     'Private repositories can look missing to the wrong identity: verify with the credentials the pod uses',

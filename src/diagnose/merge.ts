@@ -382,6 +382,7 @@ export function mergeProbe(
     ...ctx,
     platform: probe.platform,
     suggestions: d.cause === 'MANIFEST_NOT_FOUND' ? probe.suggestions : undefined,
+    tags: d.cause === 'MANIFEST_NOT_FOUND' ? probe.tags : undefined,
     available: probe.manifest?.platforms,
   });
   return merged;

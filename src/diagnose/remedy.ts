@@ -23,6 +23,8 @@ export interface RemedyContext {
   /** The platform the node asks for. */
   platform?: string | null;
   suggestions?: string[];
+  /** Some tags the repository has, when none is close (from the probe). */
+  tags?: string[];
   /** Platforms the image provides (from the probe). */
   available?: string[];
   /** The cluster's nodes; null when they were not read. */
@@ -216,6 +218,7 @@ export function findingRemediation(f: Subject, audit: SecretAudit | null, ctx: R
     tag,
     platform: ctx.platform ?? null,
     suggestions: ctx.suggestions,
+    tags: ctx.tags,
     platformSteps:
       f.cause === 'PLATFORM_MISMATCH'
         ? platformSteps({

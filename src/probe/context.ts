@@ -54,7 +54,12 @@ export class Stop extends Error {
   constructor(
     readonly code: Cause,
     message: string,
-    readonly extra: { alternatives?: Cause[]; suggestions?: string[]; confidence?: Confidence } = {},
+    readonly extra: {
+      alternatives?: Cause[];
+      suggestions?: string[];
+      tags?: string[];
+      confidence?: Confidence;
+    } = {},
   ) {
     super(message);
   }

@@ -60,6 +60,7 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
     result.confidence = stop.extra.confidence ?? 'certain';
     if (stop.extra.alternatives?.length) result.alternatives = stop.extra.alternatives;
     if (stop.extra.suggestions) result.suggestions = stop.extra.suggestions;
+    if (stop.extra.tags) result.tags = stop.extra.tags;
     const ref = ctx.ref;
     result.remediation = remediationFor(stop.code, {
       image: ref ? formatReference(ref) : image,
@@ -67,6 +68,7 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
       platform: result.platform,
       tag: ref?.tag ?? null,
       suggestions: stop.extra.suggestions,
+      tags: stop.extra.tags,
       platformSteps:
         stop.code === 'PLATFORM_MISMATCH'
           ? platformSteps({

@@ -79,6 +79,7 @@ export function probeJson(r: ProbeResult): Record<string, unknown> {
     manifest: r.manifest ?? null,
     ...(r.rateLimit ? { rateLimit: r.rateLimit } : {}),
     ...(r.suggestions ? { suggestions: r.suggestions } : {}),
+    ...(r.tags ? { tags: r.tags } : {}),
     credential: r.credential ?? null,
   };
 }

@@ -62,6 +62,8 @@ export interface ProbeResult {
   rateLimit?: RateLimit;
   /** Existing tags closest to a missing one (MANIFEST_NOT_FOUND). */
   suggestions?: string[];
+  /** When none is close: some tags the repository does have (MANIFEST_NOT_FOUND). */
+  tags?: string[];
   /** Other codes the evidence allows, most likely first (e.g. Docker Hub's ambiguous anonymous 401). */
   alternatives?: Cause[];
   /** Which credential was used, by source and key — never the secret itself. */

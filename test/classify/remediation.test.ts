@@ -74,10 +74,18 @@ describe('remediationFor', () => {
 
   test('tag suggestions are offered when known', () => {
     assert.ok(remediationFor('MANIFEST_NOT_FOUND', FULL).some((s) => s.includes('1.4.1, 1.4.3')));
+    // Without a tag list, a command that lists tags (the probe would only say the same again).
+    const bare = remediationFor('MANIFEST_NOT_FOUND', { ...FULL, suggestions: [] });
+    assert.ok(bare.some((s) => s.includes('skopeo list-tags docker://harbor.corp.example/team/api')));
+    assert.ok(!bare.some((s) => s.includes('regdoctor probe')), bare.join('\n'));
+    const listed = remediationFor('MANIFEST_NOT_FOUND', {
+      ...FULL,
+      suggestions: [],
+      tags: ['2.0.0', 'edge'],
+    });
     assert.ok(
-      remediationFor('MANIFEST_NOT_FOUND', { ...FULL, suggestions: [] }).some((s) =>
-        s.includes('regdoctor probe'),
-      ),
+      listed.some((s) => s.includes('some that exist: 2.0.0, edge')),
+      listed.join('\n'),
     );
   });
 

@@ -50,6 +50,7 @@ export const ProbeJson = z.strictObject({
     })
     .optional(),
   suggestions: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
   credential: z
     .strictObject({ source: z.string(), key: z.string(), username: z.string().optional() })
     .nullable(),

@@ -21,13 +21,13 @@ export async function manifest(ctx: ProbeContext): Promise<void> {
   if (ctx.opts.tagsFirst && ref.tag && !ref.digest) {
     const tags = await tagsOrRefusal(ctx, 'manifest');
     if (tags && !(tags instanceof RegistryError) && tags.complete && !tags.tags.includes(ref.tag)) {
-      const { msg, detail, suggestions } = missingTag(ctx, tags.tags);
+      const { msg, detail, suggestions, tags: some } = missingTag(ctx, tags.tags);
       ctx.record('manifest', false, now() - t, msg, {
         cause: 'MANIFEST_NOT_FOUND',
         ...detail,
         from: 'tag list',
       });
-      throw new Stop('MANIFEST_NOT_FOUND', msg, { suggestions });
+      throw new Stop('MANIFEST_NOT_FOUND', msg, { suggestions, ...(some.length ? { tags: some } : {}) });
     }
   }
   const what = formatReference(ref);

@@ -8,13 +8,17 @@ import { listTags, type TagList } from '../../registry/tags.ts';
 import type { StepName } from '../../result/index.ts';
 import { now, refOf, repoOf, Stop, type ProbeContext } from '../context.ts';
 
+const TAG_SAMPLE = 10;
+
 /** What to say when the repository exists but the reference is not among its tags. */
 export function missingTag(ctx: ProbeContext, tags: string[]) {
   const ref = refOf(ctx);
   const wanted = ref.digest ?? ref.tag ?? 'latest';
   const suggestions = ref.digest ? [] : nearestTags(wanted, tags);
+  // None close: the last few in lexical order, where dated and versioned tags put their newest.
+  const some = ref.digest || suggestions.length ? [] : [...tags].sort().slice(-TAG_SAMPLE);
   const msg = `${ref.repository} exists (${tags.length} tag${tags.length === 1 ? '' : 's'}) but has no ${ref.digest ? `manifest ${ref.digest}` : `tag "${wanted}"`}${suggestions.length ? `; nearest tags: ${suggestions.join(', ')}` : ''}`;
-  return { msg, suggestions, detail: { tagCount: tags.length, suggestions } };
+  return { msg, suggestions, tags: some, detail: { tagCount: tags.length, suggestions } };
 }
 
 /** The repository's tags, or the registry's refusal to list them, or null when listing failed otherwise. */
@@ -72,6 +76,7 @@ export async function refusal(
       cause = 'MANIFEST_NOT_FOUND';
       const missing = missingTag(ctx, tags.tags);
       extra.suggestions = missing.suggestions;
+      if (missing.tags.length) extra.tags = missing.tags;
       Object.assign(detail, missing.detail);
       if (!tags.complete) detail.tagListCut = tags.cut;
       msg = missing.msg;

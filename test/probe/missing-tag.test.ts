@@ -1,0 +1,43 @@
+// A missing tag or digest on a real registry: the fix names tags the repository has (it listed them), and a
+// digest reference is never told to check a tag or to pin by digest.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useFixture } from '../helpers/fixture.ts';
+import { buildImageLayout } from '../helpers/oci.ts';
+import { pushImage } from '../helpers/skopeo.ts';
+import type { RunningRegistry } from '../helpers/registry.ts';
+import { assertFailure, plainHttp, probeOnce } from './support.ts';
+
+describe('probe: MANIFEST_NOT_FOUND remediation from the tag list', () => {
+  const fx = useFixture();
+  let reg: RunningRegistry;
+
+  before(async () => {
+    reg = await fx.registry();
+    const layout = await buildImageLayout(await fx.subdir('img'));
+    for (const tag of ['2024.01.15', '2024.02.03', 'stable'])
+      await pushImage(layout, `docker://${reg.host}/team/api:${tag}`, { tlsVerify: false });
+  });
+
+  test('no tag is close to the one asked for: the fix lists some that exist, not "probe again"', async () => {
+    const { result } = await probeOnce(`${reg.host}/team/api:v9-nightly`, { plainHttp });
+    assertFailure(result, 'MANIFEST_NOT_FOUND', 'manifest');
+    assert.deepEqual(result.suggestions ?? [], []);
+    assert.deepEqual(result.tags, ['2024.01.15', '2024.02.03', 'stable']);
+    const fix = result.remediation.join('\n');
+    assert.match(
+      fix,
+      /No existing tag looks close to v9-nightly; some that exist: 2024\.01\.15, 2024\.02\.03, stable/,
+    );
+    assert.doesNotMatch(fix, /regdoctor probe/);
+  });
+
+  test('a digest that is not there: no "Check tag", no "pin by digest"', async () => {
+    const digest = `sha256:${'e'.repeat(64)}`;
+    const { result } = await probeOnce(`${reg.host}/team/api@${digest}`, { plainHttp });
+    assertFailure(result, 'MANIFEST_NOT_FOUND', 'manifest');
+    const fix = result.remediation.join('\n');
+    assert.match(fix, new RegExp(`Digest ${digest} is not in`));
+    assert.doesNotMatch(fix, /Check tag|pin the image by digest|<tag> for a typo/);
+  });
+});
