@@ -39,6 +39,18 @@ export type Cause = (typeof CAUSES)[number];
 /** `certain` when a live probe or the object itself proves it, `likely` when it comes from a message alone. */
 export type Confidence = 'certain' | 'likely';
 
+/**
+ * Confidence as the README defines it: `certain` only for a named cause (not UNKNOWN) that leaves no other reading;
+ * a verdict with alternatives is `likely`.
+ */
+export function settledConfidence(
+  cause: Cause | null,
+  confidence: Confidence,
+  alternatives: readonly Cause[] | undefined,
+): Confidence {
+  return cause === 'UNKNOWN' || (alternatives?.length ?? 0) > 0 ? 'likely' : confidence;
+}
+
 export function isCause(s: string): s is Cause {
   return (CAUSES as readonly string[]).includes(s);
 }

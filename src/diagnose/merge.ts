@@ -15,7 +15,7 @@
 //     alternative otherwise.
 //   - a probe from the pod's node itself (its agent answered an ImagePullCheck) saw the node's own DNS, routes,
 //     firewall and proxy: its network-path cause replaces the message's with the probe's confidence.
-import type { Cause, Confidence } from '../cause/index.ts';
+import { settledConfidence, type Cause, type Confidence } from '../cause/index.ts';
 import type { Classification } from '../classify/index.ts';
 import { redact } from '../credentials/index.ts';
 import { formatAge } from '../util/duration.ts';
@@ -135,9 +135,10 @@ export function initialFinding(
   if (KUBELET_VERDICTS.has(c.cause) && c.confidence === 'certain') {
     // The kubelet refused before building a keyring; the secrets play no part.
   } else if (audit?.keyringError) {
+    // Every pull of the pod fails before it reaches a registry: what the message names is not another reading.
     cause = 'PULL_SECRET_INVALID';
     confidence = 'certain';
-    alternatives = VAGUE.has(c.cause) ? [] : [c.cause];
+    alternatives = [];
     decided.push(
       `the kubelet cannot read ${audit.keyringError.split(':')[0]}, so every pull of this pod fails before it reaches a registry`,
     );
@@ -179,7 +180,7 @@ export function initialFinding(
     reason: best.reason,
     message: best.message,
     cause,
-    confidence,
+    confidence: settledConfidence(cause, confidence, alternatives),
     alternatives,
     evidence,
     remediation: [],
@@ -236,7 +237,7 @@ function decide(
     return {
       cause: 'PULL_SECRET_INVALID',
       confidence: 'certain',
-      alternatives: p ? uniq([...f.alternatives, p], 'PULL_SECRET_INVALID') : f.alternatives,
+      alternatives: [],
       lines: ["the pod's keyring cannot be built, so the kubelet never reaches the registry"],
     };
   }
@@ -259,10 +260,11 @@ function decide(
     }
     if (audit?.keyringError || refusalExplained(audit)) {
       const cause = audit.keyringError ? 'PULL_SECRET_INVALID' : audit.cause!;
+      // The refusal is the evidence, not another reading: with these secrets the pull cannot succeed.
       return {
         cause,
         confidence: 'certain',
-        alternatives: [p],
+        alternatives: [],
         lines: [
           `the registry refuses the pod's credentials (${p}) and its pull secrets ${cause === 'PULL_SECRET_MISSING' ? 'are missing' : 'cannot be used for this registry'}`,
         ],
@@ -373,7 +375,7 @@ export function mergeProbe(
   const merged: Finding = {
     ...finding,
     cause: d.cause,
-    confidence: d.confidence,
+    confidence: settledConfidence(d.cause, d.confidence, d.alternatives),
     alternatives: d.alternatives,
     evidence: [...finding.evidence, ...lines],
     probe,

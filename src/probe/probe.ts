@@ -2,6 +2,7 @@
 // that fails with the cause it proves. Each step is a small function over the registry client; this file is the
 // order they run in and the verdict at the end. Hand-written on purpose — this sequence and its interpretation is
 // the product.
+import { settledConfidence } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
 import { formatPlatform, normalizePlatform, platformSteps } from '../platform/index.ts';
 import { formatReference } from '../reference/index.ts';
@@ -57,8 +58,8 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
       err instanceof Stop ? err : failWith(ctx, result.steps.at(-1)?.name ?? 'reference', now(), err);
     result.cause = stop.code;
     result.summary = stop.message;
-    result.confidence = stop.extra.confidence ?? 'certain';
     if (stop.extra.alternatives?.length) result.alternatives = stop.extra.alternatives;
+    result.confidence = settledConfidence(stop.code, stop.extra.confidence ?? 'certain', result.alternatives);
     if (stop.extra.suggestions) result.suggestions = stop.extra.suggestions;
     if (stop.extra.tags) result.tags = stop.extra.tags;
     const ref = ctx.ref;

@@ -40,6 +40,33 @@ const has = (lines: string[], re: RegExp) =>
     `no line matches ${re}:\n${lines.join('\n')}`,
   );
 
+describe('confidence as the README defines it', () => {
+  test('certain never comes with alternatives, and UNKNOWN is never certain', () => {
+    const cases: [Parameters<typeof probeResult>[0], string][] = [
+      [
+        {
+          image: IMG,
+          cause: 'DNS_FAILURE',
+          summary: 'no such host',
+          step: 'dns',
+          alternatives: ['NETWORK_UNREACHABLE'],
+        },
+        'alternatives',
+      ],
+      [{ image: IMG, cause: 'UNKNOWN', summary: 'odd', step: 'connect' }, 'unknown'],
+    ];
+    for (const [spec, why] of cases) {
+      const { finding, audit } = scenario({ states: backoff });
+      const f = mergeProbe(finding, probeResult(spec), audit);
+      assert.ok(
+        f.confidence === 'likely' || f.alternatives.length === 0,
+        `${why}: ${f.cause} [${f.confidence}] ${f.alternatives.join()}`,
+      );
+      assert.ok(!(f.cause === 'UNKNOWN' && f.confidence === 'certain'), why);
+    }
+  });
+});
+
 describe('initialFinding', () => {
   test('classifies the best message, likely, with the evidence chain and the workload', () => {
     const { finding } = scenario({
@@ -214,7 +241,8 @@ describe('mergeProbe', () => {
     const f = mergeProbe(finding, probe, audit);
     assert.equal(f.cause, 'PULL_SECRET_MISSING');
     assert.equal(f.confidence, 'certain');
-    assert.deepEqual(f.alternatives, ['UNAUTHORIZED']);
+    // The refusal is evidence, not another reading (certain means no alternatives, as the README says).
+    assert.deepEqual(f.alternatives, []);
     has(f.evidence, /\[auth\]: 401 Unauthorized/);
     has(
       f.evidence,
@@ -236,7 +264,8 @@ describe('mergeProbe', () => {
     const f = mergeProbe(finding, probeResult({ image: IMG, cause: 'FORBIDDEN', summary: '403' }), audit);
     assert.equal(f.cause, 'PULL_SECRET_INVALID');
     assert.equal(f.confidence, 'certain');
-    assert.deepEqual(f.alternatives, ['FORBIDDEN']);
+    assert.deepEqual(f.alternatives, []);
+    has(f.evidence, /the registry refuses the pod's credentials \(FORBIDDEN\)/);
     has(f.remediation, /kubectl get secret ghcr -n shop -o jsonpath/);
     // The pod lists its own secrets, so admission would not copy a service account's: only the pod's own list
     // can take the new secret.
@@ -557,7 +586,8 @@ describe('mergeProbe with secrets that explain the failure', () => {
     );
     assert.equal(f.cause, 'PULL_SECRET_INVALID');
     assert.equal(f.confidence, 'certain');
-    assert.ok(f.alternatives.includes('MANIFEST_NOT_FOUND'));
+    assert.deepEqual(f.alternatives, []);
+    has(f.evidence, /\[manifest\]: no tag/);
     const g = mergeProbe(
       finding,
       probeResult({

@@ -197,7 +197,7 @@ describe('scan: probe confirmation with the pod’s own credentials and node pla
   test('a referenced secret that does not exist: PULL_SECRET_MISSING (certain) with the refusal as evidence', () => {
     const f = findingOf(result, 'shop', 'secret-gone');
     assertVerdict(f, 'PULL_SECRET_MISSING', 'certain');
-    assert.deepEqual(f.alternatives, ['UNAUTHORIZED']);
+    assert.deepEqual(f.alternatives, []);
     assert.equal(f.probe?.cause, 'UNAUTHORIZED', 'the probe itself was refused');
     evidenceMatches(f, /^probe for linux\/amd64 \(node node-amd64\).*\[(auth|manifest)\]/);
     evidenceMatches(f, /refuses the pod's credentials \(UNAUTHORIZED\) and its pull secrets are missing/);

@@ -1,5 +1,6 @@
-// A missing tag or digest on a real registry: the fix names tags the repository has (it listed them), and a
-// digest reference is never told to check a tag or to pin by digest.
+// What the probe says about a failure on a real registry: a missing tag's fix names tags the repository has (it
+// listed them), a digest reference is never told to check a tag or to pin by digest, and a verdict with another
+// possible reading is never `certain` (the README's definition).
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
@@ -39,5 +40,22 @@ describe('probe: MANIFEST_NOT_FOUND remediation from the tag list', () => {
     const fix = result.remediation.join('\n');
     assert.match(fix, new RegExp(`Digest ${digest} is not in`));
     assert.doesNotMatch(fix, /Check tag|pin the image by digest|<tag> for a typo/);
+  });
+});
+
+describe('probe: confidence as the README defines it', () => {
+  const fx = useFixture();
+
+  test('an anonymous refusal (private, or not there at all) is likely, with the other reading named', async () => {
+    // Token auth that grants anonymous users nothing: the registry answers 401 at the manifest, as it does for a
+    // private repository and for one that does not exist.
+    const ts = await fx.tokenServer({
+      acl: { users: { ci: 'pw-ci-1' }, grants: [{ user: 'ci', repository: '**', actions: ['pull'] }] },
+    });
+    const reg = await fx.registry({ token: ts.registryAuth() });
+    const { result } = await probeOnce(`${reg.host}/team/api:1`, { plainHttp });
+    assert.equal(result.cause, 'UNAUTHORIZED', result.summary);
+    assert.deepEqual(result.alternatives, ['REPOSITORY_NOT_FOUND']);
+    assert.equal(result.confidence, 'likely');
   });
 });
