@@ -43,6 +43,11 @@ describe('regdoctor usage', () => {
     ],
     ['-o xml', (img) => ['probe', img, '-o', 'xml'], /--output must be text, json, yaml or html, not "xml"/],
     ['-o wide on probe', (img) => ['probe', img, '-o', 'wide'], /--output must be/],
+    [
+      'probe --node -o html',
+      (img) => ['probe', img, '--node', 'n1', '-o', 'html'],
+      /--output must be text, json or yaml/,
+    ],
     ['--username without --password-stdin', (img) => ['probe', img, '-u', 'ci'], /--password-stdin/],
     ['--password-stdin without --username', (img) => ['probe', img, '--password-stdin'], /--username/],
     ['--password-stdin with empty stdin', (img) => ['probe', img, '-u', 'ci', '--password-stdin'], /empty/],

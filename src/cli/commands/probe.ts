@@ -79,7 +79,11 @@ const run: Command = async (argv) => {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UsageError('--concurrency must be a positive integer');
   checkNodeFlags(values);
-  if (values.node !== undefined) return probeFromNode(images, values, outputFormat(values.output, outputs));
+  if (values.node !== undefined) {
+    // The page has no place yet for what the node's agent adds (image filesystem, kubelet settings).
+    const format = outputFormat(values.output, ['text', 'json', 'yaml']);
+    return probeFromNode(images, values, format);
+  }
   const registries = new Set<string>();
   for (const img of images) {
     try {
