@@ -111,3 +111,12 @@ test('probes shared by findings are stored once; remediation becomes prose and c
     [{ text: 'Confirm: ' }, { command: 'regdoctor probe r.example.com/team/app:1' }],
   ]);
 });
+
+test('without scripts the page shows the text report, escaped', () => {
+  const page = renderHtml(
+    probeReport([probe('x')], META, (s) => s),
+    { fallbackText: 'a <b> & "c"\nline 2' },
+  );
+  const noscript = /<noscript>([\s\S]*?)<\/noscript>/.exec(page)![1]!;
+  assert.match(noscript, /<pre>a &lt;b&gt; &amp; &quot;c&quot;\nline 2<\/pre>/);
+});
