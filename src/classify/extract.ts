@@ -1,6 +1,8 @@
 // Pulls the names an SRE needs out of a message: the image as the user wrote it, the registry it lives on, the
 // host that actually failed (a blob CDN, a token server, a mirror), the node platform, pull secret names.
 
+import { DOCKER_HUB, isDockerHub } from '../reference/hub.ts';
+
 type Extractor = [RegExp, (m: RegExpExecArray) => string | undefined];
 
 const first = (m: RegExpExecArray) => m[1];
@@ -73,14 +75,9 @@ export function extractImage(text: string, decidedAt = text.length): string | nu
   return null;
 }
 
-// Docker Hub answers under several names; pull secrets and mirrors are keyed by docker.io.
-const DOCKER_HUB_HOSTS = new Set([
-  'docker.io',
-  'index.docker.io',
-  'registry-1.docker.io',
-  'auth.docker.io',
-  'registry.hub.docker.com',
-]);
+// Docker Hub answers under several names (reference/hub.ts), and its token service under auth.docker.io; pull
+// secrets and mirrors are keyed by docker.io.
+const HUB_TOKEN_HOST = 'auth.docker.io';
 
 // Docker Hub serves blobs from CDNs; a failure there is still a Docker Hub pull.
 const DOCKER_HUB_BLOB_HOSTS = [
@@ -90,7 +87,9 @@ const DOCKER_HUB_BLOB_HOSTS = [
 
 export function canonicalRegistry(host: string): string {
   const h = host.toLowerCase();
-  return DOCKER_HUB_HOSTS.has(h) || DOCKER_HUB_BLOB_HOSTS.some((re) => re.test(h)) ? 'docker.io' : h;
+  return isDockerHub(h) || h === HUB_TOKEN_HOST || DOCKER_HUB_BLOB_HOSTS.some((re) => re.test(h))
+    ? DOCKER_HUB
+    : h;
 }
 
 /** The registry an image reference points at, by the Docker rules (no dot, colon or "localhost": Docker Hub). */

@@ -2,6 +2,7 @@
 // .dockerconfigjson/.dockercfg is normalised (BasicDockerKeyring.Add), how it is compared with an image's repository
 // name (URLsMatch) and in which order credentials come out (Lookup). Pure: no I/O.
 
+import { DOCKER_HUB_NAMES, LEGACY_HUB } from '../reference/index.ts';
 import { compareBytes, fromBytes, toBytes } from './bytes.ts';
 import { goFilepathMatch } from './goglob.ts';
 import { goUrlParse, splitHostPortOrWhole, type GoUrlRules } from './gourl.ts';
@@ -13,7 +14,7 @@ export interface KeyringOptions {
 }
 
 /** The host the kubelet falls back to for Docker Hub images when no key matched. */
-export const DEFAULT_REGISTRY_KEY = 'index.docker.io';
+export const DEFAULT_REGISTRY_KEY = LEGACY_HUB;
 
 /**
  * Add()'s key: https:// is prepended unless the key starts with http:// or https://, a leading /v1/ or /v2/ is cut,
@@ -91,7 +92,7 @@ export function isDefaultRegistryMatch(image: string): boolean {
   const first = slash < 0 ? image : image.slice(0, slash);
   if (first.length === 0) return false;
   if (slash < 0) return true;
-  if (first === 'docker.io' || first === 'index.docker.io') return true;
+  if (DOCKER_HUB_NAMES.has(first)) return true;
   return !/[.:]/.test(first);
 }
 

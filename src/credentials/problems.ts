@@ -1,6 +1,7 @@
 // Human notes about a credential entry: things that parse fine but make the kubelet (or a registry) do something
 // the author of the secret did not intend. They never quote a secret.
 
+import { HUB_API_HOST, LEGACY_HUB } from '../reference/index.ts';
 import { fromBytes, toBytes } from './bytes.ts';
 import { splitHostPortOrWhole } from './gourl.ts';
 import { normalizeKey } from './keyring.ts';
@@ -24,13 +25,13 @@ export function keyProblems(key: string): string[] {
   const host = current.key.split('/')[0] ?? '';
   const hostname = fromBytes(splitHostPortOrWhole(toBytes(host)).host);
   if (host === '') out.push('key has no host, so it can never match an image');
-  if (hostname === 'registry-1.docker.io') {
+  if (hostname === HUB_API_HOST) {
     out.push(
-      'key registry-1.docker.io never matches Docker Hub images: the kubelet compares keys with names like ' +
-        'docker.io/library/nginx; use https://index.docker.io/v1/ or docker.io',
+      `key ${HUB_API_HOST} never matches Docker Hub images: the kubelet compares keys with names like ` +
+        `docker.io/library/nginx; use https://${LEGACY_HUB}/v1/ or docker.io`,
     );
   }
-  if (hostname === 'index.docker.io' && current.key !== 'index.docker.io') {
+  if (hostname === LEGACY_HUB && current.key !== LEGACY_HUB) {
     out.push(
       `key ${current.key} never matches Docker Hub images: the kubelet sees them as docker.io/…, and only a key ` +
         `that normalizes to exactly index.docker.io gets the Docker Hub fallback`,

@@ -4,6 +4,7 @@
 
 import { access } from 'node:fs/promises';
 import { RegdoctorError } from '../cause/index.ts';
+import { DOCKER_HUB_NAMES, LEGACY_HUB } from '../reference/index.ts';
 import { defaultDockerConfigPaths, loadDockerConfig } from './files.ts';
 import { runCredentialHelper } from './helper.ts';
 import { lookup, normalizeKey } from './keyring.ts';
@@ -12,9 +13,7 @@ import { registerSecret } from './redact.ts';
 import type { AuthConfig, CredentialEntry, DockerConfigFile, KeyringLookup } from './types.ts';
 
 /** The server address the Docker CLI uses for Docker Hub: in credHelpers, and what it hands a helper. */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-
-const HUB_NAMES = new Set(['docker.io', 'index.docker.io']);
+export const DOCKER_HUB_SERVER = `https://${LEGACY_HUB}/v1/`;
 
 export interface ResolveOptions {
   registry: string;
@@ -62,10 +61,10 @@ function helperFor(
   registry: string,
   notes: string[],
 ): { helper: string; server: string } | null {
-  const hub = HUB_NAMES.has(registry);
+  const hub = DOCKER_HUB_NAMES.has(registry);
   const server = hub ? DOCKER_HUB_SERVER : registry;
   const has = (k: string): boolean => Object.hasOwn(cfg.credHelpers, k);
-  const misnamed = hub ? [...HUB_NAMES].find(has) : undefined;
+  const misnamed = hub ? [...DOCKER_HUB_NAMES].find(has) : undefined;
   if (misnamed && !has(server)) {
     notes.push(
       `credHelpers has '${misnamed}', but the Docker CLI looks Docker Hub up as '${DOCKER_HUB_SERVER}'`,

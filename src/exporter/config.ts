@@ -5,7 +5,7 @@
 import { parse } from 'yaml';
 import * as z from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
-import { formatReference, parseReference } from '../reference/index.ts';
+import { DOCKER_HUB, formatReference, isDockerHub, parseReference } from '../reference/index.ts';
 import { parseDuration } from '../util/duration.ts';
 import { issueText } from '../util/schema.ts';
 import { DEFAULT_MAX_IMAGES } from '../monitor/metrics.ts';
@@ -153,7 +153,7 @@ function registryHost(origin: string, key: string, host: string): string {
     return fail(origin, `${key}: ${JSON.stringify(host)} is not a registry host[:port]`);
   }
   // Without a dot, a port or `localhost`, a first path component is a Docker Hub namespace, not a host.
-  if (registry === 'docker.io' && !/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)$/.test(host)) {
+  if (registry === DOCKER_HUB && !isDockerHub(host)) {
     fail(
       origin,
       `${key}: ${JSON.stringify(host)} is not a registry host (a host needs a dot or a port, or is localhost)`,

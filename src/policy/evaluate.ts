@@ -3,7 +3,7 @@
 // platforms) is reported as a note, never as a pass.
 import * as z from 'zod/mini';
 import { RegdoctorError, type Cause } from '../cause/index.ts';
-import { formatReference, parseReference, type Reference } from '../reference/index.ts';
+import { canonicalName, formatReference, parseReference, type Reference } from '../reference/index.ts';
 import { matchesPattern } from './glob.ts';
 import type { ImagePolicy, LabelSelector, Mode } from './model.ts';
 
@@ -271,7 +271,7 @@ function checkImage(
     normalized === ref.original
       ? JSON.stringify(ref.original)
       : `${JSON.stringify(ref.original)} (${normalized})`;
-  const repo = `${ref.registry.toLowerCase()}/${ref.repository}`;
+  const repo = canonicalName(ref.registry, ref.repository);
   const allowList = policy.allowedRegistries;
   const allowed = allowList === null || allowList.some((p) => underPrefix(repo, p));
   if (allowList !== null && !allowed) {

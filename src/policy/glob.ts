@@ -1,6 +1,8 @@
 // Image patterns for blockedImages and exemptImages. They are matched against the NORMALIZED reference
 // (`registry/repository[:tag][@digest]`, e.g. `docker.io/library/nginx:1.25`), never against the text a manifest
-// happens to use, so `nginx`, `library/nginx`, `docker.io/nginx` and `index.docker.io/library/nginx` are one image.
+// happens to use, so `nginx`, `library/nginx`, `docker.io/nginx`, `index.docker.io/library/nginx` and
+// `registry-1.docker.io/library/nginx` are one image: every host that serves Docker Hub reads as docker.io, in the
+// pattern and in the image (reference/hub.ts).
 //
 // Syntax (documented in the ImagePolicy CRD too):
 //   *    any run of characters except '/' (stays within one path component; crosses ':' and '@')
@@ -13,11 +15,11 @@
 //   - a tag but no digest: that tag, pinned to a digest or not (a digest-only reference has no tag: no match);
 //   - a digest but no tag: that digest, whatever tag is written next to it.
 // The name part is normalized the way Docker normalizes a name: a first component with a '.' or ':' or equal to
-// 'localhost' is the registry (`index.docker.io` reads as `docker.io`); otherwise the registry is docker.io, and a
+// 'localhost' is the registry (any Docker Hub host reads as `docker.io`); otherwise the registry is docker.io, and a
 // single component gets 'library/' (`nginx:*` → `docker.io/library/nginx:*`, `*` → `docker.io/library/*`,
 // `bitnami/*` → `docker.io/bitnami/*`). A pattern starting with '**' is taken as already qualified (`**` alone
 // matches every image; `**/nginx` matches any registry's …/nginx).
-import type { Reference } from '../reference/index.ts';
+import { canonicalName, DOCKER_HUB, isDockerHub, type Reference } from '../reference/index.ts';
 import { compileWildcard, matchWildcard, type StepCounter, type Wildcard } from './wildcard.ts';
 
 export interface ImagePattern {
@@ -30,7 +32,6 @@ export interface ImagePattern {
   digest: Wildcard | null;
 }
 
-const LEGACY_HUB = new Set(['index.docker.io', 'registry-1.docker.io']);
 const ALLOWED = /^[A-Za-z0-9._\-/:@[\]*?+=]+$/;
 
 /** Throws an Error whose message says what is wrong with the pattern (the caller adds where it was found). */
@@ -75,22 +76,21 @@ export function compilePattern(source: string): ImagePattern {
 function normalizeName(name: string): string {
   if (name.startsWith('**')) return name;
   const slash = name.indexOf('/');
-  if (slash < 0) return `docker.io/library/${name}`;
+  if (slash < 0) return `${DOCKER_HUB}/library/${name}`;
   const first = name.slice(0, slash);
   const isRegistry = first === 'localhost' || first.includes('.') || first.includes(':');
-  if (!isRegistry) return `docker.io/${name}`;
+  if (!isRegistry) return `${DOCKER_HUB}/${name}`;
   const registry = first.toLowerCase();
   const rest = name.slice(slash + 1);
-  if (LEGACY_HUB.has(registry) || registry === 'docker.io') {
-    return `docker.io/${rest.includes('/') || rest.startsWith('**') ? rest : `library/${rest}`}`;
+  if (isDockerHub(registry)) {
+    return `${DOCKER_HUB}/${rest.includes('/') || rest.startsWith('**') ? rest : `library/${rest}`}`;
   }
   return `${registry}/${rest}`;
 }
 
 /** Whether a parsed (normalized) reference matches the pattern; see the syntax at the top of this file. */
 export function matchesPattern(pattern: ImagePattern, ref: Reference, counter?: StepCounter): boolean {
-  const name = `${ref.registry.toLowerCase()}/${ref.repository}`;
-  if (!matchWildcard(pattern.name, name, counter)) return false;
+  if (!matchWildcard(pattern.name, canonicalName(ref.registry, ref.repository), counter)) return false;
   if (pattern.tag !== null && (ref.tag === null || !matchWildcard(pattern.tag, ref.tag, counter)))
     return false;
   if (pattern.digest !== null && (ref.digest === null || !matchWildcard(pattern.digest, ref.digest, counter)))

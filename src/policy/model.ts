@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import type { core } from 'zod/mini';
 import { UsageError } from '../cause/index.ts';
 import { formatPlatform, parsePlatform } from '../platform/index.ts';
+import { DOCKER_HUB, isDockerHub } from '../reference/index.ts';
 import { issueText } from '../util/schema.ts';
 import { SEVERITIES, type Severity } from '../vuln/types.ts';
 import { loadPublicKey } from '../verify/key.ts';
@@ -221,8 +222,6 @@ function issueMessage(issue: core.$ZodIssue | undefined): string {
   return `${at}: ${own ? issue.message : issueText(issue)}`;
 }
 
-const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
 /**
  * `registry[/path]` as a prefix of `registry/repository`. The first component must be a registry host the way
  * Docker reads one ('.' or ':' or 'localhost'): `bitnami` alone would never match anything (Docker reads
@@ -250,7 +249,7 @@ export function normalizePrefix(text: string): string {
   }
   if (/[A-Z]/.test(path)) throw new Error(`${JSON.stringify(text)}: repository paths are lowercase`);
   if (/:/.test(path)) throw new Error(`${JSON.stringify(text)}: a registry prefix names no tag`);
-  const registry = HUB_ALIASES.has(host) ? 'docker.io' : host;
+  const registry = isDockerHub(host) ? DOCKER_HUB : host;
   return path === '' ? registry : `${registry}/${path}`;
 }
 

@@ -1,11 +1,8 @@
 import { looksLikeDomain } from './domain.ts';
-import { DOCKER_HUB } from './parse.ts';
+import { DOCKER_HUB } from './hub.ts';
 import type { Reference } from './types.ts';
 
 const OFFICIAL_PREFIX = 'library/';
-/** Where Docker Hub's registry API actually answers; 'docker.io' itself only redirects to the website. */
-const HUB_API_HOST = 'registry-1.docker.io';
-const HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', HUB_API_HOST]);
 
 function suffix(ref: Reference): string {
   return (ref.tag !== null ? `:${ref.tag}` : '') + (ref.digest !== null ? `@${ref.digest}` : '');
@@ -38,15 +35,4 @@ function familiarName(ref: Reference): string {
 /** `${registry}/${repository}`: the string the kubelet matches against credential keys. */
 export function repositoryName(ref: Reference): string {
   return `${ref.registry}/${ref.repository}`;
-}
-
-/** Host to send registry API requests to: Docker Hub's names map to its API host, others are unchanged. */
-export function apiHost(registry: string): string {
-  const host = registry.toLowerCase();
-  return host === DOCKER_HUB || host === 'index.docker.io' ? HUB_API_HOST : registry;
-}
-
-/** Whether a registry host (normalized or as found in configs and messages) is Docker Hub. */
-export function isDockerHub(registry: string): boolean {
-  return HUB_ALIASES.has(registry.toLowerCase());
 }

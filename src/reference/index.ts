@@ -2,4 +2,14 @@
 // image string can be wrong gets its own precise message (see parse.ts).
 export type { Reference } from './types.ts';
 export { parseReference, tryParseReference } from './parse.ts';
-export { formatReference, familiarString, repositoryName, apiHost, isDockerHub } from './format.ts';
+export { formatReference, familiarString, repositoryName } from './format.ts';
+export {
+  apiHost,
+  canonicalName,
+  DOCKER_HUB,
+  DOCKER_HUB_NAMES,
+  HUB_API_HOST,
+  HUB_HOSTS,
+  isDockerHub,
+  LEGACY_HUB,
+} from './hub.ts';

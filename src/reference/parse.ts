@@ -4,10 +4,9 @@ import { checkDomain, looksLikeDomain } from './domain.ts';
 import { checkPath } from './path.ts';
 import { checkTag } from './tag.ts';
 import { quote } from './text.ts';
+import { DOCKER_HUB, LEGACY_HUB } from './hub.ts';
 import type { Problem, Reference, ReferencePart } from './types.ts';
 
-export const DOCKER_HUB = 'docker.io';
-const LEGACY_HUB = 'index.docker.io';
 const OFFICIAL_PREFIX = 'library/';
 const DEFAULT_TAG = 'latest';
 /** distribution's RepositoryNameTotalLengthMax, checked against the normalized path (the domain excluded). */
