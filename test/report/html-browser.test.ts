@@ -174,7 +174,7 @@ describe('HTML reports in headless Chromium', needs(CHROMIUM), () => {
           f.remediation.some((step) => step.includes(clip)),
           `${f.namespace}/${f.pod}: ${clip} is not in the remediation`,
         );
-        assert.match(clip, /^(kubectl|regdoctor|crictl|docker|getent|curl|openssl|jq|cosign|ctr) /);
+        assert.match(clip, /^[a-z][\w.-]* \S/, 'a program and its arguments, no prose before it');
         copied++;
       }
     }
