@@ -40,7 +40,9 @@ export function fromSystemError(err: unknown, step: StepName, what: string): Tra
   if (err instanceof RegdoctorError) return new TransportError(err.cause, step, err.message, err.detail);
   const e = err as NodeJS.ErrnoException & { name?: string };
   const code = e?.code ?? (e?.name === 'TimeoutError' || e?.name === 'AbortError' ? 'ABORT_ERR' : undefined);
-  const cause = (code && SOCKET_CAUSES[code]) || 'UNKNOWN';
+  // An answer the HTTP parser cannot read (headers past its limit, a malformed status line) is the server's fault.
+  const cause =
+    (code && (SOCKET_CAUSES[code] ?? (code.startsWith('HPE_') ? 'REGISTRY_ERROR' : undefined))) || 'UNKNOWN';
   const text = code === 'ABORT_ERR' ? 'timed out' : (e?.message ?? String(err));
   return new TransportError(cause, step, `${what}: ${text}`, code ? { code } : {});
 }

@@ -7,6 +7,9 @@ import { useFixture } from '../helpers/fixture.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import type { RunningRegistry } from '../helpers/registry.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as faults from '../helpers/faults.ts';
 import { assertFailure, plainHttp, probeOnce } from './support.ts';
 
 describe('probe: MANIFEST_NOT_FOUND remediation from the tag list', () => {
@@ -57,5 +60,37 @@ describe('probe: confidence as the README defines it', () => {
     assert.equal(result.cause, 'UNAUTHORIZED', result.summary);
     assert.deepEqual(result.alternatives, ['REPOSITORY_NOT_FOUND']);
     assert.equal(result.confidence, 'likely');
+  });
+});
+
+describe('probe: odd answers get the cause of what actually failed', () => {
+  const fx = useFixture();
+
+  test('a response header larger than any client reads is the registry failing: REGISTRY_ERROR', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('x-padding', 'x'.repeat(200_000));
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    fx.onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { result } = await probeOnce(`${host}/team/api:1`, { plainHttp });
+    assert.equal(result.cause, 'REGISTRY_ERROR', `${result.summary} ${JSON.stringify(result.steps.at(-1))}`);
+  });
+
+  test('a redirect loop on a blob is the registry (or its storage) misrouting, not a broken download', async () => {
+    const loop = await fx.start(faults.redirectLoop({ on: ['blob'] }));
+    const { result } = await probeOnce(`${loop.host}/team/api:1`, { plainHttp });
+    assert.equal(result.cause, 'REGISTRY_ERROR', result.summary);
+    assert.match(result.summary, /redirect loop/);
+  });
+
+  test('a ping that times out records the time it took', async () => {
+    const slow = await fx.start(faults.stall({ phase: 'headers' }));
+    const { result } = await probeOnce(`${slow.host}/team/api:1`, { plainHttp }, { timeoutMs: 400 });
+    assert.equal(result.cause, 'NETWORK_TIMEOUT', result.summary);
+    const ping = result.steps.find((s) => s.name === 'ping');
+    assert.ok(ping && !ping.ok, JSON.stringify(result.steps));
+    assert.ok(ping.ms >= 350, `ping took ${ping.ms} ms`);
   });
 });

@@ -6,14 +6,20 @@ import { parseImageConfig, sha256 } from '../../registry/manifest.ts';
 import type { HttpResponse } from '../../transport/http.ts';
 import { failWith, now, repoOf, Stop, type ProbeContext } from '../context.ts';
 
-/** A redirect loop or a body larger than allowed on a blob is a broken download, not a registry outage. */
+/**
+ * A blob transfer that broke (a body larger than allowed, a reset mid-body) is a broken download. Where the
+ * registry sends the client is not: a redirect loop or chain is the registry's (or its storage's) routing.
+ */
 export function brokenDownload(err: unknown, what: string): unknown {
-  return err instanceof RegdoctorError &&
-    err.cause === 'REGISTRY_ERROR' &&
-    !(err instanceof RegistryError) &&
-    err.detail.requestLimit === undefined
-    ? new RegdoctorError('LAYER_DOWNLOAD_FAILED', `${what}: ${err.message}`, err.detail)
-    : err;
+  if (
+    !(err instanceof RegdoctorError) ||
+    err.cause !== 'REGISTRY_ERROR' ||
+    err instanceof RegistryError ||
+    err.detail.requestLimit !== undefined
+  )
+    return err;
+  const cause = err.detail.redirects === undefined ? 'LAYER_DOWNLOAD_FAILED' : 'REGISTRY_ERROR';
+  return new RegdoctorError(cause, `${what}: ${err.message}`, err.detail);
 }
 
 export async function config(ctx: ProbeContext): Promise<void> {
