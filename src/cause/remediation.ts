@@ -211,6 +211,7 @@ const STEPS: Record<Cause, (n: Names) => (string | null)[]> = {
     `CRI-O: /etc/containers/certs.d/${n.host}/ca.crt; Docker: /etc/docker/certs.d/${n.host}/ca.crt; or add the CA to the node trust store (update-ca-certificates) and restart the runtime`,
     `If a TLS-inspecting proxy sits in between, trust its CA or exempt ${n.host} from inspection`,
     `${probe(n)} (shows the chain and its issuer)`,
+    `regdoctor trusts the same CAs as this machine: to check ${n.registry} from here, give it the registry's CA with --ca-file <ca.pem>`,
   ],
   TLS_EXPIRED: (n) => [
     `Check the dates: openssl s_client -connect ${n.hostPort} -servername ${n.hostName} </dev/null | openssl x509 -noout -dates`,
