@@ -141,9 +141,20 @@ function scrubKnown(m: Matcher, text: string): string {
   return out;
 }
 
-const SCHEME_CHAR = /[A-Za-z0-9+.-]/;
+/** Character classes for the hand-written scans below, by char code (ASCII only; anything else is "other"). */
+function asciiSet(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const c of chars) t[c.charCodeAt(0)] = 1;
+  return t;
+}
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const SCHEME_CHAR = asciiSet(`${ALNUM}+.-`);
 /** Characters that end URL userinfo: the authority's end, whitespace, quotes and brackets around a URL. */
-const USERINFO_END = /[\s/?#@"'<>`\\]/;
+const USERINFO_END = asciiSet(' \t\n\r\f\v/?#@"\'<>`\\');
+/** Characters of a token68 credential (RFC 7235) as Bearer and Basic carry it. */
+const TOKEN_CHAR = asciiSet(`${ALNUM}+/._~-`);
+const has = (set: Uint8Array, code: number) => code < 128 && set[code] === 1;
+const isAsciiLetter = (code: number) => (code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a;
 
 /**
  * The password of every `scheme://user:password@` is masked whether or not it is known: a Docker config key, a
@@ -152,40 +163,61 @@ const USERINFO_END = /[\s/?#@"'<>`\\]/;
  */
 function maskUserinfo(text: string): string {
   if (!text.includes('://')) return text;
-  let out = '';
+  const parts: string[] = [];
   let kept = 0;
   for (let at = text.indexOf('://'); at !== -1; at = text.indexOf('://', at + 3)) {
     let s = at;
-    while (s > 0 && at - s < 32 && SCHEME_CHAR.test(text[s - 1]!)) s--;
-    if (s === at || !/[A-Za-z]/.test(text[s]!)) continue;
-    const from = at + 3;
-    let e = from;
+    while (s > kept && at - s < 32 && has(SCHEME_CHAR, text.charCodeAt(s - 1))) s--;
+    if (s === at || !isAsciiLetter(text.charCodeAt(s))) continue;
+    let e = at + 3;
     let colon = -1;
-    while (e < text.length && !USERINFO_END.test(text[e]!)) {
-      if (text[e] === ':' && colon === -1) colon = e;
-      e++;
+    for (let c = text.charCodeAt(e); e < text.length; c = text.charCodeAt(++e)) {
+      if (c < 128 && USERINFO_END[c] === 1) break;
+      if (c === 0x3a && colon === -1) colon = e;
     }
-    if (text[e] !== '@' || colon === -1 || colon + 1 === e) continue;
+    if (text.charCodeAt(e) !== 0x40 || colon === -1 || colon + 1 === e) continue;
     if (text.slice(colon + 1, e) === MASK) continue;
-    out += text.slice(kept, colon + 1) + MASK;
+    parts.push(text.slice(kept, colon + 1), MASK);
     kept = e;
   }
-  return kept === 0 ? text : out + text.slice(kept);
+  if (parts.length === 0) return text;
+  parts.push(text.slice(kept));
+  return parts.join('');
 }
-
-/** `Bearer <token>` / `Basic <base64>`: the credential of an Authorization header, echoed or logged. */
-const AUTH_HEADER = /\b(Bearer|Basic)(\s+)([A-Za-z0-9+/._~-]+=*)(?![A-Za-z0-9+/._~=-])/gi;
 
 /** Ordinary words follow "Basic"/"Bearer" in prose ("Basic authentication"); credentials mix case, digits or symbols. */
 function looksLikeCredential(token: string): boolean {
   return token.length >= 8 && /[0-9+/._~=-]|.[A-Z]/.test(token);
 }
 
+const AUTH_SCHEME = /bearer|basic/gi;
+
+/**
+ * `Bearer <token>` / `Basic <base64>`: the credential of an Authorization header, echoed or logged. The scheme
+ * words are found by a literal search; what follows is read by hand (a token of token68 characters, then '='s).
+ */
 function maskAuthHeaders(text: string): string {
-  if (!/bearer|basic/i.test(text)) return text;
-  return text.replace(AUTH_HEADER, (all, scheme: string, space: string, token: string) =>
-    looksLikeCredential(token) ? `${scheme}${space}${MASK}` : all,
-  );
+  const parts: string[] = [];
+  let kept = 0;
+  AUTH_SCHEME.lastIndex = 0;
+  for (let m = AUTH_SCHEME.exec(text); m !== null; m = AUTH_SCHEME.exec(text)) {
+    const at = m.index;
+    let i = at + m[0].length;
+    if ((at > 0 && has(TOKEN_CHAR, text.charCodeAt(at - 1))) || !/\s/.test(text[i] ?? '')) continue;
+    while (/\s/.test(text[i] ?? '')) i++;
+    const from = i;
+    while (i < text.length && has(TOKEN_CHAR, text.charCodeAt(i))) i++;
+    while (text.charCodeAt(i) === 0x3d) i++;
+    // A token ends where the header does: not inside a word, not before more token characters.
+    if (i < text.length && (has(TOKEN_CHAR, text.charCodeAt(i)) || text.charCodeAt(i) === 0x3d)) continue;
+    if (!looksLikeCredential(text.slice(from, i))) continue;
+    parts.push(text.slice(kept, from), MASK);
+    kept = i;
+    AUTH_SCHEME.lastIndex = i;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(kept));
+  return parts.join('');
 }
 
 /** The secrets of one run (or one cached result), plus those of the redactors it reads through. */

@@ -126,6 +126,8 @@ describe('masked whether known or not', () => {
       redact('registry requires Basic authentication; a Bearer challenge without a realm'),
       'registry requires Basic authentication; a Bearer challenge without a realm',
     );
+    // One pass: a text of nothing but scheme words is read once.
+    assert.equal(redact(`${'Bearer Basic '.repeat(100_000)}Bearer abcdEFGH1234`).slice(-10), 'Bearer ***');
     assert.equal(
       redact('WWW-Authenticate: Bearer realm="https://auth.io/token"'),
       'WWW-Authenticate: Bearer realm="https://auth.io/token"',
