@@ -235,7 +235,10 @@ export interface NormalizeOptions {
   /** Becomes ClusterState.source. */
   source: string;
   scope: ClusterScope;
-  /** Entries the reader already has (forbidden resources, unreadable list items); object-level ones are added. */
+  /**
+   * Entries the reader has (forbidden resources, unreadable list items); object-level ones are added. Read when
+   * the state is made, so a streaming reader may add to it until then.
+   */
   skipped?: Skipped[];
 }
 
@@ -247,8 +250,22 @@ export interface NormalizeOptions {
  * which is what a pod's `spec.nodeName` holds.
  */
 export function normalize(objects: Iterable<unknown>, opts: NormalizeOptions): ClusterState {
+  const n = normalizer(opts);
+  for (const raw of objects) n.add(raw);
+  return n.state();
+}
+
+/** normalize() one object at a time: a reader that streams its input adds each object as it is parsed. */
+export interface Normalizer {
+  add(raw: unknown): void;
+  /** The state of everything added (call once, at the end). */
+  state(): ClusterState;
+}
+
+export function normalizer(opts: NormalizeOptions): Normalizer {
   const { scope } = opts;
-  const skipped: Skipped[] = [...(opts.skipped ?? [])];
+  /** Object-level entries; the reader's (opts.skipped) are read when the state is made, so it may add late. */
+  const skipped: Skipped[] = [];
   const pods = new Map<string, Pod>();
   const events = new Map<string, ClusterEvent>();
   const secrets = new Map<string, Secret>();
@@ -272,16 +289,16 @@ export function normalize(objects: Iterable<unknown>, opts: NormalizeOptions): C
     return undefined;
   };
 
-  for (const raw of objects) {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) continue;
+  const add = (raw: unknown): void => {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return;
     const cls = classify(raw as Record<string, unknown>);
-    if (cls === null) continue;
-    if (cls === 'secret' && !scope.secrets) continue;
+    if (cls === null) return;
+    if (cls === 'secret' && !scope.secrets) return;
     const obj = trimmed(raw as Record<string, unknown>, cls === 'secret');
     // Nodes are cluster-scoped; everything else is filtered by namespace before parsing (cheaper, and an
     // out-of-scope broken object is not worth a skipped entry).
     if (cls !== 'node' && cls !== 'coreEvent' && cls !== 'eventsV1' && !inScope(metaOf(obj).namespace))
-      continue;
+      return;
     switch (cls) {
       case 'pod': {
         const p = parse(podSchema, obj);
@@ -322,23 +339,27 @@ export function normalize(objects: Iterable<unknown>, opts: NormalizeOptions): C
         break;
       }
     }
-  }
-
-  skipped.sort((a, b) => {
-    const x = `${a.resource}\0${a.namespace ?? ''}\0${a.reason}`;
-    const y = `${b.resource}\0${b.namespace ?? ''}\0${b.reason}`;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-  return {
-    source: opts.source,
-    pods: [...byKey(pods).values()],
-    events: [...events.values()].sort(compareEvents),
-    secrets: byKey(secrets),
-    serviceAccounts: byKey(serviceAccounts),
-    nodes: byKey(nodes),
-    workloads: byKey(workloads),
-    skipped,
   };
+
+  const state = (): ClusterState => {
+    skipped.unshift(...(opts.skipped ?? []));
+    skipped.sort((a, b) => {
+      const x = `${a.resource}\0${a.namespace ?? ''}\0${a.reason}`;
+      const y = `${b.resource}\0${b.namespace ?? ''}\0${b.reason}`;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    return {
+      source: opts.source,
+      pods: [...byKey(pods).values()],
+      events: [...events.values()].sort(compareEvents),
+      secrets: byKey(secrets),
+      serviceAccounts: byKey(serviceAccounts),
+      nodes: byKey(nodes),
+      workloads: byKey(workloads),
+      skipped,
+    };
+  };
+  return { add, state };
 }
 
 /**

@@ -12,12 +12,19 @@ import { ClusterError } from './errors.ts';
  */
 export const SNAPSHOT_MAX_BYTES = 256 * 1024 * 1024;
 
+/** One file (or stdin) of a snapshot, read on demand. */
 export interface SnapshotInput {
   /** File path, or `(stdin)`. */
   name: string;
-  text: string;
+  /**
+   * Its bytes in chunks, checked (not compressed, not binary; a UTF-8 BOM dropped) and counted against the load's
+   * size budget as they arrive. Each call reads it again; stdin, which can be read once, is replayed.
+   */
+  chunks(): AsyncIterable<Buffer>;
 }
 
+/** Chunks of 1 MiB: few enough calls, and little held at once. */
+const CHUNK_BYTES = 1024 * 1024;
 const EXTENSIONS = new Set(['.json', '.yaml', '.yml']);
 
 function sizeLimitError(what: string, limit: number): ClusterError {
@@ -45,45 +52,86 @@ function fsError(path: string, err: unknown): ClusterError {
   return new ClusterError('config', `cannot read snapshot ${path}: ${why}`);
 }
 
-/** Reads a stream to a Buffer, stopping (and destroying the stream) as soon as `budget` bytes are exceeded. */
-async function readBounded(
-  stream: Readable,
-  name: string,
-  what: string,
-  budget: number,
-  limit: number,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of stream) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      total += b.length;
-      if (total > budget) throw sizeLimitError(what, limit);
-      chunks.push(b);
-    }
-  } catch (err) {
-    throw err instanceof ClusterError ? err : fsError(name, err);
-  } finally {
-    stream.destroy();
+/** The bytes used so far by each input of one load, against one limit. */
+class Budget {
+  private readonly used = new Map<string, number>();
+  constructor(
+    readonly limit: number,
+    /** How an overflow names the input: the file, `directory …` or `on stdin`. */
+    readonly what: (name: string) => string,
+  ) {}
+
+  /** Starts (or restarts, on a second read) counting `name`. */
+  reset(name: string): void {
+    this.used.set(name, 0);
   }
-  return Buffer.concat(chunks, total);
+
+  add(name: string, bytes: number): void {
+    this.used.set(name, (this.used.get(name) ?? 0) + bytes);
+    let total = 0;
+    for (const n of this.used.values()) total += n;
+    if (total > this.limit) throw sizeLimitError(this.what(name), this.limit);
+  }
 }
 
-/** Text of a snapshot input; refuses binary data with a hint for the common case (a compressed bundle). */
-export function decode(name: string, buf: Buffer): SnapshotInput {
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+/** Refuses a compressed or binary input from its first bytes. */
+function checkStart(name: string, head: Buffer): void {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     throw new ClusterError(
       'input',
       `snapshot ${name} is gzip-compressed; decompress it first (gunzip, or zcat … |)`,
     );
   }
-  if (buf.subarray(0, 8192).includes(0)) {
+  if (head.subarray(0, 8192).includes(0)) {
     throw new ClusterError('input', `snapshot ${name} is binary data, not JSON or YAML`);
   }
-  let text = buf.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return { name, text };
+}
+
+/** `source`'s chunks, checked and counted; read errors become ClusterErrors naming the input. */
+async function* checked(
+  name: string,
+  source: AsyncIterable<unknown>,
+  budget: Budget,
+): AsyncGenerator<Buffer> {
+  budget.reset(name);
+  let first = true;
+  try {
+    for await (const chunk of source) {
+      let b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      budget.add(name, b.length);
+      if (first) {
+        checkStart(name, b);
+        if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+        first = false;
+      }
+      yield b;
+    }
+  } catch (err) {
+    throw err instanceof ClusterError ? err : fsError(name, err);
+  }
+}
+
+/** Reads all of a stream, within the budget (stdin, which the load may need twice). */
+async function readAll(stream: Readable, name: string, budget: Budget): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const b of checked(name, stream, budget)) chunks.push(b);
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A whole input as text (the YAML reader needs all of it at once); null when it is longer than `maxBytes`. */
+export async function inputText(input: SnapshotInput, maxBytes: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const b of input.chunks()) {
+    size += b.length;
+    if (size > maxBytes) return null;
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function walk(dir: string, seen: Set<string>, out: string[]): Promise<void> {
@@ -127,7 +175,16 @@ export interface ReadOptions {
 export async function readSnapshotInputs(pathOrDash: string, opts: ReadOptions): Promise<SnapshotInput[]> {
   const { maxBytes } = opts;
   if (pathOrDash === '-') {
-    return [decode('(stdin)', await readBounded(opts.stdin, 'stdin', 'on stdin', maxBytes, maxBytes))];
+    const budget = new Budget(maxBytes, () => 'on stdin');
+    const all = await readAll(opts.stdin, '(stdin)', budget);
+    return [
+      {
+        name: '(stdin)',
+        async *chunks() {
+          for (let at = 0; at < all.length; at += CHUNK_BYTES) yield all.subarray(at, at + CHUNK_BYTES);
+        },
+      },
+    ];
   }
   let st;
   try {
@@ -144,17 +201,36 @@ export async function readSnapshotInputs(pathOrDash: string, opts: ReadOptions):
   } else {
     files.push(pathOrDash); // a file, or a pipe such as <(kubectl get … -o json)
   }
-  const inputs: SnapshotInput[] = [];
-  let used = 0;
+  const what = (f: string) => (files.length === 1 ? f : `directory ${pathOrDash}`);
+  // Regular files are checked before reading; pipes and devices only while reading.
+  let sized = 0;
   for (const f of files) {
-    const what = files.length === 1 ? f : `directory ${pathOrDash}`;
     const fst =
       f === pathOrDash ? st : await stat(f).catch((err: unknown) => Promise.reject(fsError(f, err)));
-    // Regular files are checked before reading; pipes and devices only while reading.
-    if (fst.isFile() && used + fst.size > maxBytes) throw sizeLimitError(what, maxBytes);
-    const buf = await readBounded(createReadStream(f), f, what, maxBytes - used, maxBytes);
-    used += buf.length;
-    inputs.push(decode(f, buf));
+    if (fst.isFile()) sized += fst.size;
+    if (sized > maxBytes) throw sizeLimitError(what(f), maxBytes);
   }
-  return inputs;
+  const budget = new Budget(maxBytes, what);
+  // A pipe can be read once: it is read whole at the first call and replayed after.
+  return files.map((f): SnapshotInput => {
+    let piped: Promise<Buffer> | undefined;
+    return {
+      name: f,
+      async *chunks() {
+        const fst = await stat(f).catch((err: unknown) => Promise.reject(fsError(f, err)));
+        if (fst.isFile()) {
+          const stream = createReadStream(f, { highWaterMark: CHUNK_BYTES });
+          try {
+            yield* checked(f, stream, budget);
+          } finally {
+            stream.destroy();
+          }
+          return;
+        }
+        piped ??= readAll(createReadStream(f), f, budget);
+        const all = await piped;
+        for (let at = 0; at < all.length; at += CHUNK_BYTES) yield all.subarray(at, at + CHUNK_BYTES);
+      },
+    };
+  });
 }
