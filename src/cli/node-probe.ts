@@ -2,12 +2,12 @@
 // probe output labelled with the node, plus what the cluster knows about the node's pulls (the image already on
 // it, the kubelet's pull settings, the image filesystem's room). The checks are deleted whatever happens.
 import { UsageError } from '../cause/index.ts';
-import { redact } from '../credentials/index.ts';
 import type { NodeAnswer } from '../agent/client.ts';
 import type { KubeletPullSettings, NodeHolding } from '../cluster/node-facts.ts';
 import type { Options } from './command.ts';
 import { EXIT, useColour } from './command.ts';
 import { yamlOf, type OutputFormat } from './output.ts';
+import { writeProgress, writeStderr, writeStdout } from '../output/index.ts';
 
 export const NODE_FLAGS = {
   node: { type: 'string' },
@@ -98,7 +98,7 @@ export async function probeFromNode(images: string[], values: Values, format: Ou
   const namespace = (values.namespace as string | undefined) ?? api.namespace;
   const secrets = values['pull-secret'] as string[] | undefined;
   const pod = values.pod as string | undefined;
-  const progress = process.stderr.isTTY ? (t: string) => process.stderr.write(`\r\x1b[2K${t}`) : null;
+  const progress = process.stderr.isTTY ? writeProgress : null;
   let answered = 0;
   const run = new CheckRun(api, {
     answerMs: Math.min(15_000, waitMs),
@@ -171,7 +171,7 @@ export async function probeFromNode(images: string[], values: Values, format: Ou
     const a = v.answer;
     if (a.kind !== 'result') {
       unprobed++;
-      process.stderr.write(redact(`regdoctor: ${images[i]} from node ${node}: ${a.kind}: ${a.message}\n`));
+      writeStderr(`regdoctor: ${images[i]} from node ${node}: ${a.kind}: ${a.message}\n`);
       continue;
     }
     if (a.probe.cause !== null) bad++;
@@ -186,9 +186,9 @@ export async function probeFromNode(images: string[], values: Values, format: Ou
       ...(a.message ? { note: a.message } : {}),
     };
     if (format === 'json') {
-      process.stdout.write(redact(`${JSON.stringify({ ...probeJson(a.probe), from: nodeJson })}\n`));
+      writeStdout(`${JSON.stringify({ ...probeJson(a.probe), from: nodeJson })}\n`);
     } else if (format === 'yaml') {
-      process.stdout.write(redact(`---\n${await yamlOf({ ...probeJson(a.probe), from: nodeJson })}`));
+      writeStdout(`---\n${await yamlOf({ ...probeJson(a.probe), from: nodeJson })}`);
     } else {
       const lines = [`from node ${node} (agent ${a.agent})`, renderProbeText(a.probe, { colour }).trimEnd()];
       const fs = a.node?.imageFs;
@@ -206,7 +206,7 @@ export async function probeFromNode(images: string[], values: Values, format: Ou
       if (v.kubelet) lines.push(`  kubelet: ${facts.describePullSettings(v.kubelet)}`);
       if (a.message) lines.push(`  note: ${a.message}`);
       for (const n of v.notes) lines.push(`  (${n})`);
-      process.stdout.write(redact(`${lines.join('\n')}\n${views.length > 1 ? '\n' : ''}`));
+      writeStdout(`${lines.join('\n')}\n${views.length > 1 ? '\n' : ''}`);
     }
   }
   if (unprobed) return EXIT.usage;
