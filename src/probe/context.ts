@@ -10,7 +10,8 @@ import type { ImageConfig, ImageManifest } from '../registry/manifest.ts';
 import type { FetchedManifest, Repository } from '../registry/repository.ts';
 import { wasReported } from '../registry/repository.ts';
 import type { Session } from '../registry/session.ts';
-import type { ProbeResult, StepName } from '../result/index.ts';
+import type { ProbeResult, RuntimeName, StepName } from '../result/index.ts';
+import type { PullPlan } from '../runtime/index.ts';
 import type { Budget, BudgetLimits } from '../transport/budget.ts';
 
 export interface ProbeOptions {
@@ -29,6 +30,21 @@ export interface ProbeOptions {
   budget?: BudgetLimits;
   /** Manifests by digest kept across probes (the exporter's rounds): an unchanged image costs a HEAD, no GET. */
   manifests?: ManifestCache;
+  /**
+   * Pull as this node's container runtime does (its endpoints, mirrors, TLS files, proxy), reading its
+   * configuration under `nodeRoot` (the node's `/`; default `/`). Given either, the probe takes the runtime's path.
+   */
+  runtime?: RuntimeName;
+  nodeRoot?: string;
+  /** The runtime's version (`containerd://1.7.2`, `1.30.0`), where its behaviour changed between releases. */
+  runtimeVersion?: string;
+}
+
+/** The node's runtime, once its configuration is read (its endpoints are then walked as `source`). */
+export interface NodeState {
+  plan: PullPlan;
+  /** The failure as the runtime words it for the kubelet, when the pull fails. */
+  reported: string | null;
 }
 
 export interface ProbeContext {
@@ -41,13 +57,22 @@ export interface ProbeContext {
   record(name: StepName, ok: boolean, ms: number, summary: string, detail?: Record<string, unknown>): void;
   ref?: Reference;
   candidates: Credential[];
+  /** The repository spoken to: the image's registry, or the runtime endpoint whose answer decided the last read. */
   repo?: Repository;
+  /** Where manifests and blobs are read from; default `repo` (a runtime's endpoints walked in its order). */
+  source?: PullSource;
+  /** Through a runtime's endpoints: the API root the last read came from (or whose failure decided). */
+  endpoint?: string;
   /** What the reference resolved to: an index or an image manifest. */
   top?: FetchedManifest;
   /** The image manifest for the wanted platform. */
   chosen?: { manifest: ImageManifest; digest: string };
   config?: ImageConfig;
+  node?: NodeState;
 }
+
+/** What the steps read manifests and blobs through: one repository, or several endpoints walked as a runtime does. */
+export type PullSource = Pick<Repository, 'resolve' | 'manifest' | 'blob'>;
 
 /** A step's verdict that ends the probe. */
 export class Stop extends Error {
@@ -59,6 +84,8 @@ export class Stop extends Error {
       suggestions?: string[];
       tags?: string[];
       confidence?: Confidence;
+      /** The fix, when the step knows it better than the cause's general advice (a runtime's config file). */
+      remediation?: string[];
     } = {},
   ) {
     super(message);
@@ -90,6 +117,10 @@ export function failWith(ctx: ProbeContext, name: StepName, start: number, err: 
 export function repoOf(ctx: ProbeContext): Repository {
   if (!ctx.repo) throw new Error('probe step run before connect');
   return ctx.repo;
+}
+
+export function sourceOf(ctx: ProbeContext): PullSource {
+  return ctx.source ?? repoOf(ctx);
 }
 
 export function refOf(ctx: ProbeContext): Reference {

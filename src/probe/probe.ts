@@ -31,7 +31,13 @@ export const STEPS: readonly ((ctx: ProbeContext) => Promise<void>)[] = [
   blob,
 ];
 
+/**
+ * Probes `image` as a node pulls it: straight from the registry the reference names, or, with `runtime` or
+ * `nodeRoot`, through the endpoints the node's container runtime would use, in its order and with its settings.
+ */
 export async function probeImage(image: string, session: Session, opts: ProbeOptions): Promise<ProbeResult> {
+  const node =
+    opts.runtime !== undefined || opts.nodeRoot !== undefined ? await import('./runtime/steps.ts') : null;
   const want = normalizePlatform(opts.platform);
   const { result, record } = startResult(image, formatPlatform(want));
   const ctx: ProbeContext = {
@@ -41,16 +47,19 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
     session,
     budget: new Budget({ ...PROBE_BUDGET, ...opts.budget }),
     result,
-    record,
+    // Through a runtime, a step records the endpoint its read came from.
+    record: (name, ok, ms, summary, detail = {}) =>
+      record(name, ok, ms, summary, ctx.endpoint ? { ...detail, endpoint: ctx.endpoint } : detail),
     candidates: [],
   };
   try {
-    for (const step of STEPS) {
+    for (const step of node?.RUNTIME_STEPS ?? STEPS) {
       await step(ctx);
       noteCredential(ctx);
     }
     const digest = result.manifest?.selected?.digest ?? result.manifest?.digest;
     result.summary = `${formatReference(ctx.ref!)} is pullable for ${result.platform}${digest ? ` (${digest})` : ''}`;
+    if (node) result.runtime = node.runtimeReport(ctx, result);
     return result;
   } catch (err) {
     noteCredential(ctx);
@@ -63,22 +72,26 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
     if (stop.extra.suggestions) result.suggestions = stop.extra.suggestions;
     if (stop.extra.tags) result.tags = stop.extra.tags;
     const ref = ctx.ref;
-    result.remediation = remediationFor(stop.code, {
-      image: ref ? formatReference(ref) : image,
-      registry: ref?.registry ?? null,
-      platform: result.platform,
-      tag: ref?.tag ?? null,
-      suggestions: stop.extra.suggestions,
-      tags: stop.extra.tags,
-      platformSteps:
-        stop.code === 'PLATFORM_MISMATCH'
-          ? platformSteps({
-              image: ref ? formatReference(ref) : image,
-              wanted: result.platform,
-              available: result.manifest?.platforms,
-            })
-          : undefined,
-    });
+    result.remediation = stop.extra.remediation ?? [
+      ...(node?.configFixes(ctx, stop.code) ?? []),
+      ...remediationFor(stop.code, {
+        image: ref ? formatReference(ref) : image,
+        registry: ref?.registry ?? null,
+        platform: result.platform,
+        tag: ref?.tag ?? null,
+        suggestions: stop.extra.suggestions,
+        tags: stop.extra.tags,
+        platformSteps:
+          stop.code === 'PLATFORM_MISMATCH'
+            ? platformSteps({
+                image: ref ? formatReference(ref) : image,
+                wanted: result.platform,
+                available: result.manifest?.platforms,
+              })
+            : undefined,
+      }),
+    ];
+    if (node) result.runtime = node.runtimeReport(ctx, result);
     return result;
   }
 }

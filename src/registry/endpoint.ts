@@ -11,6 +11,10 @@ export interface EndpointTls {
   clientKey?: string;
   /** Do not verify the server's certificate. */
   skipVerify?: boolean;
+  /** The same as PEM texts already read (a node's files, read inside its root). */
+  caPem?: string[];
+  certPem?: string;
+  keyPem?: string;
 }
 
 export interface Endpoint {

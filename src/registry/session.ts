@@ -148,12 +148,15 @@ export class Session {
               code: e.code,
             });
           });
-        const extra = await Promise.all((t.caFiles ?? []).map((f) => read(f, 'CA file')));
+        const extra = [
+          ...(t.caPem ?? []),
+          ...(await Promise.all((t.caFiles ?? []).map((f) => read(f, 'CA file')))),
+        ];
         return {
           ca: base.ca || extra.length ? [...(base.ca ?? []), ...extra] : undefined,
           insecure: Boolean(base.insecure || t.skipVerify),
-          cert: t.clientCert ? await read(t.clientCert, 'client certificate') : undefined,
-          key: t.clientKey ? await read(t.clientKey, 'client key') : undefined,
+          cert: t.certPem ?? (t.clientCert ? await read(t.clientCert, 'client certificate') : undefined),
+          key: t.keyPem ?? (t.clientKey ? await read(t.clientKey, 'client key') : undefined),
         };
       })();
       this.endpointTls.set(key, p);
@@ -175,11 +178,30 @@ export class Session {
     return p;
   }
 
-  get requestCount(): number {
-    return this.transport.requestCount;
+  private readonly children = new Map<string, Session>();
+
+  /**
+   * This session as a process with proxy settings `env` reaches registries: a container runtime's service has its
+   * own HTTP(S)_PROXY and NO_PROXY, and those, not this process's, decide which hops a node's pull takes. One
+   * session per distinct environment (so probes through it still share pings and tokens), closed with this one.
+   */
+  withProxyEnv(env: ProxyEnv): Session {
+    const key = JSON.stringify([env.httpProxy ?? '', env.httpsProxy ?? '', env.noProxy ?? '']);
+    let child = this.children.get(key);
+    if (!child) {
+      child = new Session({ ...this.transport.options, proxyEnv: env });
+      this.children.set(key, child);
+    }
+    return child;
   }
 
-  close(): Promise<void> {
-    return this.transport.close();
+  get requestCount(): number {
+    let n = this.transport.requestCount;
+    for (const c of this.children.values()) n += c.requestCount;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.transport.close(), ...[...this.children.values()].map((c) => c.close())]);
   }
 }

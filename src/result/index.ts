@@ -2,3 +2,4 @@
 // cause taxonomy, so transport, registry, probe, diagnose and report can all speak it without importing each other.
 export * from './probe.ts';
 export * from './finding.ts';
+export * from './runtime.ts';

@@ -1,9 +1,11 @@
 import type { Cause, Confidence } from '../cause/index.ts';
+import type { RuntimeReport } from './runtime.ts';
 
 /** Step names in the order a runtime performs them. */
 export const STEP_NAMES = [
   'reference',
   'credentials',
+  'runtime',
   'dns',
   'connect',
   'tls',
@@ -68,6 +70,8 @@ export interface ProbeResult {
   alternatives?: Cause[];
   /** Which credential was used, by source and key — never the secret itself. */
   credential?: { source: string; key: string; username?: string } | null;
+  /** The pull as the node's runtime makes it (--runtime / --node-root): its endpoints in order and their fate. */
+  runtime?: RuntimeReport;
 }
 
 /** A step as recorded: milliseconds kept to 0.1. */

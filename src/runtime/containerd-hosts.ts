@@ -168,6 +168,7 @@ export async function loadHostDir(
   if (!read.ok && read.reason !== 'missing') {
     findings.push({
       code: 'HOSTS_TOML_UNREADABLE',
+      stops: 'before-request',
       severity: 'error',
       cause: null,
       message: `${shown(file)} cannot be read (${read.detail}); containerd fails every pull of ${host}`,

@@ -93,6 +93,7 @@ function toEndpoint(
     capabilities: h.capabilities,
     steps: stepsFor(h.capabilities, ref),
     namespaceQuery: sameHost ? null : ref.registry,
+    refused: null,
   };
 }
 
@@ -117,7 +118,8 @@ async function checkFiles(fs: NodeFs, h: HostConfig, registry: string, findings:
     findings.push({
       code: what === 'CA' ? 'CA_FILE_MISSING' : 'CLIENT_CERT_MISSING',
       severity: 'error',
-      cause: null,
+      cause: 'TLS_UNTRUSTED',
+      stops: 'before-request',
       message: `${what} file ${f} (for ${h.host || registry}) does not exist on the node: containerd fails every pull of ${registry} with "unable to read ${what === 'CA' ? 'CA cert' : 'CERT file'}", before any request`,
       fix: `put the file at ${f}, or correct the path in ${h.from.replace(/:\d+$/, '')}`,
       from: h.from,
@@ -175,6 +177,7 @@ function deprecations(
   if (mirrors && usesPath)
     out.push({
       code: 'CRI_REGISTRY_CONFLICT',
+      stops: 'before-request',
       severity: 'error',
       cause: null,
       message:
@@ -194,6 +197,7 @@ function deprecations(
   if (tls && usesPath)
     out.push({
       code: 'CRI_REGISTRY_CONFLICT',
+      stops: 'before-request',
       severity: 'error',
       cause: null,
       message: '`configs.tls` cannot be set when `config_path` is provided: the CRI plugin does not load',
@@ -292,6 +296,7 @@ export async function planContainerd(
     if (!parsed.ok) {
       findings.push({
         code: 'CONFIG_TOML_INVALID',
+        stops: 'before-request',
         severity: 'error',
         cause: null,
         message: `${file}:${parsed.line}: ${parsed.message}; containerd does not start with this file`,
@@ -304,6 +309,7 @@ export async function planContainerd(
   } else if (read.reason !== 'missing') {
     findings.push({
       code: 'CONFIG_TOML_UNREADABLE',
+      stops: 'before-request',
       severity: 'error',
       cause: null,
       message: `${file} cannot be read (${read.detail})`,
@@ -316,6 +322,7 @@ export async function planContainerd(
   if (doc.version === 3 && version && version[0] < 2)
     findings.push({
       code: 'CONFIG_VERSION_MISMATCH',
+      stops: 'before-request',
       severity: 'error',
       cause: null,
       message: `${file} is version 3 (containerd 2.x) but the runtime is ${opts.version ?? ''}: containerd 1.x refuses it`,

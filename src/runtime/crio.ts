@@ -112,6 +112,7 @@ function candidates(
   if (names.length === 0)
     findings.push({
       code: 'SHORT_NAME_NO_SEARCH_REGISTRIES',
+      stops: 'before-request',
       severity: 'error',
       cause: 'SHORT_NAME_UNRESOLVED',
       message: `${ref.original} is a short name, and no alias and no unqualified-search-registries resolve it`,
@@ -121,6 +122,7 @@ function candidates(
   else if (names.length > 1 && mode === 'enforcing') {
     findings.push({
       code: 'SHORT_NAME_AMBIGUOUS',
+      stops: 'before-request',
       severity: 'error',
       cause: 'SHORT_NAME_UNRESOLVED',
       message: `short name mode is enforcing, but image name ${ref.original} returns ambiguous list (${search.join(', ')}): CRI-O refuses to pick one`,
@@ -182,7 +184,7 @@ export async function planCrio(
       const { host, repository } = splitName(physical);
       // newDockerClient looks the physical name up again: `blocked` and `insecure` of the registry it lands in.
       const landed = findRegistry(conf, physical.replace(/@.*$/, '').replace(/:[^/:]*$/, ''));
-      if (landed?.blocked) {
+      if (landed?.blocked)
         findings.push({
           code: 'REGISTRY_BLOCKED',
           severity: 'error',
@@ -191,8 +193,6 @@ export async function planCrio(
           fix: `remove blocked = true from the [[registry]] with prefix "${landed.prefix}" if this image should be pulled, or pull it from an allowed registry`,
           from: landed.from,
         });
-        continue;
-      }
       const insecure = s.role === 'mirror' ? s.insecure : (landed?.insecure ?? s.insecure);
       const apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
       const certs = await certsFor(fs, host);
@@ -213,6 +213,9 @@ export async function planCrio(
         capabilities: ['pull', 'resolve'],
         steps: ['resolve', 'fetch'],
         namespaceQuery: null,
+        refused: landed?.blocked
+          ? `registry ${landed.prefix} is blocked in /etc/containers/registries.conf or /etc/containers/registries.conf.d`
+          : null,
       });
     }
   }

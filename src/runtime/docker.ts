@@ -101,6 +101,7 @@ export async function planDocker(fs: NodeFs, ref: Reference): Promise<DockerPlan
       capabilities: ['pull', 'resolve'] as Endpoint['capabilities'],
       steps: ['resolve', 'fetch'] as Endpoint['steps'],
       namespaceQuery: null,
+      refused: null,
     }));
   const endpoints: Omit<Endpoint, 'proxy'>[] = [];
   if (ref.registry === 'docker.io') {
@@ -150,6 +151,7 @@ export async function planDocker(fs: NodeFs, ref: Reference): Promise<DockerPlan
 function bad(file: string, why: string): Finding {
   return {
     code: 'DAEMON_JSON_INVALID',
+    stops: 'before-request',
     severity: 'error',
     cause: null,
     message: `${file}: ${why}; dockerd does not start with this file`,

@@ -12,7 +12,8 @@ import type { Finding, PullPlan, RuntimeName } from './types.ts';
 
 export type { Endpoint, Finding, PullPlan, RuntimeName, ProxyEnvironment } from './types.ts';
 export { rootedFs, memoryFs, type NodeFs } from './fs.ts';
-export { proxyFor } from './proxy.ts';
+export { proxyFor, proxyEnvOf } from './proxy.ts';
+export { envOf } from './systemd.ts';
 
 export const RUNTIMES: readonly RuntimeName[] = ['containerd', 'crio', 'docker'];
 

@@ -52,6 +52,7 @@ export async function policyFindings(
     return [
       {
         code: 'POLICY_FILE_MISSING',
+        stops: 'before-request',
         severity: 'error',
         cause: 'POLICY_REJECTED',
         message: `${file}: ${read.detail}; containers/image cannot load a signature policy and refuses every pull`,
@@ -76,6 +77,7 @@ export async function policyFindings(
     if (types.length === 0 || types.includes('reject'))
       findings.push({
         code: 'POLICY_REJECTS',
+        stops: 'after-manifest',
         severity: 'error',
         cause: 'POLICY_REJECTED',
         message: `${file} ${scope} ${types.length === 0 ? 'is an empty requirement list' : 'says reject'} for ${name}: the pull fails after the image is downloaded ("Running image … rejected by policy")`,
@@ -94,6 +96,7 @@ export async function policyFindings(
     else if (types.some((t) => t !== 'insecureAcceptAnything'))
       findings.push({
         code: 'POLICY_UNKNOWN_REQUIREMENT',
+        stops: 'before-request',
         severity: 'error',
         cause: 'POLICY_REJECTED',
         message: `${file} ${scope} has requirement type(s) ${types.join(', ')} that containers/image does not know: the policy does not load`,
@@ -107,6 +110,7 @@ export async function policyFindings(
 function invalid(file: string, why: string): Finding {
   return {
     code: 'POLICY_FILE_INVALID',
+    stops: 'before-request',
     severity: 'error',
     cause: 'POLICY_REJECTED',
     message: `${file} is not a valid policy (${why}); containers/image refuses every pull`,

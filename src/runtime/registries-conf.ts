@@ -210,6 +210,7 @@ function refused(file: string, why: string, line: number): Finding {
   const at = `${shown(file)}${line ? `:${line}` : ''}`;
   return {
     code: 'REGISTRIES_CONF_INVALID',
+    stops: 'before-request',
     severity: 'error',
     cause: null,
     message: `${at}: ${why}; containers/image refuses the configuration, so every pull on this node fails`,

@@ -1,8 +1,8 @@
 // What a node's container runtime would do to pull one image: the endpoints it tries, in order, each with the
 // settings it would use, plus the configuration problems found on the way. Plain data; no network.
-import type { Cause } from '../cause/index.ts';
+import type { RuntimeFinding, RuntimeName } from '../result/index.ts';
 
-export type RuntimeName = 'containerd' | 'crio' | 'docker';
+export type { RuntimeName };
 
 export type Capability = 'pull' | 'resolve' | 'push';
 
@@ -37,21 +37,15 @@ export interface Endpoint {
   proxy: string | null;
   /** containerd adds `?ns=<registry>` to requests sent to a host other than the reference's registry. */
   namespaceQuery: string | null;
+  /**
+   * Why the runtime gives this endpoint up before sending it anything (CRI-O: the registry it lands in is
+   * `blocked`), as the runtime says it; null when it is tried.
+   */
+  refused: string | null;
 }
 
-export type Severity = 'error' | 'warning' | 'info';
-
-export interface Finding {
-  /** Stable identifier of the configuration problem, e.g. `HOSTS_TOML_INVALID`. */
-  code: string;
-  severity: Severity;
-  /** The pull failure this problem leads to, when it leads to one (cause taxonomy). */
-  cause: Cause | null;
-  message: string;
-  fix: string;
-  /** File (relative to the node root) and line, or a config key. */
-  from: string;
-}
+export type Severity = RuntimeFinding['severity'];
+export type Finding = RuntimeFinding;
 
 export interface ProxyEnvironment {
   /** Where each variable was set: `etc/systemd/system/containerd.service.d/http-proxy.conf:2`. */
@@ -68,7 +62,10 @@ export interface PullPlan {
   image: string;
   /** Every configuration file read, relative to the node root, in reading order. */
   configFiles: string[];
-  /** The endpoints tried, in order. Empty when the configuration stops the pull before any request. */
+  /**
+   * The endpoints the runtime goes through, in order (a `refused` one is given up without a request). Empty when
+   * the configuration stops the pull before any request.
+   */
   endpoints: Endpoint[];
   findings: Finding[];
   environment: ProxyEnvironment;

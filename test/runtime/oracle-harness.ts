@@ -105,7 +105,7 @@ export function predict(plan: PullPlan, servers: Record<string, Server>): { orde
   const phases: ('resolve' | 'fetch')[] = plan.runtime === 'containerd' ? ['resolve', 'fetch'] : ['resolve'];
   for (const step of phases) {
     let served = false;
-    for (const e of plan.endpoints.filter((x) => x.steps.includes(step))) {
+    for (const e of plan.endpoints.filter((x) => x.steps.includes(step) && !x.refused)) {
       const s = serverOf(e, servers);
       if (s && s.state !== 'untrusted' && !seen.includes(s.name)) seen.push(s.name);
       if (s?.state === 'ok') {
@@ -118,7 +118,7 @@ export function predict(plan: PullPlan, servers: Record<string, Server>): { orde
   const stops = plan.findings.some(
     (f) => f.severity === 'error' && (f.cause === 'POLICY_REJECTED' || f.cause === 'SHORT_NAME_UNRESOLVED'),
   );
-  return { order: seen, ok: ok && !stops && plan.endpoints.length > 0 };
+  return { order: seen, ok: ok && !stops && plan.endpoints.some((e) => !e.refused) };
 }
 
 let namespaces = 0;

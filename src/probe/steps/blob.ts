@@ -3,7 +3,8 @@ import { RegistryError } from '../../registry/errors.ts';
 import { LIMITS } from '../../registry/limits.ts';
 import { sha256 } from '../../registry/manifest.ts';
 import type { HttpResponse } from '../../transport/http.ts';
-import { failWith, now, repoOf, Stop, type ProbeContext } from '../context.ts';
+import { wasReported } from '../../registry/repository.ts';
+import { failWith, now, sourceOf, Stop, type ProbeContext } from '../context.ts';
 import { brokenDownload } from './config.ts';
 
 export async function blob(ctx: ProbeContext): Promise<void> {
@@ -22,14 +23,14 @@ export async function blob(ctx: ProbeContext): Promise<void> {
   };
   let res: HttpResponse;
   try {
-    res = await repoOf(ctx).blob(layer.digest, {
+    res = await sourceOf(ctx).blob(layer.digest, {
       maxBytes: layer.size + 1024,
       readAtMost: LIMITS.layerProbeBytes,
       step: 'blob',
       what: `layer ${layer.digest}`,
     });
   } catch (err) {
-    if (err instanceof RegistryError) {
+    if (err instanceof RegistryError && !wasReported(err)) {
       const { step: _s, ...detail } = err.detail;
       ctx.record('blob', false, now() - t, err.message, { cause: err.cause, ...detail });
       throw new Stop(err.cause, err.message);

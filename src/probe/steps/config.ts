@@ -4,7 +4,8 @@ import { RegistryError } from '../../registry/errors.ts';
 import { LIMITS } from '../../registry/limits.ts';
 import { parseImageConfig, sha256 } from '../../registry/manifest.ts';
 import type { HttpResponse } from '../../transport/http.ts';
-import { failWith, now, repoOf, Stop, type ProbeContext } from '../context.ts';
+import { wasReported } from '../../registry/repository.ts';
+import { failWith, now, sourceOf, Stop, type ProbeContext } from '../context.ts';
 
 /**
  * A blob transfer that broke (a body larger than allowed, a reset mid-body) is a broken download. Where the
@@ -28,13 +29,13 @@ export async function config(ctx: ProbeContext): Promise<void> {
   const t = now();
   let res: HttpResponse;
   try {
-    res = await repoOf(ctx).blob(digest, {
+    res = await sourceOf(ctx).blob(digest, {
       maxBytes: LIMITS.configBytes,
       step: 'config',
       what: `config blob ${digest}`,
     });
   } catch (err) {
-    if (err instanceof RegistryError) {
+    if (err instanceof RegistryError && !wasReported(err)) {
       const { step: _s, ...detail } = err.detail;
       ctx.record('config', false, now() - t, err.message, { cause: err.cause, ...detail });
       throw new Stop(err.cause, err.message);

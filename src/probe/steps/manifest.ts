@@ -6,7 +6,8 @@ import { parseRateLimit } from '../../registry/ratelimit.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import type { FetchedManifest, Resolved } from '../../registry/repository.ts';
 import type { HttpResponse } from '../../transport/http.ts';
-import { failWith, now, refOf, repoOf, Stop, type ProbeContext } from '../context.ts';
+import { wasReported } from '../../registry/repository.ts';
+import { failWith, now, refOf, sourceOf, Stop, type ProbeContext } from '../context.ts';
 import { missingTag, refusal, tagsOrRefusal } from './refusal.ts';
 
 function noteRateLimit(ctx: ProbeContext, res: HttpResponse | undefined): void {
@@ -16,9 +17,10 @@ function noteRateLimit(ctx: ProbeContext, res: HttpResponse | undefined): void {
 
 export async function manifest(ctx: ProbeContext): Promise<void> {
   const ref = refOf(ctx);
-  const repo = repoOf(ctx);
+  const source = sourceOf(ctx);
   const t = now();
-  if (ctx.opts.tagsFirst && ref.tag && !ref.digest) {
+  // A runtime does not list tags: through a node's runtime, every tag costs its own manifest request.
+  if (ctx.opts.tagsFirst && !ctx.node && ref.tag && !ref.digest) {
     const tags = await tagsOrRefusal(ctx, 'manifest');
     if (tags && !(tags instanceof RegistryError) && tags.complete && !tags.tags.includes(ref.tag)) {
       const { msg, detail, suggestions, tags: some } = missingTag(ctx, tags.tags);
@@ -34,13 +36,13 @@ export async function manifest(ctx: ProbeContext): Promise<void> {
   let resolved: Resolved;
   let fetched: FetchedManifest;
   try {
-    resolved = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', what);
+    resolved = await source.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', what);
     noteRateLimit(ctx, resolved.response);
-    fetched = resolved.fetched ?? (await repo.manifest(resolved.digest, 'manifest', what));
+    fetched = resolved.fetched ?? (await source.manifest(resolved.digest, 'manifest', what));
     noteRateLimit(ctx, fetched.response);
     if (!fetched.response) quotaLeft(ctx, resolved, t);
   } catch (err) {
-    if (err instanceof RegistryError) {
+    if (err instanceof RegistryError && !wasReported(err)) {
       noteRateLimit(ctx, err.response);
       throw await refusal(ctx, err, t, 'manifest');
     }

@@ -11,7 +11,8 @@ import { formatReference } from '../../reference/index.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import { indexEntries, isIndex } from '../../registry/manifest.ts';
 import type { FetchedManifest } from '../../registry/repository.ts';
-import { failWith, now, refOf, repoOf, Stop, type ProbeContext } from '../context.ts';
+import { wasReported } from '../../registry/repository.ts';
+import { failWith, now, refOf, sourceOf, Stop, type ProbeContext } from '../context.ts';
 import { config } from './config.ts';
 import { refusal } from './refusal.ts';
 
@@ -73,9 +74,9 @@ async function fromIndex(ctx: ProbeContext): Promise<void> {
     );
   let child;
   try {
-    child = await repoOf(ctx).manifest(pick.entry.digest, 'platform', formatReference(refOf(ctx)));
+    child = await sourceOf(ctx).manifest(pick.entry.digest, 'platform', formatReference(refOf(ctx)));
   } catch (err) {
-    if (err instanceof RegistryError) throw await refusal(ctx, err, t, 'platform');
+    if (err instanceof RegistryError && !wasReported(err)) throw await refusal(ctx, err, t, 'platform');
     throw failWith(ctx, 'platform', t, err);
   }
   if (isIndex(child.manifest))
