@@ -191,7 +191,8 @@ export function initialFinding(
 }
 
 function probeLine(f: Finding, probe: ProbeResult, origin: ProbeOrigin | null): string {
-  const failed = probe.steps.find((s) => !s.ok);
+  // The last failed step decided (through a runtime, an earlier endpoint may have failed and been passed over).
+  const failed = probe.steps.findLast((s) => !s.ok);
   const where =
     origin && 'node' in origin
       ? ` from node ${origin.node} (agent ${origin.agent})`

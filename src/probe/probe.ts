@@ -77,6 +77,8 @@ export async function probeImage(image: string, session: Session, opts: ProbeOpt
       ...remediationFor(stop.code, {
         image: ref ? formatReference(ref) : image,
         registry: ref?.registry ?? null,
+        // Through a runtime, the endpoint that failed (a mirror) is the host to check from the node.
+        host: ctx.endpoint ? new URL(ctx.endpoint).host : null,
         platform: result.platform,
         tag: ref?.tag ?? null,
         suggestions: stop.extra.suggestions,

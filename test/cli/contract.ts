@@ -54,6 +54,37 @@ export const ProbeJson = z.strictObject({
   credential: z
     .strictObject({ source: z.string(), key: z.string(), username: z.string().optional() })
     .nullable(),
+  runtime: z
+    .strictObject({
+      name: z.enum(['containerd', 'crio', 'docker']),
+      version: z.string().min(1).optional(),
+      configFiles: z.array(z.string()),
+      endpoints: z.array(
+        z.strictObject({
+          url: z.string().regex(/^https?:\/\//),
+          role: z.enum(['mirror', 'upstream']),
+          from: z.string().min(1),
+          outcome: z.enum(['served', 'failed', 'refused', 'not-tried']),
+          cause: z.enum(CAUSES).nullable(),
+          summary: z.string().min(1),
+        }),
+      ),
+      resolvedBy: z.string().nullable(),
+      servedBy: z.string().nullable(),
+      reported: z.string().nullable(),
+      findings: z.array(
+        z.strictObject({
+          code: z.string().regex(/^[A-Z_]+$/),
+          severity: z.enum(['error', 'warning', 'info']),
+          cause: z.enum(CAUSES).nullable(),
+          message: z.string().min(1),
+          fix: z.string().min(1),
+          from: z.string(),
+          stops: z.enum(['before-request', 'after-manifest']).optional(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type ProbeJson = z.infer<typeof ProbeJson>;
 

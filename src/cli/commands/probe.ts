@@ -8,12 +8,14 @@ import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.
 import { htmlPage, outputFormat, yamlOf, type OutputFormat } from '../output.ts';
 import { checkNodeFlags, NODE_FLAGS, NODE_FLAGS_HELP, probeFromNode } from '../node-probe.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { RUNTIME_FLAGS, RUNTIME_FLAGS_HELP, runtimeChoice } from '../runtime-flags.ts';
 import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = {
   ...REGISTRY_FLAGS,
   ...NODE_FLAGS,
+  ...RUNTIME_FLAGS,
   file: { type: 'string', short: 'f' },
   concurrency: { type: 'string' },
 } as const;
@@ -39,12 +41,14 @@ Examples:
   echo "$PASS" | regdoctor probe registry.local:5000/team/app:1 -u ci --password-stdin --ca-file ca.pem
   regdoctor probe -f images.txt -o html > probe.html   # one self-contained page: waterfalls, verdicts, fixes
   regdoctor probe registry.local:5000/team/app:1 --node worker-3 --pull-secret regcred -n shop
+  regdoctor probe nginx:1.27 --node-root /host          # as the node's runtime pulls: its mirrors, CAs, proxy
 
 Flags:
   -f, --file FILE                images to probe, one per line (# comments and blank lines ignored; - for stdin)
   --concurrency N                images probed at once (default 8)
 ${REGISTRY_FLAGS_HELP}
 ${NODE_FLAGS_HELP}
+${RUNTIME_FLAGS_HELP}
 ${outputHelp(outputs)}
                                  json: one object per line; yaml: one document per image
 
@@ -80,6 +84,13 @@ const run: Command = async (argv) => {
     throw new UsageError('--concurrency must be a positive integer');
   checkNodeFlags(values);
   if (values.node !== undefined) {
+    const runtimeFlag = Object.keys(RUNTIME_FLAGS).find(
+      (f) => values[f as keyof typeof values] !== undefined,
+    );
+    if (runtimeFlag)
+      throw new UsageError(
+        `--${runtimeFlag} does not apply with --node: the node's agent reads the node's own runtime configuration`,
+      );
     // The page has no place yet for what the node's agent adds (image filesystem, kubelet settings).
     const format = outputFormat(values.output, ['text', 'json', 'yaml']);
     return probeFromNode(images, values, format);
@@ -92,6 +103,7 @@ const run: Command = async (argv) => {
       // reported per image by the probe itself
     }
   }
+  const node = await runtimeChoice(values);
   const ctx = await registryContext(values, registries, outputs);
   const colour = ctx.output === 'text' && useColour();
   // HTML is one page for every image, written once all are done; the other formats stream in input order.
@@ -120,6 +132,7 @@ const run: Command = async (argv) => {
         credentials: ctx.credentials,
         plainHttp: ctx.plainHttp,
         budget: { deadlineMs: ctx.deadlineMs },
+        ...node,
       });
       await flush();
     }
