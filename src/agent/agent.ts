@@ -7,6 +7,7 @@ import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import type { Platform } from '../platform/index.ts';
 import { parsePlatform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
+import { detectRuntime, rootedFs } from '../runtime/index.ts';
 import type { Session } from '../registry/session.ts';
 import type { ImagePolicy } from '../policy/model.ts';
 import { watchImagePolicies, type PolicyWatch } from '../webhook/watch.ts';
@@ -92,6 +93,15 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const concurrency = opts.concurrency ?? 4;
   const queueLimit = opts.queueLimit ?? 256;
   const nodeRoot = opts.nodeRoot ?? '/host';
+  // Where the node's runtime configuration is mounted, probes pull as that runtime does (its mirrors, CA files,
+  // the proxy of its service); without it, straight from the registry.
+  const runtime = await detectRuntime(rootedFs(nodeRoot));
+  const throughRuntime = runtime.runtime ? { nodeRoot } : {};
+  log(
+    runtime.runtime
+      ? `probing through ${runtime.runtime} as configured under ${nodeRoot} (${runtime.from})`
+      : `no container runtime configuration under ${nodeRoot}: probing the registries directly`,
+  );
   const stopper = new AbortController();
   const api: CheckApi = await openCheckApi({
     kubeconfig: opts.kubeconfig,
@@ -233,6 +243,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           credentials: creds.source,
           plainHttp: opts.plainHttp,
           budget: { deadlineMs: deadline },
+          ...throughRuntime,
         }),
         late,
       ]);

@@ -52,6 +52,39 @@ const nodeFacts = z.object({
   imageFs: z.nullable(z.object({ path: text, availableBytes: z.number(), totalBytes: z.number() })),
   imageBytes: z.nullable(z.number()),
 });
+const runtimeReport = z.object({
+  name: z.enum(['containerd', 'crio', 'docker']),
+  version: z.optional(text),
+  configFiles: z.array(text).check(z.maxLength(256)),
+  endpoints: z
+    .array(
+      z.object({
+        url: text,
+        role: z.enum(['mirror', 'upstream']),
+        from: text,
+        outcome: z.enum(['served', 'failed', 'refused', 'not-tried']),
+        cause: z.nullable(z.enum(CAUSES)),
+        summary: text,
+      }),
+    )
+    .check(z.maxLength(64)),
+  resolvedBy: z.nullable(text),
+  servedBy: z.nullable(text),
+  reported: z.nullable(text),
+  findings: z
+    .array(
+      z.object({
+        code: text,
+        severity: z.enum(['error', 'warning', 'info']),
+        cause: z.nullable(z.enum(CAUSES)),
+        message: text,
+        fix: text,
+        from: text,
+        stops: z.optional(z.enum(['before-request', 'after-manifest'])),
+      }),
+    )
+    .check(z.maxLength(128)),
+});
 const result = z.looseObject({
   image: text,
   reference: z.nullable(
@@ -73,6 +106,7 @@ const result = z.looseObject({
   suggestions: z.optional(z.array(text).check(z.maxLength(32))),
   credential: z.optional(z.nullable(z.looseObject({ source: text, key: text }))),
   node: z.optional(nodeFacts),
+  runtime: z.optional(runtimeReport),
 });
 
 /** A check's status.result as a ProbeResult and node facts, or why it cannot be read. */
@@ -104,6 +138,7 @@ export function parseResult(
     ...(d.alternatives?.length ? { alternatives: d.alternatives } : {}),
     ...(d.suggestions ? { suggestions: d.suggestions } : {}),
     ...(d.credential !== undefined ? { credential: d.credential as ProbeResult['credential'] } : {}),
+    ...(d.runtime ? { runtime: { ...d.runtime, version: d.runtime.version ?? null } } : {}),
   };
   return { probe, node: d.node ?? null };
 }
