@@ -19,6 +19,7 @@ import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { classifySection } from './classify.ts';
 import { startup } from './startup.ts';
+import { hostileSection } from './hostile.ts';
 import { heading, targets as renderTargets, type Target } from './table.ts';
 
 // Odd counts, so each median is one real run. The brief asks for ≥ 10 process runs and ≥ 20 start-up runs.
@@ -27,7 +28,17 @@ const RUNS = { process: 11, single: 15, many: 5, auth: 5, startup: 21, breakdown
 const out = (s: string) => process.stdout.write(s);
 
 // `npm run bench -- scan startup` runs only those sections; no argument runs them all.
-const SECTIONS = ['probe', 'auth', 'startup', 'scan', 'exporter', 'webhook', 'classify', 'html'] as const;
+const SECTIONS = [
+  'probe',
+  'auth',
+  'startup',
+  'scan',
+  'exporter',
+  'webhook',
+  'classify',
+  'html',
+  'hostile',
+] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.slice(2);
 const want = (s: Section) => only.length === 0 || only.includes(s);
@@ -182,6 +193,20 @@ async function main(cleanup: Cleanup): Promise<void> {
     progress('section 8: HTML report of 2,500 findings');
     out(heading('8. HTML report: a 2,500-finding scan in headless Chromium (issue 13)'));
     const h = await htmlSection(cli, registry, cleanup, progress);
+    out(h.text);
+    out(renderTargets(h.targets));
+    all.push(...h.targets);
+    failures.push(...h.failures);
+  }
+
+  if (want('hostile')) {
+    progress('section 9: hostile registries');
+    out(
+      heading(
+        '9. Hostile registries: a whole probe process per case, wall time and peak RSS (issue 9, item 9)',
+      ),
+    );
+    const h = await hostileSection(cli, cleanup, progress);
     out(h.text);
     out(renderTargets(h.targets));
     all.push(...h.targets);

@@ -9,8 +9,11 @@ export const LIMITS = {
   layerProbeBytes: 64 * 1024,
   /** One page of a tag list (a 1,000-tag page is ~30 KiB; registries that ignore `n` send all at once). */
   tagPageBytes: 4 * 1024 * 1024,
-  /** All pages of one tag listing together. */
-  tagBytes: 8 * 1024 * 1024,
+  /**
+   * All pages of one tag listing together: ~150,000 tags of ordinary length, more than LIMITS.tags. Parsed JSON
+   * takes about seven times its size in memory, so this is what bounds a listing's memory (~30 MB).
+   */
+  tagBytes: 4 * 1024 * 1024,
   tagPages: 10,
   /** `regdoctor tags` lists every page: up to 100 pages of 1,000 and 32 MiB in all. */
   tagListingPages: 100,

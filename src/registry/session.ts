@@ -65,7 +65,9 @@ export class Session {
   readonly transport: Transport;
   readonly auth: Authenticator;
   private readonly origins = new Map<string, Promise<OriginState>>();
-  private readonly memos = new Map<string, Promise<unknown>>();
+  private readonly memos = new Map<string, { promise: Promise<unknown>; weight: number }>();
+  private memoWeight = 0;
+  private readonly gates = new Map<string, { active: number; waiting: (() => void)[] }>();
   private readonly endpointTls = new Map<string, Promise<TlsConfig>>();
 
   /** Low-level: transport options as they are. Commands use createSession(). */
@@ -166,16 +168,54 @@ export class Session {
 
   /**
    * A read done once per session and key (a repository's tag list per identity: a scan of many missing tags in one
-   * repository lists its tags once). A failure is forgotten, so the next caller tries again.
+   * repository lists its tags once). A failure is forgotten, so the next caller tries again. What is kept weighs
+   * `weight` each and at most `maxWeight` in all: past that the oldest answers are dropped (a scan over a thousand
+   * repositories must not keep a thousand tag lists).
    */
-  once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
-    let p = this.memos.get(key) as Promise<T> | undefined;
-    if (!p) {
-      p = fetch();
-      this.memos.set(key, p);
-      p.catch(() => this.memos.delete(key));
+  once<T>(key: string, fetch: () => Promise<T>, weight: (v: T) => number, maxWeight: number): Promise<T> {
+    const known = this.memos.get(key);
+    if (known) {
+      // Most recently used last: the oldest go first.
+      this.memos.delete(key);
+      this.memos.set(key, known);
+      return known.promise as Promise<T>;
     }
-    return p;
+    const entry: { promise: Promise<unknown>; weight: number } = { promise: fetch(), weight: 0 };
+    this.memos.set(key, entry);
+    entry.promise.then(
+      (v) => {
+        if (this.memos.get(key) !== entry) return;
+        entry.weight = weight(v as T);
+        this.memoWeight += entry.weight;
+        for (const [k, e] of this.memos) {
+          if (this.memoWeight <= maxWeight || e === entry) break;
+          this.memos.delete(k);
+          this.memoWeight -= e.weight;
+        }
+      },
+      () => {
+        if (this.memos.get(key) === entry) this.memos.delete(key);
+      },
+    );
+    return entry.promise as Promise<T>;
+  }
+
+  /**
+   * Runs `fn` with at most `max` of the same `kind` in flight in this session; the rest wait their turn. For reads
+   * whose answers are large (tag lists): eight probes listing 8 MiB each at once would hold them all in memory.
+   */
+  async limited<T>(kind: string, max: number, fn: () => Promise<T>): Promise<T> {
+    let gate = this.gates.get(kind);
+    if (!gate) this.gates.set(kind, (gate = { active: 0, waiting: [] }));
+    const g = gate;
+    if (g.active >= max) await new Promise<void>((resolve) => g.waiting.push(resolve));
+    g.active++;
+    try {
+      return await fn();
+    } finally {
+      g.active--;
+      g.waiting.shift()?.();
+    }
   }
 
   private readonly children = new Map<string, Session>();

@@ -1,6 +1,5 @@
 // A repository's tags (GET /v2/<name>/tags/list), bounded in pages, bytes and count, duplicates dropped, and
 // listed once per session and identity.
-import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import type { StepName } from '../result/index.ts';
 import { LIMITS } from './limits.ts';
@@ -15,7 +14,10 @@ export interface TagList {
   cut?: Cut;
 }
 
-const tagList = z.object({ name: z.optional(z.string()), tags: z.optional(z.nullable(z.array(z.string()))) });
+/** Tags kept for reuse per session, over all repositories (the oldest lists go first). */
+const TAGS_KEPT = 2 * LIMITS.tags;
+/** Tag listings in flight at once per session: each may hold up to LIMITS.tagBytes while it is parsed. */
+const TAG_LISTINGS_AT_ONCE = 2;
 
 export interface TagLimits {
   pages: number;
@@ -39,7 +41,12 @@ export async function listTags(
     repo.credential?.label ?? 'anonymous',
     limits,
   ]);
-  return repo.session.once(key, () => fetchTags(repo, step, limits));
+  return repo.session.once(
+    key,
+    () => repo.session.limited('tags', TAG_LISTINGS_AT_ONCE, () => fetchTags(repo, step, limits)),
+    (list) => list.tags.length,
+    TAGS_KEPT,
+  );
 }
 
 async function fetchTags(repo: Repository, step: StepName, limits: TagLimits): Promise<TagList> {
@@ -50,16 +57,10 @@ async function fetchTags(repo: Repository, step: StepName, limits: TagLimits): P
     { op: 'tags', what: `tags of ${repo.name}`, step },
     { pages: limits.pages, pageBytes: LIMITS.tagPageBytes, totalBytes: limits.totalBytes },
     (body) => {
-      let parsed;
-      try {
-        parsed = tagList.safeParse(JSON.parse(body.toString('utf8')));
-      } catch {
-        parsed = null;
-      }
-      if (!parsed?.success)
-        throw new RegdoctorError('REGISTRY_ERROR', 'tag list is not valid JSON', { step });
+      const page = tagsOf(body);
+      if (!page) throw new RegdoctorError('REGISTRY_ERROR', 'tag list is not valid JSON', { step });
       // One by one: spreading a page of 150,000 tags into push() overflows the call stack.
-      for (const t of parsed.data.tags ?? []) {
+      for (const t of page) {
         if (tags.size >= LIMITS.tags) return false;
         tags.add(t);
       }
@@ -67,4 +68,22 @@ async function fetchTags(repo: Repository, step: StepName, limits: TagLimits): P
     },
   );
   return { tags: [...tags], complete: paged.cut === undefined, pages: paged.pages, cut: paged.cut };
+}
+
+/**
+ * The `tags` of a page (`{"name": …, "tags": [...] | null}`), or null when the page is not that. Checked in place
+ * rather than through a schema: a schema copies the array, and a page can hold a hundred thousand tags.
+ */
+function tagsOf(body: Buffer): string[] | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const tags = (json as { tags?: unknown }).tags;
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) return null;
+  return tags as string[];
 }

@@ -341,7 +341,8 @@ export class Transport {
               headers: { host: url.host, 'user-agent': 'regdoctor/0.1', ...headers },
             },
             (res: IncomingMessage) => {
-              readBody(res, limit, req.readAtMost, req.step, safeUrl(url), limit < req.maxBodyBytes).then(
+              const atMost = method === 'HEAD' ? 0 : req.readAtMost;
+              readBody(res, limit, atMost, req.step, safeUrl(url), limit < req.maxBodyBytes).then(
                 ({ body, partial }) =>
                   resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res), body, partial }),
                 reject,
@@ -423,7 +424,7 @@ function flatHeaders(res: IncomingMessage): Headers {
 }
 
 async function readBody(
-  body: Readable,
+  body: IncomingMessage,
   limit: number,
   atMost: number | undefined,
   step: StepName,
@@ -431,30 +432,39 @@ async function readBody(
   /** The limit is what is left of the operation's byte allowance, not this request's own cap. */
   byBudget: boolean,
 ) {
+  const tooLarge = () => {
+    body.destroy();
+    return new TransportError(
+      'REGISTRY_ERROR',
+      step,
+      byBudget
+        ? `${where}: the operation's allowance of response bytes is spent (${limit} left); refusing to read more`
+        : `${where}: response body exceeds ${limit} bytes; refusing to read more`,
+      { limitBytes: limit },
+    );
+  };
+  // A declared length says up front what is coming: over the limit, nothing is read; within it, the body is
+  // copied into one buffer of that size as it arrives instead of being held twice (chunks, then their concat).
+  // (A HEAD's Content-Length describes the body a GET would get: atMost is 0 there, and nothing is read.)
+  const declared = Number(body.headers['content-length']);
+  const known =
+    atMost === undefined && Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined;
+  if (known !== undefined && known > limit) throw tooLarge();
+  const whole = known !== undefined ? Buffer.allocUnsafe(known) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const chunk of body as Readable) {
     const b = chunk as Buffer;
-    size += b.length;
-    if (atMost !== undefined && size >= atMost) {
+    if (atMost !== undefined && size + b.length >= atMost) {
       chunks.push(b);
       body.destroy();
       return { body: Buffer.concat(chunks).subarray(0, atMost), partial: true };
     }
-    if (size > limit) {
-      body.destroy();
-      throw new TransportError(
-        'REGISTRY_ERROR',
-        step,
-        byBudget
-          ? `${where}: the operation's allowance of response bytes is spent (${limit} left); refusing to read more`
-          : `${where}: response body exceeds ${limit} bytes; refusing to read more`,
-        {
-          limitBytes: limit,
-        },
-      );
-    }
-    chunks.push(b);
+    if (size + b.length > limit || (whole && size + b.length > whole.length)) throw tooLarge();
+    if (whole) b.copy(whole, size);
+    else chunks.push(b);
+    size += b.length;
   }
+  if (whole) return { body: size === whole.length ? whole : whole.subarray(0, size), partial: false };
   return { body: Buffer.concat(chunks), partial: false };
 }
