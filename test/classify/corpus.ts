@@ -1088,6 +1088,13 @@ export const CORPUS: CorpusEntry[] = [
     registry: 'harbor.corp.example',
   },
   {
+    id: 'crio-registries-conf-blocked',
+    message:
+      'Failed to pull image "registry.corp.example/team/app:1": rpc error: code = Unknown desc = initializing source docker://registry.corp.example/team/app:1: registry registry.corp.example is blocked in /etc/containers/registries.conf or /etc/containers/registries.conf.d',
+    cause: 'POLICY_REJECTED',
+    image: 'registry.corp.example/team/app:1',
+  },
+  {
     id: 'crio-policy-json-reject',
     message:
       'rpc error: code = Unknown desc = Source image rejected: Running image docker://docker.io/library/nginx:latest is rejected by policy.',

@@ -1,6 +1,8 @@
-// src/runtime's endpoint order and outcome against what the real runtimes do with the same node files:
-// containerd 1.6 (ctr content fetch --hosts-dir) and containers/image 5.23 (skopeo over the node's
-// /etc/containers). Each row: which registries' logs saw requests, in what order, and whether the pull worked.
+// src/runtime's endpoint order and regdoctor's probe through it against what the real runtimes do with the same
+// node files: containerd 1.6 (ctr content fetch --hosts-dir) and containers/image 5.23 (skopeo over the node's
+// /etc/containers). Each row: which registries' logs saw requests, in what order — from the real runtime, in
+// src/runtime's plan, from regdoctor's probe — and the outcome: the registry the image came from, or the failure
+// (the real runtime's message, classified, against the probe's cause, and the endpoint each names).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
@@ -10,7 +12,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK_DNS, startContainerd, type RunningContainerd } from '../helpers/containerd.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
-import { runCase, table, type OracleCase, type OracleRow, type OracleWorld } from './oracle-harness.ts';
+import {
+  lastError,
+  runCase,
+  sameOutcome,
+  table,
+  type OracleCase,
+  type OracleRow,
+  type OracleWorld,
+} from './oracle-harness.ts';
 
 const HOSTS = 'etc/containerd/certs.d';
 const CONFIG_TOML = `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`;
@@ -244,6 +254,47 @@ function cases(digest: string, proxyHost: () => string): OracleCase[] {
           '[[registry]]\nprefix = "registry.test"\nlocation = "{{new}}"\ninsecure = true\n',
       },
     },
+    // Failures: which one the runtime reports when every endpoint failed.
+    mirrored(
+      'mirror down (503), server without the image: 1.6 reports the first failure that is not a 404',
+      { mirror: 'fail', up: 'empty' },
+      'http://{{mirror}}',
+      { extra: PR },
+    ),
+    mirrored('no endpoint has the image: not found', { mirror: 'empty', up: 'empty' }, 'http://{{mirror}}', {
+      extra: PR,
+    }),
+    mirrored(
+      'mirror refuses connections, server without the image: the refused connection is reported',
+      { mirror: 'down', up: 'empty' },
+      'http://{{mirror}}',
+      { extra: PR },
+    ),
+    mirrored(
+      'content-only mirror without the image: content from the server after the mirror’s 404',
+      { mirror: 'empty', up: 'ok' },
+      'http://{{mirror}}',
+      { extra: '  capabilities = ["pull"]\n' },
+    ),
+    crioMirrored(
+      'CRI-O mirror down (503), location without the image: the location’s failure is reported',
+      'registry.test/team/app:1',
+      { mirror: 'fail', up: 'empty' },
+    ),
+    crioMirrored('CRI-O mirror without the image, location down (503)', 'registry.test/team/app:1', {
+      mirror: 'empty',
+      up: 'fail',
+    }),
+    {
+      name: 'CRI-O blocked registry, its mirror down: the block is reported, the mirror as also failed',
+      runtime: 'crio',
+      image: '{{up}}/team/app:1',
+      servers: { mirror: 'fail', up: 'ok' },
+      files: crio(
+        '[[registry]]\nlocation = "{{up}}"\ninsecure = true\nblocked = true\n[[registry.mirror]]\nlocation = "{{mirror}}"\ninsecure = true\n',
+      ),
+      expect: { finding: 'REGISTRY_BLOCKED', stderr: /Mirrors also failed: .*\n?.*is blocked in/ },
+    },
     {
       name: 'CRI-O policy.json rejects the registry',
       runtime: 'crio',
@@ -293,6 +344,12 @@ describe('runtime oracle: src/runtime vs containerd 1.6 and containers/image', (
       const why = `\nlog:\n${row.log.join('\n')}\n${row.run.stderr.split('\n').slice(-15).join('\n')}\nplan: ${JSON.stringify(row.plan.endpoints.map((e) => [e.url, e.steps]))}\nfindings: ${row.plan.findings.map((f) => f.code).join(', ')}`;
       assert.deepEqual(row.predictedOrder, row.realOrder, `order${why}`);
       assert.equal(row.predictedOk, row.realOk, `outcome${why}`);
+      const probed = `\nprobe: ${row.probe.cause ?? 'pullable'}: ${row.probe.summary}\nreported: ${row.probe.runtime?.reported}\nreal: ${lastError(row.run.stderr)} → ${JSON.stringify(row.realCause)}\nsteps:\n${row.probe.steps.map((x) => `  ${x.ok ? 'ok ' : 'ERR'} ${x.name} ${String(x.detail.endpoint ?? '')} ${x.summary}`).join('\n')}`;
+      assert.deepEqual(row.probeOrder, row.realOrder, `probe order${why}${probed}`);
+      assert.ok(sameOutcome(row), `probe outcome${why}${probed}`);
+      // The endpoint the runtime's message names is the one regdoctor says the runtime names.
+      for (const host of row.probe.runtime?.reported?.match(/127\.0\.0\.1:\d+/g) ?? [])
+        assert.ok(lastError(row.run.stderr).includes(host), `${host} in the real error${why}${probed}`);
       if (c.expect) {
         assert.ok(
           row.plan.findings.some((f) => f.code === c.expect?.finding),

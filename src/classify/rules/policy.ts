@@ -41,6 +41,12 @@ export const POLICY_RULES: readonly Rule[] = [
     wraps: true,
   },
   {
+    id: 'registries-conf-blocked',
+    cause: 'POLICY_REJECTED',
+    pattern: /registry \S+ is blocked in \S+/,
+    wraps: true,
+  },
+  {
     id: 'containerd-image-verifier',
     cause: 'POLICY_REJECTED',
     pattern: /image verifier \S+ blocked pull of|blocking pull of \S+ with digest \S+: image verifier/,

@@ -42,8 +42,19 @@ function containerd(d: Decision, f: Failure | null, w: Wording): string {
   return `${pull}${resolve}failed to do request: Head "${manifests}": ${e.message}`;
 }
 
-function physical(f: Failure): string {
-  return `${hostOf(f).replace(/^registry-1\.docker\.io$/, 'docker.io')}/${f.host.plan.repository}`;
+/** The reference as containers/image names it at one endpoint: `host/repository:tag` (or `@digest`). */
+function physical(f: Failure, object: string): string {
+  const host = hostOf(f).replace(/^registry-1\.docker\.io$/, 'docker.io');
+  return `${host}/${f.host.plan.repository}${object.includes(':') ? '@' : ':'}${object}`;
+}
+
+/** One endpoint's failure as containers/image words it: the ping, or the manifest read. */
+function attempt(f: Failure, object: string): string {
+  if (f.kind === 'refused') return f.err.message;
+  const inner = ['dns', 'connect', 'tls', 'ping'].includes(String(f.err.detail.step))
+    ? `pinging container registry ${hostOf(f)}: ${f.err.message}`
+    : `reading manifest ${object} in ${physical(f, object).replace(/[:@][^/]*$/, '')}: ${f.err.message}`;
+  return `${physical(f, object)}: ${inner}`;
 }
 
 function crio(d: Decision, f: Failure | null, w: Wording): string {
@@ -52,10 +63,9 @@ function crio(d: Decision, f: Failure | null, w: Wording): string {
   if (d.phase === 'fetch') return `reading blob ${d.object.replace(/^\S+ /, '')}: ${f.err.message}`;
   const others = d.failures.filter((x) => x !== f);
   const mirrors = others.length
-    ? `(Mirrors also failed: ${others.map((x) => `[${physical(x)}: ${x.err.message}]`).join('\n')}): `
+    ? `(Mirrors also failed: ${others.map((x) => `[${attempt(x, d.object)}]`).join('\n')}): `
     : '';
-  const inner = f.kind === 'refused' ? f.err.message : `${physical(f)}: ${f.err.message}`;
-  return `${source}${mirrors}${inner}`;
+  return `${source}${mirrors}${attempt(f, d.object)}`;
 }
 
 /** What the runtime reports when the walk `d` ran out. */
