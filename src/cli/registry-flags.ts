@@ -1,5 +1,6 @@
 // Flags shared by every command that talks to a registry (probe, inspect, …) and what they turn into.
-import { UsageError } from '../cause/index.ts';
+import { RegdoctorError, UsageError } from '../cause/index.ts';
+import { loadDockerConfig } from '../credentials/index.ts';
 import { registerSecret } from '../credentials/index.ts';
 import { stderrLogger } from '../output/index.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -107,8 +108,22 @@ export async function readCaFiles(files: readonly string[]): Promise<string[]> {
 }
 
 /** --docker-config: must be a readable regular file. */
+/**
+ * --docker-config: a readable regular file that parses. A broken file on this machine is the user's input error
+ * (exit 2), not a pull secret problem in a cluster to be fixed with kubectl.
+ */
 export async function checkDockerConfig(dockerConfig: string | undefined): Promise<void> {
-  if (dockerConfig !== undefined) await checkRegularFile(dockerConfig, '--docker-config');
+  if (dockerConfig === undefined) return;
+  await checkRegularFile(dockerConfig, '--docker-config');
+  try {
+    await loadDockerConfig(dockerConfig);
+  } catch (err) {
+    if (!(err instanceof RegdoctorError)) throw err;
+    const what = err.message.startsWith(`${dockerConfig}: `)
+      ? err.message.slice(dockerConfig.length + 2)
+      : err.message;
+    throw new UsageError(`--docker-config ${dockerConfig}: ${what}`);
+  }
 }
 
 /**
