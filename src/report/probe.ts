@@ -92,11 +92,48 @@ function runtimeLines(r: ProbeResult, rt: RuntimeReport, s: Style): string[] {
   return lines;
 }
 
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+
+const MAX_KEYS_SHOWN = 5;
+
+/**
+ * What the credentials step found wrong, as JSON has it: defects of the entries tried (a password ending in a
+ * newline), notes (a credential helper that is not installed), and — when no entry matched — why each key missed
+ * (`port differs (none vs 5103)`), near misses of the same host first.
+ */
+function credentialLines(steps: Step[], s: Style): string[] {
+  const d = steps.find((st) => st.name === 'credentials')?.detail;
+  if (!d) return [];
+  const out = [
+    ...strings(d.problems).map((p) => s.yellow(`    ! ${p}`)),
+    ...strings(d.notes).map((n) => s.dim(`    - ${n}`)),
+  ];
+  const verdicts = Array.isArray(d.verdicts)
+    ? (d.verdicts as { key?: unknown; matched?: unknown; reason?: unknown }[])
+    : [];
+  if (strings(d.matched).length === 0) {
+    const missed = verdicts
+      .filter((v) => v.matched === false && typeof v.key === 'string' && typeof v.reason === 'string')
+      .sort(
+        (a, b) =>
+          Number(!/^port differs|^path /.test(String(a.reason))) -
+          Number(!/^port differs|^path /.test(String(b.reason))),
+      );
+    for (const v of missed.slice(0, MAX_KEYS_SHOWN))
+      out.push(s.dim(`    - key ${String(v.key)}: ${String(v.reason)}`));
+    if (missed.length > MAX_KEYS_SHOWN)
+      out.push(s.dim(`    - and ${missed.length - MAX_KEYS_SHOWN} more keys`));
+  }
+  return out.length ? ['  credentials:', ...out] : [];
+}
+
 export function renderProbeText(r: ProbeResult, opts: { colour: boolean; verbose?: boolean }): string {
   const s = makeStyle(opts.colour);
   const lines: string[] = [];
   lines.push(`${s.bold(r.image)}  ${s.dim(`platform ${r.platform}`)}`);
   lines.push(...(r.runtime ? runtimeLines(r, r.runtime, s) : waterfall(r.steps, s)));
+  lines.push(...credentialLines(r.steps, s));
   if (opts.verbose) {
     for (const st of r.steps.filter((x) => Object.keys(x.detail).length)) {
       lines.push(s.dim(`    ${st.name}: ${JSON.stringify(st.detail)}`));

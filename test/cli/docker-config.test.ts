@@ -1,10 +1,12 @@
 // A broken --docker-config on this machine is the user's input error: exit 2 with one line naming the file —
-// not PULL_SECRET_INVALID with kubectl advice about a cluster's pull secrets.
+// not PULL_SECRET_INVALID with kubectl advice about a cluster's pull secrets. A working one's defects show in
+// text as they do in JSON.
 import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useFixture } from '../helpers/fixture.ts';
-import { buildCli, type Cli } from './cli.ts';
+import { buildCli, show, type Cli } from './cli.ts';
 import { assertUsageError } from './contract.ts';
 
 describe('--docker-config that does not parse', () => {
@@ -34,6 +36,46 @@ describe('--docker-config that does not parse', () => {
         );
         assertUsageError(r, /^(?!.*(PULL_SECRET|kubectl|pw-secret)).*$/s);
       }
+    });
+  }
+});
+
+describe('--docker-config defects in text output, as in JSON', () => {
+  const fx = useFixture();
+  let cli: Cli;
+  let config: string;
+
+  before(async () => {
+    cli = await buildCli(fx);
+    config = join(fx.dir, 'config.json');
+    const auth = (u: string, p: string) => ({
+      username: u,
+      password: p,
+      auth: Buffer.from(`${u}:${p}`).toString('base64'),
+    });
+    await writeFile(
+      config,
+      JSON.stringify({
+        auths: { '127.0.0.1': auth('u', 'pw-a-1'), '127.0.0.1:1': auth('u', 'pw-b-1\n') },
+        credHelpers: { '127.0.0.1:2': 'regdoctor-test-missing' },
+      }),
+    );
+  });
+
+  for (const [image, said] of [
+    ['127.0.0.1:5103/team/app:1', /- key 127\.0\.0\.1: port differs \(none vs 5103\)/],
+    ['127.0.0.1:1/team/app:1', /! 127\.0\.0\.1:1: password ends with a newline/],
+    [
+      '127.0.0.1:2/team/app:1',
+      /- credential helper docker-credential-regdoctor-test-missing is not installed/,
+    ],
+  ] as const) {
+    test(`${image}: ${said.source}`, async () => {
+      const args = ['probe', image, '--plain-http', '--docker-config', config, '--timeout', '2s'];
+      const text = await cli.run(args);
+      assert.match(text.stdout, said, show(text));
+      const json = await cli.run([...args, '-o', 'json']);
+      assert.ok(json.stdout.length > 0, show(json));
     });
   }
 });
