@@ -5,9 +5,20 @@
 // snapshot of the same objects. A per-call middleware therefore reads the raw body itself, hands the generated
 // code an empty body to deserialize (no wasted work on large pages), and turns non-2xx answers into StatusError
 // with the API server's `Status` object, which the generated code would otherwise throw away for a 401.
+//
+// Answers are read through live-http.ts, which stops at a byte limit, and parsed by the bounded JSON reader in
+// slices, letting other work (an exporter's /metrics) run between them.
 import * as z from 'zod/mini';
 import type * as K8s from '@kubernetes/client-node';
 import { registerAuthorization } from '../credentials/index.ts';
+import { MAX_NESTING } from '../util/bounded-text.ts';
+import { JsonSplitError, JsonSplitter, type JsonPart } from '../util/json-split.ts';
+import { boundedHttpLibrary } from './live-http.ts';
+
+/** One answer of the API server: a page of 500 objects is a few MB; only a broken or hostile server sends more. */
+export const RESPONSE_MAX_BYTES = 64 * 1024 * 1024;
+/** Slices parsed between yields to the event loop. */
+const PARSE_SLICE_BYTES = 256 * 1024;
 
 const statusSchema = z.looseObject({
   kind: z.literal('Status'),
@@ -70,6 +81,10 @@ function retryAfter(headers: Record<string, string>): number | undefined {
 export interface CallOptions {
   /** Aborts this request: the per-request timeout combined with the whole load's cancellation. */
   signal: AbortSignal;
+  /** Most bytes of answer to read (default RESPONSE_MAX_BYTES); past it, ResponseTooLargeError. */
+  maxBytes?: number;
+  /** Told the size of each 2xx answer (a load keeps one budget across its pages). */
+  onBytes?: (bytes: number) => void;
   /** Sets the request's Content-Type (the generated patch methods default to JSON patch). */
   contentType?: string;
 }
@@ -85,8 +100,8 @@ export async function callJson(
   send: (options: K8s.ConfigurationOptions) => Promise<unknown>,
   opts: CallOptions,
   empty = EMPTY_OBJECT,
-): Promise<{ json: unknown; contentType: string }> {
-  let raw: string | undefined;
+): Promise<{ json: unknown; contentType: string; bytes: number }> {
+  let raw: Buffer | undefined;
   let contentType = '';
   const middleware: K8s.ObservableMiddleware = {
     pre(ctx) {
@@ -99,12 +114,13 @@ export async function callJson(
     },
     post(rsp) {
       const read = async (): Promise<K8s.ResponseContext> => {
-        const text = await rsp.body.text();
+        const body = await rsp.body.binary();
         contentType = rsp.headers['content-type'] ?? '';
         if (rsp.httpStatusCode < 200 || rsp.httpStatusCode > 299) {
+          const text = body.toString('utf8');
           throw new StatusError(rsp.httpStatusCode, parseStatus(text), text, retryAfter(rsp.headers));
         }
-        raw = text;
+        raw = body;
         rsp.body = { text: async () => empty, binary: async () => Buffer.from(empty) };
         return rsp;
       };
@@ -113,13 +129,37 @@ export async function callJson(
   };
   // `append` keeps any middleware configured on the client; the array is fresh because the generated code
   // reverses it in place for the response side.
-  await send({ middleware: [middleware], middlewareMergeStrategy: 'append' });
+  await send({
+    middleware: [middleware],
+    middlewareMergeStrategy: 'append',
+    httpApi: boundedHttpLibrary(k8s, opts.maxBytes ?? RESPONSE_MAX_BYTES),
+  });
   if (raw === undefined) throw new NotAListError('no response body', contentType);
+  opts.onBytes?.(raw.length);
+  return { json: await parseAnswer(raw, contentType), contentType, bytes: raw.length };
+}
+
+/** The one JSON value of an answer, nesting bounded, parsed a slice at a time with yields in between. */
+async function parseAnswer(body: Buffer, contentType: string): Promise<unknown> {
+  const splitter = new JsonSplitter(MAX_NESTING);
+  const parts: JsonPart[] = [];
   try {
-    return { json: JSON.parse(raw) as unknown, contentType };
-  } catch {
-    throw new NotAListError('the answer is not JSON', contentType);
+    for (let at = 0; at < body.length; at += PARSE_SLICE_BYTES) {
+      if (at > 0) await new Promise((r) => setImmediate(r));
+      parts.push(...splitter.push(body.subarray(at, at + PARSE_SLICE_BYTES)));
+    }
+    parts.push(...splitter.end());
+  } catch (err) {
+    if (!(err instanceof JsonSplitError)) throw err;
+    const why = err.kind === 'depth' ? err.message.replace(/^nested/, 'nests') : 'is not JSON';
+    throw new NotAListError(`the answer ${why}`, contentType);
   }
+  const ends = parts.filter((p) => p.type === 'end');
+  if (ends.length !== 1) throw new NotAListError('the answer is not one JSON value', contentType);
+  const end = ends[0]!;
+  const elements = parts.flatMap((p) => (p.type === 'element' ? [p.value] : []));
+  if (end.value === undefined) return elements;
+  return end.elements === null ? end.value : { ...(end.value as object), items: elements };
 }
 
 /** Runs `send` (a generated list method given per-call options) and returns the page as the server sent it. */

@@ -7,7 +7,9 @@
 import type * as K8s from '@kubernetes/client-node';
 import { ClusterError } from './errors.ts';
 import { loadKubeConfig, type KubeconfigChoice, type LoadedConfig } from './kubeconfig.ts';
-import { callList, NotAListError, StatusError, type ListBody } from './live-call.ts';
+import { callList, NotAListError, RESPONSE_MAX_BYTES, StatusError, type ListBody } from './live-call.ts';
+import { ResponseTooLargeError } from './live-http.ts';
+import { SNAPSHOT_MAX_BYTES } from './snapshot-read.ts';
 import { qualified, RESOURCES, type Apis, type ResourceDef } from './live-resources.ts';
 import { listItems, normalize, type Skipped } from './normalize.ts';
 import type { ClusterScope, ClusterSource, ClusterState } from './types.ts';
@@ -21,6 +23,8 @@ export interface LiveOptions extends KubeconfigChoice {
   concurrency?: number;
   /** First back-off before retrying a 429/5xx (default 500 ms, doubled per retry; Retry-After wins, ≤ 10 s). */
   retryDelayMs?: number;
+  /** Bytes of answers for the whole load, every page of every resource (default: a snapshot's budget). */
+  maxBytes?: number;
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
@@ -95,12 +99,16 @@ class Loader {
   private fatal: ClusterError | undefined;
   readonly items: unknown[] = [];
   readonly skipped: Skipped[] = [];
+  /** Bytes of answers read so far, against opts.maxBytes. */
+  private bytes = 0;
 
   constructor(
     private readonly k8s: typeof K8s,
     private readonly apis: Apis,
     private readonly cfg: LoadedConfig,
-    private readonly opts: Required<Pick<LiveOptions, 'timeoutMs' | 'pageSize' | 'retryDelayMs'>>,
+    private readonly opts: Required<
+      Pick<LiveOptions, 'timeoutMs' | 'pageSize' | 'retryDelayMs' | 'maxBytes'>
+    >,
   ) {}
 
   private fail(err: ClusterError): void {
@@ -122,6 +130,17 @@ class Loader {
       return new ClusterError(
         'timeout',
         `${this.cfg.label}: no answer to listing ${what} within ${this.opts.timeoutMs / 1000} s`,
+      );
+    }
+    if (err instanceof ResponseTooLargeError) {
+      const budget = this.opts.maxBytes;
+      const why =
+        err.limit < RESPONSE_MAX_BYTES && this.bytes + err.limit >= budget
+          ? `the answers add up to more than ${Math.round(budget / 1024 / 1024)} MiB`
+          : err.message;
+      return new ClusterError(
+        'protocol',
+        `${this.cfg.label}: listing ${what}: ${why}; list one namespace (-n), or save a snapshot with kubectl and read it with --snapshot`,
       );
     }
     if (err instanceof NotAListError) {
@@ -158,7 +177,11 @@ class Loader {
               { limit: this.opts.pageSize, ...(cont !== undefined ? { _continue: cont } : {}) },
               o,
             ),
-          { signal },
+          {
+            signal,
+            maxBytes: Math.max(0, Math.min(RESPONSE_MAX_BYTES, this.opts.maxBytes - this.bytes)),
+            onBytes: (n) => (this.bytes += n),
+          },
         );
       } catch (err) {
         if (this.abort.signal.aborted) throw this.abort.signal.reason;
@@ -274,6 +297,7 @@ export function liveSource(opts: LiveOptions = {}): ClusterSource {
         timeoutMs: opts.timeoutMs ?? 30_000,
         pageSize: opts.pageSize ?? 500,
         retryDelayMs: opts.retryDelayMs ?? 500,
+        maxBytes: opts.maxBytes ?? SNAPSHOT_MAX_BYTES,
       });
       const defs = RESOURCES.filter((d) => scope.secrets || !d.secret);
       await loader.run(defs, scope.namespace, opts.concurrency ?? 4);
