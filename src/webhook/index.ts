@@ -9,7 +9,7 @@ import {
   type EngineEvaluatorOptions,
   type EvaluatorFactory,
 } from './evaluator.ts';
-import { startWebhookServer, type WebhookServer } from './server.ts';
+import { startWebhookServer, type ServerLimits, type WebhookServer } from './server.ts';
 import type { TlsFiles } from './tls.ts';
 import { watchImagePolicies, type PolicyWatch } from './watch.ts';
 
@@ -17,7 +17,7 @@ export { BODY_LIMIT_BYTES } from './server.ts';
 export { WORKLOAD_KINDS } from './review.ts';
 export type { EngineEvaluatorOptions, Evaluator, EvaluatorFactory } from './evaluator.ts';
 
-export interface WebhookOptions {
+export interface WebhookOptions extends ServerLimits {
   host?: string;
   port?: number;
   tls: TlsFiles;
@@ -33,7 +33,6 @@ export interface WebhookOptions {
   /** A custom evaluator; without it and without `engine`, the local evaluator (no registry lookups). */
   evaluator?: EvaluatorFactory;
   decisionTimeoutMs?: number;
-  requestTimeoutMs?: number;
   tlsReloadIntervalMs?: number;
   bodyLimitBytes?: number;
   log?: (line: string) => void;
@@ -104,6 +103,11 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
       host: opts.host,
       decisionTimeoutMs: opts.decisionTimeoutMs,
       requestTimeoutMs: opts.requestTimeoutMs,
+      headersTimeoutMs: opts.headersTimeoutMs,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs,
+      maxConnections: opts.maxConnections,
+      maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
+      bodyBudgetBytes: opts.bodyBudgetBytes,
       tlsReloadIntervalMs: opts.tlsReloadIntervalMs,
       bodyLimitBytes: opts.bodyLimitBytes,
       log,

@@ -1,6 +1,6 @@
 // One admission decision: which requests are evaluated at all, how violations become a denial message or
 // warnings, and why an UPDATE is judged only on what it changes.
-import { readPodSpec, type Note, type PolicyObject, type Violation } from '../policy/evaluate.ts';
+import { podSpecOf, readPodSpec, type Note, type PolicyObject, type Violation } from '../policy/evaluate.ts';
 import {
   BadReview,
   boundedMessage,
@@ -19,6 +19,12 @@ export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
   Job: 'batch',
   CronJob: 'batch',
 };
+
+/**
+ * More containers than any pod runs. A 3 MiB review can carry 60,000 of them, and evaluating those took seconds
+ * of one thread and over 256 Mi: such an object is denied without being evaluated.
+ */
+export const MAX_CONTAINERS = 256;
 
 /** `kubectl debug` adds containers through this subresource; other subresources (status, scale…) run no images. */
 const EVALUATED_SUBRESOURCES = new Set(['', 'ephemeralcontainers']);
@@ -57,7 +63,13 @@ function asObject(v: unknown, what: string): Record<string, unknown> {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-function target(raw: unknown, what: string, kind: string, req: AdmissionRequest): PolicyObject {
+/** The object to evaluate, and how many containers its pod spec has (counted before anything is parsed). */
+function target(
+  raw: unknown,
+  what: string,
+  kind: string,
+  req: AdmissionRequest,
+): { o: PolicyObject; containers: number } {
   const obj = asObject(raw, what);
   const meta = (typeof obj.metadata === 'object' && obj.metadata !== null ? obj.metadata : {}) as Meta;
   // On CREATE with generateName the API server has not picked the name yet.
@@ -65,9 +77,20 @@ function target(raw: unknown, what: string, kind: string, req: AdmissionRequest)
     str(meta.name) || req.name || (str(meta.generateName) ? `${str(meta.generateName)}*` : '(unnamed)');
   const namespace = str(meta.namespace) || req.namespace || 'default';
   const o: PolicyObject = { ...obj, kind, metadata: { ...(obj.metadata as object), name, namespace } };
+  const containers = countContainers(podSpecOf(o));
+  if (containers > MAX_CONTAINERS) return { o, containers };
   const spec = readPodSpec(o);
   if (typeof spec === 'string') throw new BadReview(`${what}: ${kind} ${namespace}/${name}: ${spec}`);
-  return o;
+  return { o, containers };
+}
+
+function countContainers(spec: unknown): number {
+  if (typeof spec !== 'object' || spec === null) return 0;
+  const s = spec as Record<string, unknown>;
+  return [s.initContainers, s.containers, s.ephemeralContainers].reduce<number>(
+    (n, list) => n + (Array.isArray(list) ? list.length : 0),
+    0,
+  );
 }
 
 /** Identifies a violation across the old and new object of an UPDATE. */
@@ -84,9 +107,18 @@ export async function review(req: AdmissionRequest, policies: Evaluate): Promise
   const kind = req.kind.kind;
   if (WORKLOAD_KINDS[kind] !== req.kind.group) return allow;
   if (!EVALUATED_SUBRESOURCES.has(req.subResource ?? '')) return allow;
-  const obj = target(req.object, 'request.object', kind, req);
+  const { o: obj, containers } = target(req.object, 'request.object', kind, req);
   // An object on its way out is updated only to remove finalizers; denying that would wedge the deletion.
   if (req.operation === 'UPDATE' && (obj.metadata as Meta).deletionTimestamp) return allow;
+  const subject = `${kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
+  if (containers > MAX_CONTAINERS) {
+    const message = `${subject} has ${containers} containers; the webhook evaluates at most ${MAX_CONTAINERS} per object, so it is denied unevaluated`;
+    return {
+      response: { uid: req.uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } },
+      subject,
+      notes: [],
+    };
+  }
   const options = { defaultNamespace: obj.metadata.namespace ?? 'default' };
   const now = await policies.evaluate(obj, options);
 
@@ -94,12 +126,13 @@ export async function review(req: AdmissionRequest, policies: Evaluate): Promise
   // it, labelling it or a controller's metadata update. What was already there is reported as a warning.
   let before = new Set<string>();
   if (req.operation === 'UPDATE' && req.oldObject != null) {
-    const old = await policies.evaluate(target(req.oldObject, 'request.oldObject', kind, req), options);
-    before = new Set(old.violations.map(key));
+    const old = target(req.oldObject, 'request.oldObject', kind, req);
+    // An old object past the cap is not evaluated either: everything in the update counts as introduced.
+    if (old.containers <= MAX_CONTAINERS)
+      before = new Set((await policies.evaluate(old.o, options)).violations.map(key));
   }
   const denied = now.violations.filter((v) => v.mode === 'enforce' && !before.has(key(v)));
   const warned = now.violations.filter((v) => v.mode === 'warn' || before.has(key(v)));
-  const subject = `${kind} ${obj.metadata.namespace}/${obj.metadata.name}`;
   const response: AdmissionResponse = { uid: req.uid, allowed: denied.length === 0 };
   if (denied.length) {
     response.status = {

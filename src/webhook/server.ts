@@ -7,13 +7,17 @@ import type { Socket } from 'node:net';
 import { newRunRedactor, runWithRedactor } from '../credentials/index.ts';
 import { cleanLine, cleanStrings } from '../output/index.ts';
 import { parseAdmissionReview, reviewResponse, BadReview } from './admission.ts';
+import { ByteBudget, DEFAULT_LIMITS, limitConnections } from './limits.ts';
 import { review, type Evaluate } from './review.ts';
 import { watchTlsFiles, type TlsFiles, type TlsWatcher } from './tls.ts';
 
 /** The API server's own limit on a request body (3 MiB): no AdmissionReview it sends can be larger. */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
 
-export interface WebhookServerOptions {
+/** The server's resource limits (limits.ts); each defaults to DEFAULT_LIMITS. */
+export type ServerLimits = Partial<typeof DEFAULT_LIMITS>;
+
+export interface WebhookServerOptions extends ServerLimits {
   tls: TlsFiles;
   policies: Evaluate;
   /** Whether /readyz says ready (policies loaded); the server also stops being ready while shutting down. */
@@ -26,8 +30,6 @@ export interface WebhookServerOptions {
    * failurePolicy now rather than when its own timeoutSeconds runs out.
    */
   decisionTimeoutMs?: number;
-  /** Slow clients: the whole request (headers and body) must arrive within this (default 10 s). */
-  requestTimeoutMs?: number;
   /** How often the certificate files are checked for rotation (default 10 s; 0 = never). */
   tlsReloadIntervalMs?: number;
   log?: (line: string) => void;
@@ -38,6 +40,8 @@ export interface WebhookServer {
   port: number;
   /** Requests answered so far, by HTTP status (for logs and tests). */
   answered: Map<number, number>;
+  /** The most request-body bytes ever held at once (bounded by bodyBudgetBytes). */
+  peakBodyBytes(): number;
   /** Makes /readyz fail while still serving reviews: the first step of a graceful shutdown. */
   drain(): void;
   /** Stops accepting, finishes requests in flight (up to graceMs, then cuts them), stops the TLS watcher. */
@@ -75,6 +79,9 @@ function statusBody(code: number, message: string): StatusBody {
   };
 }
 
+/** The client went away before its request was read: nothing to answer, and not the server's failure. */
+class ClientGone extends Error {}
+
 class HttpFailure extends Error {
   constructor(
     readonly code: number,
@@ -92,11 +99,6 @@ function jsonError(err: unknown): string {
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new HttpFailure(413, `request body is larger than ${limit} bytes`));
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
@@ -114,11 +116,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!done) resolve(Buffer.concat(chunks));
       done = true;
     });
-    req.on('error', (err) => {
-      if (!done) reject(err);
+    // An abort surfaces as 'error' (ECONNRESET "aborted") or only as 'close' before 'end'.
+    const gone = () => {
+      if (!done) reject(new ClientGone('client closed the connection before sending its whole request'));
       done = true;
-    });
+    };
+    req.on('error', gone);
+    req.on('close', gone);
   });
+}
+
+function definedOnly(o: ServerLimits): ServerLimits {
+  return Object.fromEntries(Object.entries(o).filter(([k, v]) => v !== undefined && k in DEFAULT_LIMITS));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -135,6 +144,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const limit = opts.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   const decisionMs = opts.decisionTimeoutMs ?? 8_000;
+  const lim = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
+  const budget = new ByteBudget(lim.bodyBudgetBytes);
   // Every line and every answer passes the output boundary: a registry's or a pod's text can hold secrets or
   // control characters, and the API server shows the message to whoever created the pod.
   const sink = opts.log ?? (() => undefined);
@@ -174,16 +185,26 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     if (type !== 'application/json') {
       return fail(res, 400, `content-type must be application/json, not ${JSON.stringify(type || 'none')}`);
     }
+    const tooLarge = () => {
+      // The rest of an oversized body is not read: answer and drop the connection.
+      fail(res, 413, `request body is larger than ${limit} bytes`, { connection: 'close' });
+      res.on('finish', () => req.destroy());
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return tooLarge();
+    // The body is read only once its bytes fit the budget; until then the request waits, holding no memory.
+    const release = await budget.acquire(Number.isFinite(declared) ? declared : limit, decisionMs);
+    if (release === null) {
+      log(`503: review bytes in flight stayed over ${lim.bodyBudgetBytes} for ${decisionMs} ms`);
+      return fail(res, 503, 'too many reviews in flight; try again');
+    }
+    res.on('close', release);
     let body: Buffer;
     try {
       body = await readBody(req, limit);
     } catch (err) {
-      if (err instanceof HttpFailure) {
-        // The rest of an oversized body is not read: answer and drop the connection.
-        fail(res, err.code, err.message, { connection: 'close' });
-        res.on('finish', () => req.destroy());
-        return;
-      }
+      if (err instanceof HttpFailure) return tooLarge();
+      if (err instanceof ClientGone) return;
       throw err;
     }
     let decoded: unknown;
@@ -240,6 +261,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     // dropped with it.
     void runWithRedactor(newRunRedactor(), () =>
       work().catch((err: unknown) => {
+        if (req.destroyed && res.destroyed) return; // the client left; nobody to answer
         log(`internal error: ${(err as Error)?.message ?? String(err)}`);
         fail(res, 500, 'internal error');
       }),
@@ -249,17 +271,30 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const server: Server = createServer(
     {
       ...tls.current,
-      requestTimeout: opts.requestTimeoutMs ?? 10_000,
-      headersTimeout: Math.min(opts.requestTimeoutMs ?? 10_000, 10_000),
+      handshakeTimeout: lim.handshakeTimeoutMs,
+      requestTimeout: lim.requestTimeoutMs,
+      headersTimeout: Math.min(lim.headersTimeoutMs, lim.requestTimeoutMs),
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(1_000, lim.headersTimeoutMs),
       keepAliveTimeout: 30_000,
     },
     handler,
   );
-  // A client that fails the handshake or sends garbage must cost one socket, not the process.
-  server.on('tlsClientError', () => undefined);
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
+  limitConnections(server, lim.maxConnections, lim.maxConnectionsPerAddress);
+  // A client that fails the handshake or sends garbage must cost one socket, not the process. The socket is
+  // destroyed, not just ended: a slowloris client never closes its side, and a half-closed socket stays open.
+  server.on('tlsClientError', (_err, socket: Socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const code = err.code ?? '';
+    const reply =
+      code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : code.startsWith('HPE_')
+          ? '400 Bad Request'
+          : '';
+    if (!reply || !socket.writable) return void socket.destroy();
+    socket.end(`HTTP/1.1 ${reply}\r\nconnection: close\r\n\r\n`, () => socket.destroy());
+    setTimeout(() => socket.destroy(), 1_000).unref();
   });
   const sockets = new Set<Socket>();
   server.on('secureConnection', (s: Socket) => {
@@ -284,6 +319,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     url,
     port,
     answered,
+    peakBodyBytes: () => budget.peak(),
     drain: () => {
       draining = true;
     },

@@ -1,6 +1,9 @@
 // AdmissionReview v1 requests shaped as the API server sends them, and an HTTPS client for the webhook.
 import { request } from 'node:https';
 import { randomUUID } from 'node:crypto';
+import type { Fixture } from '../helpers/fixture.ts';
+import type { TestPki } from '../helpers/pki.ts';
+import { startWebhook, type Webhook, type WebhookOptions } from '../../src/webhook/index.ts';
 
 export type Obj = Record<string, unknown>;
 
@@ -151,4 +154,20 @@ export async function admit(
   const review = admissionReview(spec);
   const answer = await call(url, ca, { body: review });
   return { answer, uid: (review.request as Obj).uid as string };
+}
+
+/** The webhook on 127.0.0.1 (a free port) with the fixture's valid certificate, stopped at the fixture's cleanup. */
+export async function startTestWebhook(
+  fx: Fixture,
+  pki: TestPki,
+  opts: Partial<WebhookOptions>,
+): Promise<Webhook> {
+  const hook = await startWebhook({
+    host: '127.0.0.1',
+    port: 0,
+    tls: { certFile: pki.valid.certPath, keyFile: pki.valid.keyPath },
+    ...opts,
+  });
+  fx.onCleanup(() => hook.close(0));
+  return hook;
 }

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { useFixture } from '../helpers/fixture.ts';
 import type { TestPki } from '../helpers/pki.ts';
-import { startWebhook, type Webhook } from '../../src/webhook/index.ts';
+import type { Webhook, WebhookOptions } from '../../src/webhook/index.ts';
 import { localEvaluator, type EvaluatorFactory } from '../../src/webhook/evaluator.ts';
-import { admissionReview, admit, call, KINDS, workload, type Obj } from './reviews.ts';
+import { admissionReview, admit, call, KINDS, startTestWebhook, workload, type Obj } from './reviews.ts';
 
 const POLICIES = `apiVersion: regdoctor.dev/v1alpha1
 kind: ImagePolicy
@@ -40,18 +40,8 @@ describe('webhook over HTTPS', () => {
   let policyFile: string;
   const logs: string[] = [];
 
-  async function start(over: Partial<Parameters<typeof startWebhook>[0]> = {}): Promise<Webhook> {
-    const hook = await startWebhook({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { certFile: pki.valid.certPath, keyFile: pki.valid.keyPath },
-      policyFiles: [policyFile],
-      log: (l) => logs.push(l),
-      ...over,
-    });
-    fx.onCleanup(() => hook.close(0));
-    return hook;
-  }
+  const start = (over: Partial<WebhookOptions> = {}): Promise<Webhook> =>
+    startTestWebhook(fx, pki, { policyFiles: [policyFile], log: (l) => logs.push(l), ...over });
 
   before(async () => {
     pki = await fx.pki();
