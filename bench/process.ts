@@ -20,7 +20,12 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
-export function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+export function timeProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  killAfterMs = KILL_AFTER_MS,
+): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,7 +33,7 @@ export function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv)
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.once('error', (e) => {
       clearTimeout(timer);
       reject(e);

@@ -15,6 +15,7 @@ import { scanSection } from './scan.ts';
 import { exporterSection } from './exporter.ts';
 import { htmlSection } from './html.ts';
 import { webhookSection } from './webhook.ts';
+import { nodesSection } from './nodes.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
 import { classifySection } from './classify.ts';
@@ -38,6 +39,7 @@ const SECTIONS = [
   'classify',
   'html',
   'hostile',
+  'nodes',
 ] as const;
 type Section = (typeof SECTIONS)[number];
 const only = process.argv.slice(2);
@@ -211,6 +213,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(h.targets));
     all.push(...h.targets);
     failures.push(...h.failures);
+  }
+
+  if (want('nodes')) {
+    progress('section 10: scan --from-nodes');
+    out(heading('10. Probing from the nodes: scan --from-nodes over 50 agents × 20 images (issue 12)'));
+    const nd = await nodesSection(cli, registry, cleanup, progress);
+    out(nd.text);
+    out(renderTargets(nd.targets));
+    all.push(...nd.targets);
+    failures.push(...nd.failures);
   }
 
   const missed = all.filter((t) => !t.met);

@@ -73,6 +73,8 @@ export interface AgentStats {
   inFlight: number;
   queued: number;
   apiRequests: number;
+  /** Requests this agent's probes sent to registries. */
+  registryRequests: number;
 }
 
 export interface Agent {
@@ -112,6 +114,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     signal: stopper.signal,
   });
   const stats = { probed: 0, refused: 0, failed: 0, deleted: 0 };
+  /** Registry requests of the sessions already closed. */
+  let closedRequests = 0;
   const known = new Map<string, ImagePullCheck>();
   /** Checks queued or in flight. */
   const taken = new Set<string>();
@@ -154,6 +158,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         s.users--;
         if (s !== shared && s.users === 0) {
           retired.delete(s);
+          closedRequests += s.session.requestCount;
           await s.session.close();
         }
       },
@@ -373,6 +378,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       inFlight: running.size,
       queued: queue.length,
       apiRequests: api.requests(),
+      registryRequests:
+        closedRequests +
+        (shared?.session.requestCount ?? 0) +
+        [...retired].reduce((n, r) => n + r.session.requestCount, 0),
     }),
     async stop(graceMs = 20_000) {
       if (stopping) return;
