@@ -163,6 +163,20 @@ export async function nodesSection(
           : '';
       };
       process.stderr.write(`${[phase('create'), phase('patch', 'status'), phase('delete')].join('\n')}\n`);
+      // Per check: create → Running (the agent took it) → Completed (it answered).
+      const at = new Map<string, number[]>();
+      for (const e of entries) {
+        if (e.resource !== 'imagepullchecks.regdoctor.dev' || !e.name) continue;
+        if (e.verb === 'create' || (e.verb === 'patch' && e.subresource === 'status')) {
+          at.set(e.name, [...(at.get(e.name) ?? []), e.at]);
+        }
+      }
+      const taken = [...at.values()].filter((x) => x.length === 3).map((x) => x[1]! - x[0]!);
+      const answered = [...at.values()].filter((x) => x.length === 3).map((x) => x[2]! - x[1]!);
+      const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
+      process.stderr.write(
+        `create→taken p50 ${q(taken, 0.5).toFixed(0)} ms p90 ${q(taken, 0.9).toFixed(0)} ms; taken→answered p50 ${q(answered, 0.5).toFixed(0)} ms p90 ${q(answered, 0.9).toFixed(0)} ms\n`,
+      );
     }
     if (run.code !== 1) {
       failures.push(`nodes: scan --from-nodes exited ${run.code}: ${run.stderr.slice(0, 300)}`);
@@ -225,7 +239,10 @@ export async function nodesSection(
     `\nVerdicts: ${mid.causes}\n` +
     `This process (the test API server and the ${NODES} agents) used ${(mid.cpuMs / 1000).toFixed(1)} s of CPU in the ` +
     `median run's ${(mid.ms / 1000).toFixed(1)} s: ${Math.round((100 * mid.cpuMs) / mid.ms)}% of one core. ` +
-    'A real cluster spreads that over 50 nodes and the API server.\n';
+    'A real cluster spreads that over 50 nodes and the API server.\n' +
+    `The one local docker-registry served the ${NODES} nodes' ${perNode.reduce((a, b) => a + b, 0)} requests at ` +
+    `${Math.round(perNode.reduce((a, b) => a + b, 0) / (mid.ms / 1000))}/s: with ${NODES} agents × 4 probes in flight it, not the ` +
+    'checks, sets the pace here (BENCH_TIMELINE=1 shows create→taken and taken→answered per check).\n';
   const perCheck = totalApi / Math.max(1, mid.checks);
   return {
     text,

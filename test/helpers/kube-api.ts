@@ -588,7 +588,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     entry.verb = verb;
     if (r.namespace !== undefined) entry.namespace = r.namespace;
     if (gate(name, r.api, r.namespace, verb, undefined, send)) return;
-    if (verb === 'create') return createObject(req, r, send);
+    if (verb === 'create') return createObject(req, r, entry, send);
 
     let select: ((o: Obj) => boolean) | undefined;
     try {
@@ -869,7 +869,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
     return null;
   }
 
-  function createObject(req: IncomingMessage, r: Route, send: Send): void {
+  function createObject(req: IncomingMessage, r: Route, entry: KubeApiLogEntry, send: Send): void {
     if (!custom.has(r.api)) {
       send(
         405,
@@ -954,6 +954,7 @@ export async function startKubeApi(opts: KubeApiOptions): Promise<KubeApi> {
         },
       };
       delete (item.metadata as Obj).resourceVersion;
+      entry.name = name;
       send(201, putObject(r.api, item, undefined));
     });
   }
