@@ -1,17 +1,20 @@
-// The node and the scanning machine disagree, for real: the agent runs as its own process (the bundled CLI) in a
-// network namespace of its own — the "node" — whose resolver, hosts file, proxy and firewall differ from those of
+// The node and the scanning machine disagree, for real: agents run as their own processes (the bundled CLI) in a
+// network namespace of their own — the "node" — whose resolver, hosts file, proxy and firewall differ from those of
 // the namespace the CLI runs in — the "scanning machine". One real registry sits behind four front doors, one per
 // case; from the scanning machine every image pulls. From the node:
 //   dns.test     the node's resolver does not know the name (its nameserver does not answer)  → DNS_FAILURE
 //   proxy.test   the node's runtime proxy refuses (407)                                        → PROXY_ERROR
 //   fw.test      the node's firewall drops packets to the registry                             → NETWORK_TIMEOUT
-//   mirror.test  the node's DNS sends the name to a mirror that is down (503)                   → REGISTRY_ERROR
-// `scan --from-nodes` follows the node; a plain `scan` from the same machine cannot see any of it; a pod on a node
-// without an agent is probed from here, and the report says so. `probe --node` prints the node's view.
+//   mirror.test  the node's mirror is down (503), and its DNS sends the name there too          → REGISTRY_ERROR
+// Two agents share that network. node-1's agent finds containerd's configuration under its node root and pulls as
+// containerd would: hosts.toml per registry (plain HTTP, and a mirror for mirror.test), the proxy from containerd's
+// systemd drop-in — its own environment has none. node-3's agent has no runtime configuration: it probes straight,
+// with the proxy of its own environment. `scan --from-nodes` follows the node; a plain `scan` from the same
+// machine cannot see any of it; a pod on a node without an agent is probed from here, and the report says so.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { buildCli, type Cli } from '../cli/cli.ts';
 import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
@@ -59,8 +62,7 @@ describe('from the node: the scanning machine and the node disagree', needs(NETN
   let nodeNs: Netns;
   let api: KubeApi;
   let kubeconfig: string;
-  let agent: ChildProcess;
-  let agentLog = '';
+  const agents: Record<string, { child: ChildProcess; log: string }> = {};
   const doors = {} as Record<Case, CountingProxy>;
   const image = {} as Record<Case, string>;
   let mirrorDown: CountingProxy;
@@ -106,50 +108,89 @@ describe('from the node: the scanning machine and the node disagree', needs(NETN
           node('node-1'),
           node('node-2'),
           ...CASES.map((c) => waitingPod(`${c}-pod`, 'node-1', image[c])),
+          ...CASES.map((c) => waitingPod(`${c}-direct`, 'node-3', image[c])),
+          node('node-3'),
           waitingPod('elsewhere', 'node-2', image.dns),
         ],
         configz: { 'node-1': { serializeImagePulls: true, registryPullQPS: 5, registryBurst: 10 } },
       }),
     );
     kubeconfig = await writeKubeconfig(await fx.subdir('kube'), { server: api.url, token: api.token });
-    const nodeRoot = await fx.subdir('host');
-    await mkdir(join(nodeRoot, 'var/lib/containerd'), { recursive: true });
-    agent = nodeNs.spawn(
-      cli.bin,
-      [
-        'agent',
-        '--node',
-        'node-1',
-        '--agent-name',
-        'agent-node-1',
-        '--kubeconfig',
-        kubeconfig,
-        '--node-root',
-        nodeRoot,
-        '--timeout',
-        '2s',
-        ...CASES.flatMap((c) => ['--plain-http-registry', `${c}.test:${doors[c].port}`]),
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: cli.home,
-          // The node's runtime proxy: everything but the API server and the other cases' registries.
-          HTTP_PROXY: refusing.url,
-          HTTPS_PROXY: refusing.url,
-          NO_PROXY: `${S},dns.test,fw.test,mirror.test`,
-        },
-      },
+
+    // node-1's root: containerd as the node has it configured.
+    const runtimeRoot = await fx.subdir('host-containerd');
+    const files: Record<string, string> = {
+      'etc/containerd/config.toml': `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`,
+      'etc/systemd/system/containerd.service.d/http-proxy.conf': `[Service]\nEnvironment="HTTP_PROXY=${refusing.url}" "NO_PROXY=dns.test,fw.test,mirror.test,${N}"\n`,
+    };
+    for (const c of CASES) {
+      const host = `${c}.test:${doors[c].port}`;
+      files[`etc/containerd/certs.d/${host}/hosts.toml`] =
+        c === 'mirror'
+          ? `server = "http://${host}"\n[host."http://${N}:${mirrorDown.port}"]\n  capabilities = ["pull", "resolve"]\n`
+          : `server = "http://${host}"\n`;
+    }
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(join(runtimeRoot, path)), { recursive: true });
+      await writeFile(join(runtimeRoot, path), text);
+    }
+    await mkdir(join(runtimeRoot, 'var/lib/containerd'), { recursive: true });
+    // node-3's root: nothing the agent recognises as a runtime's configuration.
+    const bareRoot = await fx.subdir('host-bare');
+    await mkdir(join(bareRoot, 'var/lib/containerd'), { recursive: true });
+
+    const start = (nodeName: string, root: string, env: Record<string, string>, extra: string[]) => {
+      const child = nodeNs.spawn(
+        cli.bin,
+        [
+          'agent',
+          '--node',
+          nodeName,
+          '--agent-name',
+          `agent-${nodeName}`,
+          '--kubeconfig',
+          kubeconfig,
+          '--node-root',
+          root,
+          '--timeout',
+          '2s',
+          ...extra,
+        ],
+        { env: { PATH: process.env.PATH ?? '', HOME: cli.home, ...env } },
+      );
+      const a = { child, log: '' };
+      child.stdout?.on('data', (d: Buffer) => (a.log += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (a.log += d.toString()));
+      agents[nodeName] = a;
+      return a;
+    };
+    start('node-1', runtimeRoot, {}, []);
+    start(
+      'node-3',
+      bareRoot,
+      { HTTP_PROXY: refusing.url, HTTPS_PROXY: refusing.url, NO_PROXY: `${S},dns.test,fw.test,mirror.test` },
+      CASES.flatMap((c) => ['--plain-http-registry', `${c}.test:${doors[c].port}`]),
     );
-    agent.stdout?.on('data', (d: Buffer) => (agentLog += d.toString()));
-    agent.stderr?.on('data', (d: Buffer) => (agentLog += d.toString()));
-    await until('the agent lists its checks', () => /checks and ImagePolicies listed/.test(agentLog), 20_000);
+    for (const [n, a] of Object.entries(agents)) {
+      await until(
+        `the agent on ${n} lists its checks`,
+        () => /checks and ImagePolicies listed/.test(a.log),
+        20_000,
+      );
+    }
+    assert.match(agents['node-1']!.log, /probing through containerd as configured under/);
+    assert.match(
+      agents['node-3']!.log,
+      /no container runtime configuration under .*: probing the registries directly/,
+    );
   });
 
   after(async () => {
-    if (agent.exitCode === null) {
-      agent.kill('SIGTERM');
-      await new Promise((r) => agent.once('exit', r));
+    for (const a of Object.values(agents)) {
+      if (a.child.exitCode === null) {
+        a.child.kill('SIGTERM');
+        await new Promise((r) => a.child.once('exit', r));
+      }
     }
   });
 
@@ -176,24 +217,42 @@ describe('from the node: the scanning machine and the node disagree', needs(NETN
   test('from the scanning machine every image pulls; the plain scan cannot name a cause', async () => {
     const r = await scanJson();
     for (const c of CASES) {
-      const f = (r.findings as Obj[]).find((x) => x.pod === `${c}-pod`)!;
-      assert.equal(f.probe.cause, null, `${c}: ${f.probe.summary}`);
-      assert.equal(f.cause, 'BACKOFF_NO_DETAIL');
+      for (const pod of [`${c}-pod`, `${c}-direct`]) {
+        const f = (r.findings as Obj[]).find((x) => x.pod === pod)!;
+        assert.equal(f.probe.cause, null, `${pod}: ${f.probe.summary}`);
+        assert.equal(f.cause, 'BACKOFF_NO_DETAIL');
+      }
     }
   });
 
   test('scan --from-nodes follows the node: DNS, proxy, firewall, mirror; a node without an agent is probed here', async () => {
     const r = await scanJson('--from-nodes', '--node-wait', '8s');
-    for (const c of CASES) {
-      const f = (r.findings as Obj[]).find((x) => x.pod === `${c}-pod`)!;
-      assert.equal(f.cause, WANT[c], `${c}: ${JSON.stringify(f.evidence)}`);
-      assert.equal(f.confidence, 'certain', c);
-      assert.ok(
-        (f.evidence as string[]).some((e) => e.includes('from node node-1 (agent agent-node-1)')),
-        `${c}: ${JSON.stringify(f.evidence)}`,
-      );
-      assert.ok((f.evidence as string[]).some((e) => e.startsWith('seen from node node-1 itself')));
+    for (const [suffix, n] of [
+      ['pod', 'node-1'],
+      ['direct', 'node-3'],
+    ] as const) {
+      for (const c of CASES) {
+        const f = (r.findings as Obj[]).find((x) => x.pod === `${c}-${suffix}`)!;
+        assert.equal(f.cause, WANT[c], `${c} on ${n}: ${JSON.stringify(f.evidence)}`);
+        assert.equal(f.confidence, 'certain', c);
+        assert.ok(
+          (f.evidence as string[]).some((e) => e.includes(`from node ${n} (agent agent-${n})`)),
+          `${c}: ${JSON.stringify(f.evidence)}`,
+        );
+        assert.ok((f.evidence as string[]).some((e) => e.startsWith(`seen from node ${n} itself`)));
+        // node-1 pulled as containerd does: its endpoints, in containerd's order.
+        assert.equal(f.probe.runtime?.name, n === 'node-1' ? 'containerd' : undefined, c);
+      }
     }
+    const mirrored = (r.findings as Obj[]).find((x) => x.pod === 'mirror-pod')!.probe.runtime;
+    assert.deepEqual(
+      mirrored.endpoints.map((e: Obj) => [e.role, e.outcome]),
+      [
+        ['mirror', 'failed'],
+        ['upstream', 'failed'],
+      ],
+      JSON.stringify(mirrored),
+    );
     // The registry saw the node's traffic only where the node's network let it through.
     const fromNode = (p: CountingProxy) => p.requests.filter((q) => q.remoteAddress === nodeNs.nsAddr).length;
     assert.equal(fromNode(doors.dns), 0, 'the node never resolved dns.test');
@@ -211,12 +270,12 @@ describe('from the node: the scanning machine and the node disagree', needs(NETN
       ),
       JSON.stringify(elsewhere.evidence),
     );
-    assert.deepEqual(r.summary.fromNodes.nodes, ['node-1']);
+    assert.deepEqual(r.summary.fromNodes.nodes, ['node-1', 'node-3']);
     assert.deepEqual(
       r.summary.fromNodes.fallbacks.map((f: Obj) => f.node),
       ['node-2'],
     );
-    assert.equal(r.summary.fromNodes.checks, 4);
+    assert.equal(r.summary.fromNodes.checks, 8);
     // Every check the scan created is gone.
     await until('checks deleted', async () => {
       const res = await fetch(`${api.url}/apis/regdoctor.dev/v1alpha1/imagepullchecks`, {
@@ -269,11 +328,13 @@ describe('from the node: the scanning machine and the node disagree', needs(NETN
     );
   });
 
-  test('SIGTERM: the agent stops within its grace period and exits 0', async () => {
-    agent.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => agent.once('exit', (c) => r(c)));
-    assert.equal(code, 0, agentLog);
-    assert.match(agentLog, /SIGTERM: finishing the checks in flight/);
-    assert.match(agentLog, /stopped \(\d+ probed/);
+  test('SIGTERM: the agents stop within their grace period and exit 0', async () => {
+    for (const a of Object.values(agents)) {
+      a.child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => a.child.once('exit', (c) => r(c)));
+      assert.equal(code, 0, a.log);
+      assert.match(a.log, /SIGTERM: finishing the checks in flight/);
+      assert.match(a.log, /stopped \(\d+ probed/);
+    }
   });
 });
