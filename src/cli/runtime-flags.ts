@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../cause/index.ts';
 import type { RuntimeName } from '../result/index.ts';
+import type { NodeRoots } from '../scan/index.ts';
 import type { Options } from './command.ts';
 
 export const RUNTIME_FLAGS = {
@@ -30,24 +31,6 @@ export interface RuntimeChoice {
 }
 
 type Values = { runtime?: string; 'node-root'?: string[]; 'runtime-version'?: string };
-
-/** `containerd://1.7.2`, `cri-o://1.30.0`, `docker://24.0.7` (Node.status.nodeInfo.containerRuntimeVersion). */
-export function runtimeOfNode(
-  containerRuntimeVersion: string,
-): { runtime: RuntimeName; version: string } | null {
-  const m = /^([a-z-]+):\/\/(.+)$/i.exec(containerRuntimeVersion.trim());
-  if (!m) return null;
-  const scheme = m[1]!.toLowerCase();
-  const runtime: RuntimeName | null =
-    scheme === 'containerd'
-      ? 'containerd'
-      : scheme === 'cri-o'
-        ? 'crio'
-        : scheme === 'docker'
-          ? 'docker'
-          : null;
-  return runtime && { runtime, version: m[2]! };
-}
 
 function runtimeName(text: string | undefined): RuntimeName | undefined {
   if (text === undefined) return undefined;
@@ -95,12 +78,6 @@ export async function runtimeChoice(values: Values): Promise<RuntimeChoice | nul
  * built alike); `--node-root NODE=DIR`, repeated, gives each named node its own root, and nodes not named are
  * probed from here. Each node's runtime and version come from its containerRuntimeVersion unless --runtime says.
  */
-export interface NodeRoots {
-  rootOf(node: string | null): string | null;
-  runtime?: RuntimeName;
-  runtimeVersion?: string;
-}
-
 export async function nodeRoots(values: Values): Promise<NodeRoots | null> {
   const given = values['node-root'] ?? [];
   const runtime = runtimeName(values.runtime);

@@ -201,7 +201,12 @@ function probeLine(f: Finding, probe: ProbeResult, origin: ProbeOrigin | null): 
         : '';
   const how = probe.credential ? ` with ${probe.credential.source}` : '';
   const step = failed ? ` [${failed.name}]` : '';
-  return `probe for ${probe.platform}${where}${how}${step}: ${probe.summary}`;
+  const rt = probe.runtime;
+  const through = rt
+    ? ` through ${rt.name}${rt.version ? ` ${rt.version}` : ''}${rt.servedBy ? ` (served by ${rt.servedBy})` : ''}`
+    : '';
+  const reported = rt?.reported ? `; ${rt.name} reports: ${rt.reported}` : '';
+  return `probe for ${probe.platform}${where}${through}${how}${step}: ${probe.summary}${reported}`;
 }
 
 interface Decision {

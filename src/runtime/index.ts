@@ -14,6 +14,7 @@ export type { Endpoint, Finding, PullPlan, RuntimeName, ProxyEnvironment } from 
 export { rootedFs, memoryFs, type NodeFs } from './fs.ts';
 export { proxyFor, proxyEnvOf } from './proxy.ts';
 export { envOf } from './systemd.ts';
+export { runtimeOfNode } from './version.ts';
 
 export const RUNTIMES: readonly RuntimeName[] = ['containerd', 'crio', 'docker'];
 

@@ -19,7 +19,8 @@ import {
 } from '../diagnose/index.ts';
 import { formatPlatform, type Platform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
-import type { Finding, ProbeResult } from '../result/index.ts';
+import type { Finding, ProbeResult, RuntimeName } from '../result/index.ts';
+import { runtimeOfNode } from '../runtime/version.ts';
 import type { Session } from '../registry/session.ts';
 import { sharesRepository } from '../probe/batch.ts';
 import { describePullSettings, nodesHolding, type KubeletPullSettings } from '../cluster/node-facts.ts';
@@ -48,6 +49,27 @@ export interface ScanOptions {
    * whose agent does not answer, and on pods without a node, is probed here with `session`.
    */
   fromNodes?: FromNodes;
+  /** Probe through each pod's node runtime, as configured under that node's root (`--node-root`). */
+  nodeRoots?: NodeRoots;
+}
+
+/** Where each node's `/` is (a mounted or copied node filesystem), and the runtime when the user names it. */
+export interface NodeRoots {
+  /** The node's root; null: that node is probed from here, straight from the registry. */
+  rootOf(node: string | null): string | null;
+  runtime?: RuntimeName;
+  runtimeVersion?: string;
+}
+
+/** The pull as `node`'s runtime makes it: its root, and its runtime and version as the node reports them. */
+function runtimeFor(state: ClusterState, roots: NodeRoots | undefined, node: string | null) {
+  const nodeRoot = roots?.rootOf(node);
+  if (!roots || !nodeRoot) return null;
+  const reported = node ? state.nodes.get(node)?.status.nodeInfo?.containerRuntimeVersion : undefined;
+  const info = reported ? runtimeOfNode(reported) : null;
+  const runtime = roots.runtime ?? info?.runtime;
+  const runtimeVersion = roots.runtimeVersion ?? (runtime === info?.runtime ? info?.version : undefined);
+  return { nodeRoot, ...(runtime ? { runtime } : {}), ...(runtimeVersion ? { runtimeVersion } : {}) };
 }
 
 /** What a node's agent answered (agent/client.ts's NodeAnswer has this shape). */
@@ -103,6 +125,7 @@ export interface ScanResult {
 const NO_PROBE: ReadonlySet<Cause> = new Set(['NEVER_PULL', 'INVALID_REFERENCE', 'SHORT_NAME_UNRESOLVED']);
 
 interface Work {
+  runtime: ReturnType<typeof runtimeFor>;
   candidate: Candidate;
   audit: SecretAudit;
   finding: Finding;
@@ -129,8 +152,13 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
     const probing = (opts.session !== null || opts.fromNodes !== undefined) && !NO_PROBE.has(finding.cause);
     // From nodes, each node answers for itself: the same image on two nodes is two checks.
     const where = opts.fromNodes && candidate.node ? `|node=${candidate.node}` : '';
-    const key = probing ? probeKey(candidate.image, credentialIdentities(audit), platform) + where : null;
-    return { candidate, audit, finding, platform, platformGuess, key };
+    // Through node runtimes, nodes configured differently pull differently: one probe per root and runtime.
+    const runtime = runtimeFor(state, opts.nodeRoots, candidate.node);
+    const through = runtime ? `|runtime=${JSON.stringify(runtime)}` : '';
+    const key = probing
+      ? probeKey(candidate.image, credentialIdentities(audit), platform) + where + through
+      : null;
+    return { candidate, audit, finding, platform, platformGuess, key, runtime };
   });
 
   const unique = new Map<string, Work>();
@@ -156,6 +184,7 @@ export async function scanCluster(state: ClusterState, opts: ScanOptions): Promi
             plainHttp: opts.plainHttp,
             tagsFirst: tagsFirst(w.candidate.image),
             budget: opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : undefined,
+            ...w.runtime,
           }),
         );
         opts.onProgress?.(++done, local.length);

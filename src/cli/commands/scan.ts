@@ -2,6 +2,7 @@ import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
 import type { FromNodes } from '../../scan/index.ts';
+import { nodeRoots, RUNTIME_FLAGS } from '../runtime-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { writeDocument, writeProgress, writeStderr, writeStdout } from '../../output/index.ts';
 
@@ -12,6 +13,7 @@ export const flags = {
   'no-headers': { type: 'boolean' },
   'from-nodes': { type: 'boolean' },
   'node-wait': { type: 'string' },
+  ...RUNTIME_FLAGS,
 } as const;
 
 const HELP = `Usage: regdoctor scan [flags]
@@ -26,6 +28,7 @@ Examples:
   regdoctor scan -n shop -o json
   kubectl get pods,events,secrets,serviceaccounts,nodes,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs -A -o json > snap.json
   regdoctor scan --snapshot snap.json --no-probe
+  regdoctor scan --snapshot bundle/snap.json --node-root bundle/node   # a support bundle: state and a node's /
   regdoctor scan -o html > scan.html              # one self-contained page, grouped by cause and by workload
   regdoctor scan -o name | head                   # namespace/pod of every pod that cannot pull
 
@@ -38,6 +41,12 @@ ${CLUSTER_FLAGS_HELP}
                                 ImagePullCheck: the node's DNS, routes, firewall, proxy); nodes without an
                                 agent are probed from here, and the report says so (docs/agent.md)
   --node-wait DURATION          with --from-nodes: how long one node's answer may take (default 90s)
+Node runtime (probe as each node's container runtime pulls: its mirrors, hosts.toml / registries.conf, CA
+files and service proxy, read from the node's files; docs/runtime.md):
+  --node-root DIR               every node's / (a support bundle of one node, or nodes configured alike)
+  --node-root NODE=DIR          this node's /, repeatable; nodes not named are probed from here directly
+  --runtime containerd|crio|docker   instead of each node's status.nodeInfo.containerRuntimeVersion
+  --runtime-version VERSION     instead of the version the node reports
 
 Exit codes: 0 no findings, 1 findings, 2 error.
 `;
@@ -58,6 +67,8 @@ const run: Command = async (argv) => {
     );
   if (values['node-wait'] !== undefined && !values['from-nodes'])
     throw new UsageError('--node-wait is for --from-nodes');
+  const roots = await nodeRoots(values);
+  if (roots && values['no-probe']) throw new UsageError('--node-root is for probing; drop --no-probe');
   const ctx = await clusterContext(values, outputs);
   const nodes = values['from-nodes'] ? await nodeChecks(values) : null;
   if (values['no-headers'] && ctx.format !== 'wide' && ctx.format !== 'name')
@@ -80,6 +91,7 @@ const run: Command = async (argv) => {
       secretsRead: !values['no-secrets'],
       onProgress: progress ? (done, total) => progress(`probing ${done}/${total} unique images…`) : undefined,
       ...(nodes ? { fromNodes: nodes.fromNodes } : {}),
+      ...(roots ? { nodeRoots: roots } : {}),
     });
     progress?.('');
     const { renderScanNames, renderScanText, renderScanWide, scanJson, skippedWarnings } =
