@@ -60,25 +60,35 @@ export function jsonValues(text: string | Buffer, maxDepth = MAX_NESTING): unkno
   return out;
 }
 
-/** The deepest nesting of YAML flow collections (`[`, `{`) in `text`, from the YAML lexer's own tokens. */
-function flowDepthOver(text: string, limit: number): { line: number; col: number } | null {
+/**
+ * One pass of the YAML lexer (cheap: no nodes are built) that refuses, where it happens, nesting of flow
+ * collections (`[`, `{`) past MAX_NESTING and more document starts than MAX_YAML_DOCUMENTS.
+ */
+function prescan(text: string): void {
   let depth = 0;
+  let docs = 0;
   let offset = 0;
+  const where = (at: number) => {
+    const counter = new LineCounter();
+    counter.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1))
+      counter.addNewLine(i + 1);
+    const p = counter.linePos(at);
+    return `line ${p.line}, column ${p.col}`;
+  };
   for (const token of new Lexer().lex(text)) {
     if (token === '[' || token === '{') {
-      if (++depth > limit) {
-        const counter = new LineCounter();
-        counter.addNewLine(0);
-        for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1))
-          counter.addNewLine(i + 1);
-        return counter.linePos(offset);
-      }
+      if (++depth > MAX_NESTING)
+        throw new InputLimitError(`nests deeper than ${MAX_NESTING} levels (${where(offset)})`);
     } else if (token === ']' || token === '}') depth--;
+    else if (token === '---' && ++docs > MAX_YAML_DOCUMENTS) throw tooManyDocuments();
     // The lexer's own markers (document, flow end, scalar) are not source text.
     if (token !== '\x02' && token !== '\x18' && token !== '\x1f') offset += token.length;
   }
-  return null;
 }
+
+const tooManyDocuments = () =>
+  new InputLimitError(`holds more than ${MAX_YAML_DOCUMENTS.toLocaleString('en')} YAML documents`);
 
 /**
  * The documents of a YAML text one at a time, within the size, document and nesting limits (InputLimitError).
@@ -86,19 +96,12 @@ function flowDepthOver(text: string, limit: number): { line: number; col: number
  */
 export function* yamlDocuments(text: string): Generator<Document.Parsed> {
   if (Buffer.byteLength(text) > YAML_MAX_BYTES) throw new InputLimitError(yamlTooLarge());
-  const deep = flowDepthOver(text, MAX_NESTING);
-  if (deep) {
-    throw new InputLimitError(
-      `nests deeper than ${MAX_NESTING} levels (line ${deep.line}, column ${deep.col})`,
-    );
-  }
+  prescan(text);
   const lines = new LineCounter();
   const composer = new Composer({});
   let n = 0;
   for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
-    if (++n > MAX_YAML_DOCUMENTS) {
-      throw new InputLimitError(`holds more than ${MAX_YAML_DOCUMENTS.toLocaleString('en')} YAML documents`);
-    }
+    if (++n > MAX_YAML_DOCUMENTS) throw tooManyDocuments();
     for (const err of doc.errors) {
       const pos = lines.linePos(err.pos[0]);
       err.linePos = [pos];

@@ -1,6 +1,8 @@
 // Vulnerability reports from files, directories, stdin or the documents of a cluster snapshot.
 import { UsageError } from '../cause/index.ts';
+import { jsonValues } from '../util/bounded-text.ts';
 import { decodeDocuments, readInputs, type Doc, type Input } from '../util/documents.ts';
+import { JsonSplitError } from '../util/json-split.ts';
 import {
   isOperatorReport,
   isTrivyReport,
@@ -69,8 +71,12 @@ function documents(input: Input): Doc[] {
   if (text.startsWith('{') || text.startsWith('[')) {
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
+      const values = jsonValues(text);
+      if (values.length !== 1) return decodeDocuments(input);
+      value = values[0];
+    } catch (err) {
+      if (err instanceof JsonSplitError && err.kind === 'depth')
+        throw new UsageError(`${input.name}: ${err.message.replace(/^nested/, 'nests')}`);
       return decodeDocuments(input);
     }
     const items = Array.isArray(value) ? value : [value];
