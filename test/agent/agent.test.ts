@@ -247,8 +247,11 @@ describe('agent', () => {
     const lists = () =>
       c.api.log.filter((e) => e.resource === 'imagepullchecks.regdoctor.dev' && e.verb === 'list').length;
     const before = lists();
-    // expire() ends open watches with 410; a watch opened after it, from the list's own version, is served.
-    await until('the watch', () => c.api.openWatches() > 0);
+    // expire() ends open watches with 410; a watch opened after it, from the list's own version, is served. A
+    // watch request in the log is already registered (the server adds it in the same tick).
+    await until('the ImagePullCheck watch', () =>
+      c.api.log.some((e) => e.resource === 'imagepullchecks.regdoctor.dev' && e.verb === 'watch'),
+    );
     c.api.expire();
     await until('re-listed', () => lists() > before);
     assert.ok(logs.some((l) => /ImagePullCheck watch expired \(410 Gone\)/.test(l)));
