@@ -6,6 +6,7 @@ import type { Platform } from '../platform/index.ts';
 import type { Session } from '../registry/session.ts';
 import type { Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
+import { REGISTRY_HOST_FLAGS, REGISTRY_HOST_FLAGS_HELP } from './registry-hosts.ts';
 
 export const CLUSTER_FLAGS = {
   kubeconfig: { type: 'string' },
@@ -17,8 +18,7 @@ export const CLUSTER_FLAGS = {
   'no-probe': { type: 'boolean' },
   platform: { type: 'string' },
   'ca-file': { type: 'string', multiple: true },
-  'insecure-skip-tls-verify-registry': { type: 'string', multiple: true },
-  'plain-http-registry': { type: 'string', multiple: true },
+  ...REGISTRY_HOST_FLAGS,
   timeout: { type: 'string' },
   deadline: { type: 'string' },
   concurrency: { type: 'string' },
@@ -39,8 +39,7 @@ Probe flags:
   --no-probe                    classify from messages and secrets only; no registry traffic
   --platform OS/ARCH            platform for pods whose node is unknown (default linux/<this machine's arch>)
   --ca-file FILE                extra CA certificate(s) to trust, repeatable
-  --insecure-skip-tls-verify-registry HOST   skip TLS verification for this registry, repeatable
-  --plain-http-registry HOST    talk plain HTTP to this registry, repeatable
+${REGISTRY_HOST_FLAGS_HELP}
   --timeout DURATION            per-request timeout (default 10s)
   --deadline DURATION           time allowed for each probe in all (default 60s)
   --concurrency N               probes in flight (default 16; at most 4 connections per registry)
@@ -96,17 +95,16 @@ export async function registryAccess(
   const timeoutMs = flags.timeoutFlag(values.timeout);
   const deadlineMs = flags.deadlineFlag(values.deadline);
   const ca = await flags.readCaFiles(values['ca-file'] ?? []);
-  const insecure = values['insecure-skip-tls-verify-registry'] ?? [];
-  const plain = new Set(values['plain-http-registry'] ?? []);
+  const hosts = flags.registryHosts(values);
   return {
     newSession: () =>
       createSession({
         timeoutMs,
         ca,
-        insecure,
+        insecure: hosts.insecure,
         log: values.verbose ? stderrLogger(() => '') : undefined,
       }),
-    plainHttp: (r) => plain.has(r),
+    plainHttp: hosts.plainHttp,
     timeoutMs,
     deadlineMs,
   };

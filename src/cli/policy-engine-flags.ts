@@ -8,6 +8,7 @@ import { dockerConfigSource } from '../registry/credsource.ts';
 import type { LoadedReports } from '../vuln/load.ts';
 import type { VulnerabilityIndex } from '../vuln/types.ts';
 import { checkDockerConfig, readCaFiles, timeoutFlag } from './registry-flags.ts';
+import { REGISTRY_HOST_FLAGS, REGISTRY_HOST_FLAGS_HELP, registryHosts } from './registry-hosts.ts';
 
 export const ENGINE_FLAGS = {
   vulns: { type: 'string', multiple: true },
@@ -18,20 +19,16 @@ export const ENGINE_FLAGS = {
 export const ENGINE_REGISTRY_FLAGS = {
   'docker-config': { type: 'string' },
   'ca-file': { type: 'string', multiple: true },
-  'insecure-skip-tls-verify-registry': { type: 'string', multiple: true },
-  'plain-http-registry': { type: 'string', multiple: true },
+  ...REGISTRY_HOST_FLAGS,
   timeout: { type: 'string' },
 } as const;
 
 export const ENGINE_REGISTRY_FLAGS_HELP = `Registry flags (for requiredSignatures, maxImageSize, allowedPlatforms, minimumSeverity of tagged images):
-  --docker-config FILE          Docker config.json to take registry credentials from
-                                (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json, ~/.dockercfg)
-  --ca-file FILE                extra CA certificate(s) (PEM) to trust, repeatable
-  --insecure-skip-tls-verify-registry HOST
-                                do not verify the TLS certificate of this registry (as images name it,
-                                e.g. registry.local:5000), repeatable
-  --plain-http-registry HOST    talk to this registry over plain HTTP, repeatable
-  --timeout DURATION            per registry request (default 10s)`;
+  --docker-config FILE           Docker config.json to take registry credentials from
+                                 (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json, ~/.dockercfg)
+  --ca-file FILE                 extra CA certificate(s) (PEM) to trust, repeatable
+${REGISTRY_HOST_FLAGS_HELP}
+  --timeout DURATION             per registry request (default 10s)`;
 
 /** Flags that only matter when registries are asked: named in the usage error --offline gives. */
 export function rejectWithOffline(values: Record<string, unknown>, flags: readonly string[]): void {
@@ -75,19 +72,6 @@ type EngineRegistryValues = {
   timeout?: string;
 };
 
-/** `registry.local:5000`, `10.0.0.5`, `[::1]:5000`: a registry as an image reference names it. */
-const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-
-function hosts(flag: string, list: readonly string[] | undefined): string[] {
-  return (list ?? []).map((h) => {
-    if (!REGISTRY_HOST.test(h))
-      throw new UsageError(
-        `--${flag} ${JSON.stringify(h)}: expected a registry host as images name it, e.g. registry.local:5000`,
-      );
-    return h.toLowerCase();
-  });
-}
-
 /**
  * Registry options for an engine that outlives one command: no session is handed over, so the engine makes its
  * own and renews it (registry tokens expire; a session keeps its tokens for good).
@@ -96,13 +80,12 @@ export async function engineRegistryOptions(values: EngineRegistryValues): Promi
   const timeoutMs = timeoutFlag(values.timeout);
   const ca = await readCaFiles(values['ca-file'] ?? []);
   await checkDockerConfig(values['docker-config']);
-  const insecure = hosts('insecure-skip-tls-verify-registry', values['insecure-skip-tls-verify-registry']);
-  const plain = new Set(hosts('plain-http-registry', values['plain-http-registry']));
+  const hosts = registryHosts(values);
   return {
     credentials: dockerConfigSource({ dockerConfig: values['docker-config'] }),
     ca,
-    insecure,
-    plainHttp: (registry) => plain.has(registry.toLowerCase()),
+    insecure: hosts.insecure,
+    plainHttp: hosts.plainHttp,
     timeoutMs,
   };
 }

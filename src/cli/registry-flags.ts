@@ -14,6 +14,9 @@ import { repositoryFor, type Repository } from '../registry/repository.ts';
 import { Budget, PROBE_BUDGET, type BudgetLimits } from '../transport/budget.ts';
 import type { Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
+import { REGISTRY_HOST_FLAGS, REGISTRY_HOST_FLAGS_HELP, registryHosts } from './registry-hosts.ts';
+
+export { REGISTRY_HOST_FLAGS, REGISTRY_HOST_FLAGS_HELP, registryHosts } from './registry-hosts.ts';
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
@@ -25,6 +28,7 @@ export const REGISTRY_FLAGS = {
   'ca-file': { type: 'string', multiple: true },
   'insecure-skip-tls-verify': { type: 'boolean' },
   'plain-http': { type: 'boolean' },
+  ...REGISTRY_HOST_FLAGS,
   timeout: { type: 'string' },
   deadline: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
@@ -41,6 +45,7 @@ export const REGISTRY_FLAGS_HELP = `Registry flags:
   --ca-file FILE                 extra CA certificate(s) (PEM) to trust, repeatable
   --insecure-skip-tls-verify     do not verify the TLS certificate of the image's registry
   --plain-http                   talk to the image's registry over plain HTTP
+${REGISTRY_HOST_FLAGS_HELP}
   --timeout DURATION             per-request timeout, Go-style: 5s, 500ms, 1m (default 10s)
   --deadline DURATION            time allowed for each image in all, every request and redirect included
                                  (default 60s); a registry that answers slowly but within --timeout every
@@ -154,13 +159,16 @@ export async function registryContext(
   const ca = await readCaFiles(values['ca-file'] ?? []);
   await checkDockerConfig(values['docker-config']);
   const verbose = Boolean(values.verbose);
+  const hosts = registryHosts(values, {
+    insecure: values['insecure-skip-tls-verify'] ? registries : [],
+    plain: values['plain-http'] ? registries : [],
+  });
   const session = createSession({
     timeoutMs,
     ca,
-    insecure: values['insecure-skip-tls-verify'] ? registries : undefined,
+    insecure: hosts.insecure,
     log: verbose ? stderrLogger(() => '') : undefined,
   });
-  const plain = values['plain-http'] ? registries : new Set<string>();
   return {
     session,
     platform,
@@ -169,7 +177,7 @@ export async function registryContext(
       username: values.username,
       password,
     }),
-    plainHttp: (r) => plain.has(r),
+    plainHttp: hosts.plainHttp,
     output,
     verbose,
     timeoutMs,

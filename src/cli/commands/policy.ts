@@ -116,6 +116,8 @@ const run: Command = async (argv) => {
       'ca-file',
       'insecure-skip-tls-verify',
       'plain-http',
+      'insecure-skip-tls-verify-registry',
+      'plain-http-registry',
       'timeout',
     ]);
 
