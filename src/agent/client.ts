@@ -45,6 +45,7 @@ export class CheckRun {
   private readonly pending = new Map<string, Pending>();
   private readonly created = new Set<string>();
   private reflector: Reflector | null = null;
+  private lastError = 'no answer';
 
   constructor(
     private readonly api: CheckApi,
@@ -62,22 +63,39 @@ export class CheckRun {
     else if (c.status?.phase === 'Running') p.onRunning();
   }
 
-  private async watch(): Promise<void> {
+  /** Starts the run's watch; false when its first list did not succeed within answerMs (lastError says why). */
+  private async watch(): Promise<boolean> {
     if (!this.reflector) {
       this.reflector = this.api.watch(`${RUN_LABEL}=${this.id}`, {
-        log: this.opts.log ?? (() => undefined),
+        log: (line) => {
+          this.lastError = line;
+          this.opts.log?.(line);
+        },
         onList: (items) => items.forEach((i) => this.update(i)),
         onEvent: (type, obj) => {
           if (type !== 'DELETED') this.update(obj);
         },
       });
     }
-    await this.reflector.synced;
+    if (this.reflector.isSynced()) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const synced = await Promise.race([
+      this.reflector.synced.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.opts.answerMs ?? 15_000))),
+    ]);
+    clearTimeout(timer);
+    return synced;
   }
 
   /** Creates a check for `spec` and waits for its answer. */
   async probe(spec: CheckSpec): Promise<NodeAnswer> {
-    await this.watch();
+    if (!(await this.watch())) {
+      return {
+        kind: 'unanswered',
+        check: null,
+        message: `could not watch ImagePullChecks: ${this.lastError}`,
+      };
+    }
     const body = newCheck(spec, this.id);
     let check: ImagePullCheck;
     try {

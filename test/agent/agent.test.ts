@@ -289,4 +289,45 @@ describe('agent', () => {
       'left for the next agent on the node',
     );
   });
+
+  test('the creator never waits unbounded: a watch it may not make, a queue that is full', async () => {
+    const c = await cluster(fx, {
+      objects: [node('node-a')],
+      forbid: [{ resource: 'imagepullchecks.regdoctor.dev', verbs: ['list', 'watch'] }],
+    });
+    const run = new CheckRun(await checkApi(c), { answerMs: 500, waitMs: 1000 });
+    const t0 = performance.now();
+    try {
+      const a = await run.probe({ image: 'r.io/x:1', nodeName: 'node-a' });
+      assert.equal(a.kind, 'unanswered');
+      assert.match((a as { message: string }).message, /could not watch ImagePullChecks: .*403.*forbidden/);
+    } finally {
+      await run.close();
+    }
+    assert.ok(performance.now() - t0 < 5000);
+
+    // An agent whose queue is full answers Failed ("busy") at once instead of taking more.
+    const stalled = await fx.start(faults.stall({ phase: 'headers' }));
+    const c2 = await cluster(fx, { objects: [node('node-a')] });
+    const { agent } = await agentFor(fx, c2, 'node-a', {
+      concurrency: 1,
+      queueLimit: 1,
+      session: () => new Session({ timeoutMs: 60_000 }),
+    });
+    await agent.synced;
+    const run2 = new CheckRun(await checkApi(c2), { answerMs: 3000, waitMs: 3000 });
+    try {
+      const answers = await Promise.all(
+        [1, 2, 3, 4].map((i) => run2.probe({ image: `${stalled.host}/team/app:${i}`, nodeName: 'node-a' })),
+      );
+      const busy = answers.filter((a) => a.kind === 'failed' && /is busy/.test(a.message));
+      assert.ok(busy.length >= 2, JSON.stringify(answers));
+      assert.ok(
+        answers.some((a) => a.kind === 'timeout'),
+        "the stalled one times out on the creator's side",
+      );
+    } finally {
+      await run2.close();
+    }
+  });
 });
