@@ -27,24 +27,28 @@ export const CLUSTER_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
-export const CLUSTER_FLAGS_HELP = `Cluster flags:
+/** The cluster flags as `scan` (every failing pod) or `pod` (one pod) uses them. */
+export function clusterFlagsHelp(command: 'scan' | 'pod'): string {
+  const one = command === 'pod';
+  return `Cluster flags:
   --kubeconfig FILE             kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or in-cluster config)
   --context NAME                kubeconfig context
-  -n, --namespace NS            only this namespace
+  -n, --namespace NS            ${one ? "the pod's namespace (default: the kubeconfig context's, else default)" : 'only this namespace (default: every namespace)'}
   --snapshot FILE|DIR|-         read \`kubectl get … -o json|yaml\` output instead of a live cluster
   --no-secrets                  do not read secrets (no pull-secret audit; probes go anonymously)
   --now TIME                    measure ages (of events, of a pull in progress) from this RFC 3339 time
                                 (default: a snapshot's newest timestamp; the clock for a live cluster)
 Probe flags:
   --no-probe                    classify from messages and secrets only; no registry traffic
-  --platform OS/ARCH            platform for pods whose node is unknown (default linux/<this machine's arch>)
+  --platform OS/ARCH            ${one ? "platform to probe for when the pod's node is unknown" : 'platform for pods whose node is unknown'} (default linux/<this machine's arch>)
   --ca-file FILE                extra CA certificate(s) to trust, repeatable
 ${REGISTRY_HOST_FLAGS_HELP}
   --timeout DURATION            per-request timeout (default 10s)
   --deadline DURATION           time allowed for each probe in all (default 60s)
-  --concurrency N               probes in flight (default 16; at most 4 connections per registry)
+  --concurrency N               ${one ? "probes in flight, one per image of the pod's containers (default 16)" : 'probes in flight (default 16; at most 4 connections per registry)'}
 Output:
   -v, --verbose                 every registry request on stderr (credentials as ***)`;
+}
 
 type Values = {
   [K in keyof typeof CLUSTER_FLAGS]?: (typeof CLUSTER_FLAGS)[K] extends { multiple: true }

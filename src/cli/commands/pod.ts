@@ -1,6 +1,6 @@
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+import { CLUSTER_FLAGS, clusterContext, clusterFlagsHelp } from '../cluster-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { writeDocument, writeStderr, writeStdout } from '../../output/index.ts';
 
@@ -18,7 +18,7 @@ Examples:
   regdoctor pod db-0 -n data --snapshot bundle/ -o json
   regdoctor pod db-0 -n data -o html > db-0.html    # one self-contained page for the incident ticket
 
-${CLUSTER_FLAGS_HELP}
+${clusterFlagsHelp('pod')}
   -o, --output text|json|yaml|html
 
 Exit codes: 0 no image-pull problem in the pod, 1 problems found, 2 error (including: no such pod).

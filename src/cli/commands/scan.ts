@@ -1,6 +1,6 @@
 import { UsageError } from '../../cause/index.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterContext } from '../cluster-flags.ts';
+import { CLUSTER_FLAGS, clusterContext, clusterFlagsHelp } from '../cluster-flags.ts';
 import type { FromNodes } from '../../scan/index.ts';
 import { nodeRoots, RUNTIME_FLAGS } from '../runtime-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
@@ -33,7 +33,7 @@ Examples:
   regdoctor scan -o name | head                   # namespace/pod of every pod that cannot pull
 
   -A, --all-namespaces          every namespace (the default)
-${CLUSTER_FLAGS_HELP}
+${clusterFlagsHelp('scan')}
   -o, --output FORMAT           text (default), json, yaml, wide (a table, one line per container),
                                 name (namespace/pod, one line per pod), html (one self-contained page)
   --no-headers                  -o wide: no header line
