@@ -29,7 +29,7 @@ describe('probe --node, scan --from-nodes, agent: usage errors', () => {
     [
       '-o html with --node',
       ['probe', 'r.io/a:1', '--node', 'n1', '-o', 'html'],
-      /-o html is not available with --node/,
+      /--output must be text, json or yaml, not "html"/,
     ],
     [
       '--node-wait out of range',
