@@ -208,13 +208,15 @@ export class Session {
     let gate = this.gates.get(kind);
     if (!gate) this.gates.set(kind, (gate = { active: 0, waiting: [] }));
     const g = gate;
+    // A slot is handed straight to the next waiter, so a caller arriving meanwhile cannot take it as well.
     if (g.active >= max) await new Promise<void>((resolve) => g.waiting.push(resolve));
-    g.active++;
+    else g.active++;
     try {
       return await fn();
     } finally {
-      g.active--;
-      g.waiting.shift()?.();
+      const next = g.waiting.shift();
+      if (next) next();
+      else g.active--;
     }
   }
 
