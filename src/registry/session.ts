@@ -90,6 +90,12 @@ export class Session {
     if (existing) return { state: existing, reused: true };
     const state = this.connect(root, tls, budget);
     this.origins.set(key, state);
+    // A failure remembered for the session is the registry's; one caused by the first caller's own deadline
+    // running out is not, and must not fail every later probe of this registry.
+    void state.then((s) => {
+      if (s.error?.detail.deadlineMs !== undefined && this.origins.get(key) === state)
+        this.origins.delete(key);
+    });
     return { state, reused: false };
   }
 

@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
 import * as faults from '../helpers/faults.ts';
 import { LIMITS } from '../../src/registry/limits.ts';
-import { assertFailure, plainHttp, probeOnce, step } from './support.ts';
+import { probeImage } from '../../src/probe/probe.ts';
+import { Session } from '../../src/registry/session.ts';
+import { AMD64, assertFailure, plainHttp, probeOnce, step } from './support.ts';
+
+const opts = { platform: AMD64, plainHttp };
 
 const image = (host: string, tag = '1') => `${host}/team/app:${tag}`;
 
@@ -35,6 +39,19 @@ describe('probe: one total deadline', () => {
     assert.equal(st.detail.deadlineMs, 2000);
     // Without a deadline the probe would take ping + HEAD + GET + config + blob ≈ 5 × 700 ms.
     assert.ok(ms < 2600, `took ${Math.round(ms)} ms`);
+  });
+
+  test("one probe's deadline running out during the dial and ping does not fail the next probe of the session", async () => {
+    const s = await fx.start(faults.slow(300));
+    const session = new Session({ timeoutMs: 2000 });
+    try {
+      const first = await probeImage(image(s.host), session, { ...opts, budget: { deadlineMs: 100 } });
+      assert.equal(first.cause, 'NETWORK_TIMEOUT', first.summary);
+      const second = await probeImage(image(s.host), session, { ...opts, budget: { deadlineMs: 10_000 } });
+      assert.equal(second.cause, null, second.summary);
+    } finally {
+      await session.close();
+    }
   });
 
   test('slow redirects on the way to a blob: the deadline, not the redirect count, ends the probe', async () => {
