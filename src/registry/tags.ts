@@ -2,6 +2,7 @@
 // listed once per session and identity.
 import { RegdoctorError } from '../cause/index.ts';
 import type { StepName } from '../result/index.ts';
+import { RegistryError } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { paginate, type Cut } from './pages.ts';
 import type { Repository } from './repository.ts';
@@ -41,12 +42,19 @@ export async function listTags(
     repo.credential?.label ?? 'anonymous',
     limits,
   ]);
-  return repo.session.once(
+  // A refusal (404 NAME_UNKNOWN for a missing repository) is the registry's answer and is kept like a list; a
+  // network failure is not, so the next caller tries again.
+  const got = await repo.session.once(
     key,
-    () => repo.session.limited('tags', TAG_LISTINGS_AT_ONCE, () => fetchTags(repo, step, limits)),
-    (list) => list.tags.length,
+    () =>
+      repo.session
+        .limited('tags', TAG_LISTINGS_AT_ONCE, () => fetchTags(repo, step, limits))
+        .catch((err: unknown) => (err instanceof RegistryError ? err : Promise.reject(err))),
+    (v) => (v instanceof RegistryError ? 1 : v.tags.length),
     TAGS_KEPT,
   );
+  if (got instanceof RegistryError) throw got;
+  return got;
 }
 
 async function fetchTags(repo: Repository, step: StepName, limits: TagLimits): Promise<TagList> {

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { useFixture } from '../helpers/fixture.ts';
+import * as faults from '../helpers/faults.ts';
 import { fakeImage, matchManifest } from '../helpers/fake-image.ts';
 import { fakeRegistry } from '../helpers/fake-registry.ts';
 import { serve, type TestServer } from '../helpers/server.ts';
@@ -13,7 +14,8 @@ import { exporterFrom, waitFor } from '../exporter/support.ts';
 import { ManifestCache } from '../../src/registry/cache.ts';
 import { Session } from '../../src/registry/session.ts';
 import { resolveImage } from '../../src/verify/signatures.ts';
-import { assertFailure, assertPullable, plainHttp, probeOnce, step } from '../probe/support.ts';
+import { probeImage } from '../../src/probe/probe.ts';
+import { AMD64, assertFailure, assertPullable, plainHttp, probeOnce, step } from '../probe/support.ts';
 
 /** The manifest requests a server saw, digests shortened to DIGEST. */
 const manifestCalls = (s: TestServer) =>
@@ -120,6 +122,20 @@ describe('quota: HEAD where a digest is all that is needed', () => {
     const { result } = await probeOnce(`${s.host}/team/app:1`, { plainHttp, manifests });
     const st = assertFailure(result, 'RATE_LIMITED', 'manifest');
     assert.match(st.summary, /no pulls left/);
+  });
+
+  test('a repository that does not exist has its tags asked for once per session, not once per image', async () => {
+    const s = await fx.start(faults.status(404, { on: ['manifest', 'other'] }));
+    const session = new Session({ timeoutMs: 5000 });
+    try {
+      for (const t of ['1', '2', '3']) {
+        const r = await probeImage(`${s.host}/team/gone:${t}`, session, { platform: AMD64, plainHttp });
+        assert.equal(r.cause, 'REPOSITORY_NOT_FOUND', r.summary);
+      }
+    } finally {
+      await session.close();
+    }
+    assert.equal(s.requests.filter((r) => r.url.includes('/tags/list')).length, 1);
   });
 
   test("verify's digest resolution is a HEAD: no manifest GET of the tag", async () => {
