@@ -24,7 +24,7 @@ import {
 } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { MANIFEST_ACCEPT, parseManifest, sha256, type Manifest } from './manifest.ts';
-import type { Session } from './session.ts';
+import type { OriginState, Session } from './session.ts';
 
 export interface RepositoryOptions {
   /** Credentials to try, in the order the kubelet would; none: anonymous. */
@@ -151,10 +151,18 @@ export class Repository {
       this.emit('tls', false, t, e.message, { cause: e.cause });
       throw report(e);
     }
-    const origin = this.session.origin(this.root, tls, this.opts.budget);
+    let origin = this.session.origin(this.root, tls, this.opts.budget);
     let state;
     try {
-      state = await (this.opts.budget?.race(origin.state, 'ping', `GET ${this.root.href}`) ?? origin.state);
+      const wait = (p: Promise<OriginState>) =>
+        this.opts.budget?.race(p, 'ping', `GET ${this.root.href}`) ?? p;
+      state = await wait(origin.state);
+      // Another operation's deadline ended the shared dial or ping: that says nothing about the registry, so this
+      // one dials again under its own.
+      if (origin.reused && state.error?.detail.deadlineMs !== undefined) {
+        origin = this.session.origin(this.root, tls, this.opts.budget, origin.state);
+        state = await wait(origin.state);
+      }
     } catch (err) {
       const e = asError(err);
       this.emit('ping', false, t, e.message, { cause: e.cause });

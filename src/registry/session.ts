@@ -84,8 +84,11 @@ export class Session {
     root: URL,
     tls: TlsConfig | undefined,
     budget: Budget | undefined,
+    /** A state the caller found failed by another caller's deadline: replaced, not reused. */
+    replace?: Promise<OriginState>,
   ): { state: Promise<OriginState>; reused: boolean } {
     const key = JSON.stringify([root.href, tls ? this.tlsKey(tls) : null]);
+    if (replace && this.origins.get(key) === replace) this.origins.delete(key);
     const existing = this.origins.get(key);
     if (existing) return { state: existing, reused: true };
     const state = this.connect(root, tls, budget);
