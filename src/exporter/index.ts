@@ -4,7 +4,7 @@ import type { ClusterSource } from '../cluster/types.ts';
 import { createMonitorMetrics, type MonitorMetrics } from '../monitor/metrics.ts';
 import { hostPlatform, type Platform } from '../platform/index.ts';
 import type { ExporterConfig } from './config.ts';
-import { CheckLoop } from './loop.ts';
+import { CheckLoop, type NodeRuntime } from './loop.ts';
 import { parseListen, startServer } from './server.ts';
 import { loadTargets } from './targets.ts';
 import { stderrLogger } from '../output/index.ts';
@@ -32,6 +32,8 @@ export interface ExporterOptions {
   /** [0, 1) source for the jitter (default Math.random). */
   random?: () => number;
   env?: NodeJS.ProcessEnv;
+  /** Image checks pull as this node's container runtime does (`--node-root`, `--runtime`, `--runtime-version`). */
+  runtime?: NodeRuntime;
 }
 
 export interface RunningExporter {
@@ -60,6 +62,7 @@ export async function startExporter(opts: ExporterOptions): Promise<RunningExpor
     platform: opts.platform ?? hostPlatform(),
     log: opts.log ?? stderrLogger(() => 'regdoctor exporter: '),
     random: opts.random,
+    runtime: opts.runtime,
   });
   const server = await startServer(listen, { registry: metrics.registry, isReady: () => loop.isReady });
   loop.start();

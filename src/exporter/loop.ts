@@ -10,7 +10,7 @@ import { probeKey } from '../diagnose/index.ts';
 import { PulledEventTracker } from '../monitor/kubelet.ts';
 import type { CheckKind, MonitorMetrics, PullFailureCount } from '../monitor/metrics.ts';
 import type { Platform } from '../platform/index.ts';
-import { probeImage } from '../probe/probe.ts';
+import { probeImage, type ProbeOptions } from '../probe/probe.ts';
 import type { CredentialSource } from '../registry/auth.ts';
 import { ManifestCache } from '../registry/cache.ts';
 import type { Session } from '../registry/session.ts';
@@ -36,7 +36,12 @@ export interface LoopOptions {
   log: (line: string) => void;
   /** [0, 1); tests make the jitter predictable. */
   random?: () => number;
+  /** Image checks pull as this node's container runtime does. */
+  runtime?: NodeRuntime;
 }
+
+/** ProbeOptions' runtime fields: where the node's `/` is, its runtime and version. */
+export type NodeRuntime = Pick<ProbeOptions, 'runtime' | 'nodeRoot' | 'runtimeVersion'>;
 
 /** A check gets this long past its timeout before it is reported as NETWORK_TIMEOUT without a verdict. */
 const DEADLINE_GRACE_MS = 1000;
@@ -332,6 +337,7 @@ export class CheckLoop {
               tagsFirst: tagsFirst(w.image),
               budget: { deadlineMs: this.o.config.timeoutMs },
               manifests: this.manifests,
+              ...this.o.runtime,
             }).catch((err: unknown) => failure(w.image, 'UNKNOWN', err));
             const { verdict, settled } = this.deadline(w.image, probe);
             const result = await verdict;

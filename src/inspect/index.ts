@@ -143,13 +143,22 @@ export async function inspectImage(
   };
   if (probe.cause !== null || !probe.manifest) return result;
   const ref = parseReference(image);
-  const repo = repositoryFor(session, ref, {
+  const reads = {
     credentials: await credentialsUsed(ref, credentials, probe),
-    plainHttp: opts.plainHttp?.(ref.registry) ?? false,
-    endpoint: opts.endpoint?.(ref),
     manifests,
     budget: new Budget({ ...PROBE_BUDGET, requests: 4 * MAX_PLATFORMS + 20, ...opts.budget }),
-  });
+  };
+  // Through a node's runtime, the other platforms are read where the node's pull came from.
+  const served = probe.runtime
+    ? await (await import('../probe/runtime/served.ts')).servedRepository(probe, session, opts, reads)
+    : null;
+  const repo =
+    served ??
+    repositoryFor(session, ref, {
+      ...reads,
+      plainHttp: opts.plainHttp?.(ref.registry) ?? false,
+      endpoint: opts.endpoint?.(ref),
+    });
   const fetch = (digest: string): Promise<FetchedManifest> =>
     repo.manifest(digest, 'manifest', `manifest ${digest}`);
   const top = await fetch(probe.manifest.digest);

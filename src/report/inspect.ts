@@ -1,12 +1,19 @@
 import type { InspectResult } from '../inspect/index.ts';
 import { fmtBytes } from '../inspect/index.ts';
-import { renderProbeText } from './probe.ts';
+import { renderProbeText, runtimeJson } from './probe.ts';
 import { style as makeStyle } from './style.ts';
 
 export function renderInspectText(r: InspectResult, opts: { colour: boolean }): string {
   if (r.probe.cause !== null) return renderProbeText(r.probe, opts);
   const s = makeStyle(opts.colour);
   const out: string[] = [`${s.bold(r.image)}  ${s.dim(`${r.mediaType} ${r.digest}`)}`];
+  const rt = r.probe.runtime;
+  if (rt)
+    out.push(
+      s.dim(
+        `through ${rt.name}${rt.version ? ` ${rt.version}` : ''}: served by ${rt.servedBy ?? 'no endpoint'}`,
+      ),
+    );
   for (const p of r.platforms) {
     out.push(
       '',
@@ -45,5 +52,6 @@ export function inspectJson(r: InspectResult): Record<string, unknown> {
     sharedLayers: r.sharedLayers,
     warnings: r.warnings,
     ...(r.probe.cause !== null ? { remediation: r.probe.remediation, steps: r.probe.steps } : {}),
+    ...(r.probe.runtime ? { runtime: runtimeJson(r.probe.runtime) } : {}),
   };
 }

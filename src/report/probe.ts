@@ -190,7 +190,7 @@ export function probeJson(r: ProbeResult): Record<string, unknown> {
   };
 }
 
-function runtimeJson(rt: RuntimeReport): Record<string, unknown> {
+export function runtimeJson(rt: RuntimeReport): Record<string, unknown> {
   return {
     name: rt.name,
     ...(rt.version ? { version: rt.version } : {}),

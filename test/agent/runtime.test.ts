@@ -3,10 +3,9 @@
 // followed it can pull, and the check's result says which endpoint served.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { CheckRun } from '../../src/agent/client.ts';
 import { useFixture } from '../helpers/fixture.ts';
+import { containerdMirror, nodeRoot } from '../runtime/node-root.ts';
 import { agentFor, checkApi, cluster, node, pushSmall } from './support.ts';
 
 describe('agent through the node runtime', () => {
@@ -14,15 +13,11 @@ describe('agent through the node runtime', () => {
   test('hosts.toml under the node root decides where the agent pulls from', async () => {
     const reg = await fx.registry();
     await pushSmall(fx, reg.host);
-    const root = await fx.subdir('host');
-    const files = {
-      'etc/containerd/config.toml': `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`,
-      'etc/containerd/certs.d/registry.invalid/hosts.toml': `server = "https://registry.invalid"\n[host."http://${reg.host}"]\n  capabilities = ["pull", "resolve"]\n`,
-    };
-    for (const [p, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, p)), { recursive: true });
-      await writeFile(join(root, p), text);
-    }
+    const root = await nodeRoot(
+      fx,
+      containerdMirror('registry.invalid', `http://${reg.host}`, 'https://registry.invalid'),
+      'host',
+    );
     const c = await cluster(fx, { objects: [node('node-a')] });
     const { agent, logs } = await agentFor(fx, c, 'node-a', { nodeRoot: root });
     await agent.synced;

@@ -2,16 +2,14 @@
 // the text waterfall per endpoint, usage errors for bad runtime flags.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { useFixture } from '../helpers/fixture.ts';
 import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import { buildCli, show, type Cli } from '../cli/cli.ts';
 import { assertUsageError, probeLines } from '../cli/contract.ts';
-
-const CONFIG_TOML = `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`;
+import { containerdMirror, nodeRoot } from './node-root.ts';
 
 describe('regdoctor probe --node-root', () => {
   const fx = useFixture();
@@ -30,16 +28,10 @@ describe('regdoctor probe --node-root', () => {
     mirror.mode = 'fail';
     up = await fx.start(countingProxy(reg.url));
     image = `registry.test:${up.port}/team/app:1`;
-    root = await fx.subdir('node');
-    const files = {
-      'etc/containerd/config.toml': CONFIG_TOML,
+    root = await nodeRoot(fx, {
+      ...containerdMirror(`registry.test:${up.port}`, `http://${mirror.host}`, `http://${up.host}`),
       'lib/systemd/system/containerd.service': '[Service]\nExecStart=/usr/bin/containerd\n',
-      [`etc/containerd/certs.d/registry.test_${up.port}_/hosts.toml`]: `server = "http://${up.host}"\n[host."http://${mirror.host}"]\n  capabilities = ["pull", "resolve"]\n`,
-    };
-    for (const [p, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, p)), { recursive: true });
-      await writeFile(join(root, p), text);
-    }
+    });
   });
 
   test('-o json: the probe object carries runtime {name, version, configFiles, endpoints, servedBy}', async () => {

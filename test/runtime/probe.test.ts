@@ -3,8 +3,6 @@
 // deadline hold across endpoints.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { useFixture } from '../helpers/fixture.ts';
 import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
@@ -14,8 +12,7 @@ import { probeImage, type ProbeOptions } from '../../src/probe/probe.ts';
 import { Session } from '../../src/registry/session.ts';
 import type { ProbeResult } from '../../src/result/index.ts';
 import { AMD64 } from '../probe/support.ts';
-
-const CONFIG_TOML = `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`;
+import { CONFIG_TOML, nodeRoot } from './node-root.ts';
 const POLICY_ANY = '{"default":[{"type":"insecureAcceptAnything"}]}';
 
 const show = (r: ProbeResult) =>
@@ -35,14 +32,7 @@ describe('probe through the node runtime', () => {
     empty = none.url;
   });
 
-  async function node(files: Record<string, string>): Promise<string> {
-    const root = await fx.subdir('node');
-    for (const [path, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      await writeFile(join(root, path), text);
-    }
-    return root;
-  }
+  const node = (files: Record<string, string>) => nodeRoot(fx, files);
 
   async function proxies(states: Record<string, 'ok' | 'fail' | 'empty'>) {
     const out: Record<string, CountingProxy> = {};

@@ -3,8 +3,7 @@
 // per root and runtime, so the same image on two nodes configured differently gets two verdicts.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { nodeRoots } from '../../src/cli/runtime-flags.ts';
 import { UsageError } from '../../src/cause/index.ts';
 import { scanCluster } from '../../src/scan/index.ts';
@@ -16,6 +15,7 @@ import { pushImage } from '../helpers/skopeo.ts';
 import { kubelet } from '../scan/kubelet.ts';
 import { findingOf } from '../scan/support.ts';
 import { pullFailure, world } from '../scan/world.ts';
+import { containerdMirror, nodeRoot } from './node-root.ts';
 
 describe('scan --node-root', () => {
   const fx = useFixture();
@@ -31,15 +31,7 @@ describe('scan --node-root', () => {
     mirror = await fx.start(countingProxy(reg.url));
     mirror.mode = 'fail';
     // node-amd64 pulls the image's registry through a failing mirror, then a server without the image.
-    root = await fx.subdir('node-amd64');
-    const files = {
-      'etc/containerd/config.toml': `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n`,
-      [`etc/containerd/certs.d/${reg.host.replace(':', '_')}_/hosts.toml`]: `server = "${empty.url}"\n[host."http://${mirror.host}"]\n  capabilities = ["pull", "resolve"]\n`,
-    };
-    for (const [p, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, p)), { recursive: true });
-      await writeFile(join(root, p), text);
-    }
+    root = await nodeRoot(fx, containerdMirror(reg.host, `http://${mirror.host}`, empty.url), 'node-amd64');
   });
 
   test('each node as its runtime pulls; nodes without a root from here', async () => {

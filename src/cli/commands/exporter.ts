@@ -6,6 +6,7 @@ import { UsageError } from '../../cause/index.ts';
 import type { ClusterSource } from '../../cluster/types.ts';
 import type { ExporterConfig } from '../../exporter/config.ts';
 import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
+import { RUNTIME_FLAGS, runtimeChoice } from '../runtime-flags.ts';
 import { writeStdout, writeStderr } from '../../output/index.ts';
 
 const HELP = `Usage: regdoctor exporter [--config FILE] [--listen ADDR] [cluster flags]
@@ -24,6 +25,10 @@ Cluster (any of these turns the cluster checks on, as cluster.enabled does):
   --context NAME       kubeconfig context
   --in-cluster         use the pod's service account, ignoring any kubeconfig
   --snapshot FILE|DIR  read \`kubectl get … -o json|yaml\` output (re-read every interval) instead of a cluster
+Node runtime (image checks pull as this node's runtime does: its mirrors, CA files and proxy; docs/runtime.md):
+  --node-root DIR      the node's / (e.g. /host in a DaemonSet); default / with --runtime
+  --runtime containerd|crio|docker   the node's runtime (default: detected under --node-root)
+  --runtime-version VERSION          the runtime's version, where its behaviour changed between releases
   -h, --help
 
 Stops on SIGTERM or SIGINT (exit 0). One line per change of a check's outcome goes to stderr.
@@ -36,6 +41,7 @@ export const flags = {
   context: { type: 'string' },
   'in-cluster': { type: 'boolean' },
   snapshot: { type: 'string' },
+  ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -81,11 +87,17 @@ const run: Command = async (argv) => {
     return EXIT.ok;
   }
   if (positionals.length) throw new UsageError(`exporter takes no arguments (got ${positionals.join(' ')})`);
+  const runtime = await runtimeChoice(values);
   const config = await loadConfig(values.config);
   const cluster = await clusterSource(values, config.cluster.enabled);
   const { startExporter, parseListen, DEFAULT_LISTEN } = await import('../../exporter/index.ts');
   parseListen(values.listen ?? DEFAULT_LISTEN);
-  const exporter = await startExporter({ config, listen: values.listen, cluster });
+  const exporter = await startExporter({
+    config,
+    listen: values.listen,
+    cluster,
+    ...(runtime ? { runtime } : {}),
+  });
   writeStderr(
     `regdoctor exporter: serving ${exporter.url}/metrics; ${config.registries.length} registries, ` +
       `${config.images.length} images${cluster ? `, cluster ${cluster.describe()}` : ''}, every ${config.intervalMs / 1000} s\n`,

@@ -6,11 +6,13 @@ import { inspectJson, renderInspectText } from '../../report/inspect.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { RUNTIME_FLAGS, RUNTIME_FLAGS_HELP, runtimeChoice } from '../runtime-flags.ts';
 import { writeDocument, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'html'];
 export const flags = {
   ...REGISTRY_FLAGS,
+  ...RUNTIME_FLAGS,
   bandwidth: { type: 'string' },
   'all-platforms': { type: 'boolean' },
 } as const;
@@ -31,6 +33,7 @@ Flags:
   --bandwidth RATE               link speed for the pull-time estimate (default 100Mbit/s; e.g. 1Gbps, 12.5MB/s)
   --all-platforms                show every platform (default when --platform is not given)
 ${REGISTRY_FLAGS_HELP}
+${RUNTIME_FLAGS_HELP}
 ${outputHelp(outputs)}
 
 Exit codes: 0 inspected, 1 the image cannot be pulled, 2 usage error.
@@ -52,6 +55,7 @@ const run: Command = async (argv) => {
   } catch {
     // the probe reports it
   }
+  const node = await runtimeChoice(values);
   const ctx = await registryContext(values, registries, outputs);
   const onlyPlatform =
     values.platform && !values['all-platforms'] ? parsePlatform(values.platform) : undefined;
@@ -63,6 +67,7 @@ const run: Command = async (argv) => {
       bandwidth,
       onlyPlatform,
       platformIsDefault: values.platform === undefined,
+      ...node,
     });
     if (ctx.output === 'html') {
       const text = renderInspectText(r, { colour: false });

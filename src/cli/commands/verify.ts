@@ -6,6 +6,9 @@ import { style } from '../../report/style.ts';
 import type { BundleVerdict } from '../../verify/bundle.ts';
 import { signatureTag, type LayerVerdict } from '../../verify/cosign.ts';
 import { probeImage } from '../../probe/probe.ts';
+import { servedRepository } from '../../probe/runtime/served.ts';
+import type { ProbeResult } from '../../result/index.ts';
+import { Budget } from '../../transport/budget.ts';
 import {
   resolveImage,
   SIGNATURE_FORMATS,
@@ -17,12 +20,14 @@ import { loadPublicKey, type TrustedKey } from '../../verify/key.ts';
 import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
 import { yamlOf, type OutputFormat } from '../output.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
+import { RUNTIME_FLAGS, RUNTIME_FLAGS_HELP, runtimeChoice } from '../runtime-flags.ts';
 import { writeStdout, writeStderr } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml'];
 export const values = { 'signature-format': SIGNATURE_FORMATS };
 export const flags = {
   ...REGISTRY_FLAGS,
+  ...RUNTIME_FLAGS,
   key: { type: 'string' },
   'signature-format': { type: 'string' },
 } as const;
@@ -58,6 +63,8 @@ Flags:
   --key FILE                     PEM public key to trust (cosign.pub), required
   --signature-format FORMAT      classic, bundle or any (default any)
 ${REGISTRY_FLAGS_HELP}
+${RUNTIME_FLAGS_HELP}
+                                 (the image and its signatures are then read from the endpoint that served it)
 ${outputHelp(outputs)}
 
 Exit codes: 0 verified (in either format); 1 not verified (no signature, wrong key, tampered payload, signature
@@ -169,27 +176,45 @@ const run: Command = async (argv) => {
   } catch {
     // the probe reports it
   }
+  const node = await runtimeChoice(values);
   const ctx = await registryContext(values, registries, outputs);
   const colour = ctx.output === 'text' && useColour();
+  const probeOptions = {
+    platform: ctx.platform,
+    credentials: ctx.credentials,
+    plainHttp: ctx.plainHttp,
+    budget: { deadlineMs: ctx.deadlineMs },
+    ...node,
+  };
   try {
     let repo, digest;
+    let probe: ProbeResult | null = null;
     try {
-      ({ repo, digest } = await resolveImage(image, ctx.session, {
-        credentials: ctx.credentials,
-        plainHttp: ctx.plainHttp,
-        budget: { deadlineMs: ctx.deadlineMs },
-      }));
+      if (node) {
+        // Through the node's runtime: the image and its signatures are read where the node's pull came from.
+        probe = await probeImage(image, ctx.session, probeOptions);
+        const ref = parseReference(image);
+        const served =
+          probe.cause === null && probe.manifest
+            ? await servedRepository(probe, ctx.session, node, {
+                credentials: (await ctx.credentials(ref)).candidates,
+                budget: new Budget({ deadlineMs: ctx.deadlineMs }),
+              })
+            : null;
+        if (served && probe.manifest) ({ repo, digest } = { repo: served, digest: probe.manifest.digest });
+      } else {
+        ({ repo, digest } = await resolveImage(image, ctx.session, probeOptions));
+      }
     } catch (err) {
       if (!(err instanceof RegdoctorError)) throw err;
       // Nothing can be said about signatures of an image that cannot be reached: an error, not "not verified".
       // The probe says why, with its evidence (the session's connection and token make the replay cheap).
-      const probe = await probeImage(image, ctx.session, {
-        platform: ctx.platform,
-        credentials: ctx.credentials,
-        plainHttp: ctx.plainHttp,
-        budget: { deadlineMs: ctx.deadlineMs },
-      });
+      probe = await probeImage(image, ctx.session, probeOptions);
       if (probe.cause === null) throw err;
+    }
+    if (!repo || !digest) {
+      if (!probe || probe.cause === null)
+        throw new RegdoctorError('UNKNOWN', `${image}: no endpoint served it`);
       const failed = {
         image,
         digest: null,

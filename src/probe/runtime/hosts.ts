@@ -2,6 +2,8 @@
 // files its configuration names, read inside the node root, never from this machine), its headers and a mirror's
 // `ns`, plus the plain-HTTP twin the runtime falls back to after HTTPS fails.
 import { RegdoctorError } from '../../cause/index.ts';
+import type { Credential } from '../../registry/auth.ts';
+import type { RuntimeName } from '../../result/index.ts';
 import type { Endpoint } from '../../registry/endpoint.ts';
 import type { Endpoint as PlanEndpoint, NodeFs } from '../../runtime/index.ts';
 
@@ -71,4 +73,23 @@ export function hostsOf(endpoints: readonly PlanEndpoint[], fs: NodeFs): Promise
 export function domainOf(h: Host): string {
   const host = new URL(h.plan.url).host;
   return host === 'registry-1.docker.io' ? 'docker.io' : host;
+}
+
+/** The kubelet's credentials as the runtime sends them: containers/image keeps them from mirrors elsewhere. */
+export function credentialsAt(
+  runtime: RuntimeName,
+  h: Host,
+  registry: string | undefined,
+  candidates: Credential[],
+): Credential[] {
+  return runtime === 'crio' && domainOf(h) !== registry ? [] : candidates;
+}
+
+/** Whether the runtime retries an endpoint over plain HTTP after `e` on HTTPS. */
+export function fallsBack(runtime: RuntimeName, e: RegdoctorError): boolean {
+  // containers/image pings http:// after any failed https:// ping of an insecure registry; containerd retries
+  // over HTTP only when the TLS handshake met a plain-HTTP server.
+  return runtime === 'crio'
+    ? ['dns', 'connect', 'tls', 'ping'].includes(String(e.detail.step))
+    : e.detail.step === 'tls' || e.cause === 'HTTP_HTTPS_MISMATCH';
 }

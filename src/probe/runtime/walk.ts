@@ -11,14 +11,13 @@
 // - dockerd (distribution/pull.go): endpoints in turn; a mirror's failure, or a connection failure anywhere, moves
 //   on; the last error is reported.
 import { RegdoctorError } from '../../cause/index.ts';
-import type { Credential } from '../../registry/auth.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import { Repository, wasReported, type FetchedManifest, type Resolved } from '../../registry/repository.ts';
 import type { Session } from '../../registry/session.ts';
 import { makeStep, type RuntimeName, type Step, type StepName } from '../../result/index.ts';
 import type { HttpResponse } from '../../transport/http.ts';
 import { now, type ProbeContext, type PullSource } from '../context.ts';
-import { domainOf, type Host } from './hosts.ts';
+import { credentialsAt, fallsBack, type Host } from './hosts.ts';
 
 /** How a failure weighs when the runtime picks the one to report. */
 export type FailureKind = 'not-found' | 'status' | 'error' | 'refused';
@@ -67,8 +66,6 @@ const asError = (err: unknown): RegdoctorError =>
 const exhausted = (e: RegdoctorError) =>
   e.detail.deadlineMs !== undefined || e.detail.requestLimit !== undefined;
 
-const connectPhase = (e: RegdoctorError) => ['dns', 'connect', 'tls', 'ping'].includes(String(e.detail.step));
-
 export class Walk implements PullSource {
   readonly records: HostRecord[];
   /** The endpoint that resolved the reference (CRI-O, dockerd: the one every later read goes to). */
@@ -89,12 +86,6 @@ export class Walk implements PullSource {
     this.records = hosts.map(() => ({ served: [], failures: [] }));
   }
 
-  private credentialsFor(h: Host): Credential[] {
-    // containers/image does not send the credentials meant for the image's registry to a mirror elsewhere.
-    if (this.o.runtime === 'crio' && domainOf(h) !== this.ctx.ref?.registry) return [];
-    return this.ctx.candidates;
-  }
-
   private repoOf(h: Host, http: boolean): Repository {
     const endpoint = http && h.fallback ? h.fallback : h.endpoint;
     const key = `${h.index} ${endpoint.url}`;
@@ -102,7 +93,7 @@ export class Walk implements PullSource {
     if (!repo) {
       const tag = { endpoint: h.plan.url };
       repo = new Repository(this.o.session, endpoint, h.plan.repository, {
-        credentials: this.credentialsFor(h),
+        credentials: credentialsAt(this.o.runtime, h, this.ctx.ref?.registry, this.ctx.candidates),
         budget: this.ctx.budget,
         manifests: this.ctx.opts.manifests,
         onStep: (s) => this.ctx.result.steps.push({ ...s, detail: { ...s.detail, ...tag } }),
@@ -111,15 +102,6 @@ export class Walk implements PullSource {
     }
     this.lastRepo.set(h.index, repo);
     return repo;
-  }
-
-  /** Whether the runtime retries this endpoint over plain HTTP after `e` on HTTPS. */
-  private fallsBack(e: RegdoctorError): boolean {
-    // containers/image pings http:// after any failed https:// ping of an insecure registry; containerd retries
-    // over HTTP only when the TLS handshake met a plain-HTTP server.
-    return this.o.runtime === 'crio'
-      ? connectPhase(e)
-      : e.detail.step === 'tls' || e.cause === 'HTTP_HTTPS_MISMATCH';
   }
 
   /** One read at one endpoint, over its plain-HTTP twin when HTTPS fails as the runtime falls back on. */
@@ -138,7 +120,7 @@ export class Walk implements PullSource {
       return { value: await read(repo), repo };
     } catch (err) {
       const e = asError(err);
-      if (!h.fallback || exhausted(e) || !this.fallsBack(e)) throw err;
+      if (!h.fallback || exhausted(e) || !fallsBack(this.o.runtime, e)) throw err;
       const http = this.repoOf(h, true);
       const value = await read(http);
       this.overHttp.add(h.index);
