@@ -199,7 +199,12 @@ async function streamJson(
     }
   };
   try {
-    for await (const chunk of input.chunks()) handle(splitter.push(chunk));
+    for await (const chunk of input.chunks()) {
+      handle(splitter.push(chunk));
+      // A read stream's buffered chunks arrive as microtasks: without this, one load would hold the event loop
+      // (and an exporter's /metrics) from start to end.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     handle(splitter.end());
   } catch (err) {
     if (!(err instanceof JsonSplitError)) throw err;

@@ -18,6 +18,7 @@ import type { ProbeResult } from '../result/index.ts';
 import { sharesRepository } from '../probe/batch.ts';
 import { scanCluster } from '../scan/index.ts';
 import { bareVerdict, checkRegistry, timedOut } from './checks.ts';
+import { podSlices, workloadSlices, yieldToEventLoop } from './slices.ts';
 import type { ExporterConfig, RegistryConfig } from './config.ts';
 import { Limiter } from './limiter.ts';
 import { tryParseReference } from '../reference/index.ts';
@@ -238,16 +239,24 @@ export class CheckLoop {
       if (this.stopped) return;
       const rows: PullFailureCount[] = [];
       const images: WorkloadImage[] = [];
+      // In slices, yielding in between, so that a scrape never waits for a whole large cluster (slices.ts).
       for (const state of states) {
-        const scan = await scanCluster(state, {
-          session: null,
-          defaultPlatform: this.o.platform,
-          secretsRead: readSecrets,
-        });
-        for (const f of scan.findings) rows.push({ namespace: f.namespace, cause: f.cause, count: 1 });
+        for (const slice of podSlices(state)) {
+          const scan = await scanCluster(slice, {
+            session: null,
+            defaultPlatform: this.o.platform,
+            secretsRead: readSecrets,
+          });
+          for (const f of scan.findings) rows.push({ namespace: f.namespace, cause: f.cause, count: 1 });
+          await yieldToEventLoop();
+          if (this.stopped) return;
+        }
         for (const message of this.pulled.newOccurrences(state.events))
           this.o.metrics.observePulledEvent(message);
-        images.push(...workloadImages(state, { secretsRead: readSecrets }));
+        for (const workloads of workloadSlices(state)) {
+          images.push(...workloadImages(state, { secretsRead: readSecrets, workloads }));
+          await yieldToEventLoop();
+        }
       }
       this.o.metrics.setPullFailures(rows);
       this.clusterImages = images;

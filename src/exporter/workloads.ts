@@ -73,14 +73,17 @@ function podFromTemplate(state: ClusterState, w: Workload, spec: Obj): Pod {
   } as Pod;
 }
 
-/** One entry per (workload, image); `secretsRead` false when the state holds no secrets by choice. */
+/**
+ * One entry per (workload, image); `secretsRead` false when the state holds no secrets by choice; `workloads`: only
+ * these of the state's (a slice).
+ */
 export function workloadImages(
   state: ClusterState,
-  opts: { secretsRead: boolean; now?: number },
+  opts: { secretsRead: boolean; now?: number; workloads?: Iterable<Workload> },
 ): WorkloadImage[] {
   const out: WorkloadImage[] = [];
   const kinds: readonly string[] = WORKLOAD_KINDS_CHECKED;
-  for (const w of state.workloads.values()) {
+  for (const w of opts.workloads ?? state.workloads.values()) {
     if (!kinds.includes(w.kind)) continue;
     const spec = podTemplateSpec(w);
     if (!spec) continue;
