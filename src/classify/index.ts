@@ -1,5 +1,5 @@
 // Kubelet / runtime / admission message → cause code. Pure and synchronous: no I/O, safe to call on every event.
-import type { Cause } from '../cause/index.ts';
+import { settledConfidence, type Cause } from '../cause/index.ts';
 import { remediationFor } from '../cause/remediation.ts';
 import { decide, findMatches } from './engine.ts';
 import { explain } from './explain.ts';
@@ -129,7 +129,7 @@ export function classify(message: string, opts: ClassifyOptions = {}): Classific
 
   return {
     cause: verdict.cause,
-    confidence: verdict.confidence,
+    confidence: settledConfidence(verdict.cause, verdict.confidence, verdict.alternatives),
     alternatives: verdict.alternatives,
     image,
     registry,
