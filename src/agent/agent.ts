@@ -119,6 +119,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const known = new Map<string, ImagePullCheck>();
   /** Checks queued or in flight. */
   const taken = new Set<string>();
+  /**
+   * Checks this agent answered, and when: the watch may still deliver the `Running` it wrote before the final
+   * status (another connection than the status write), and that stale event must not start a second probe; a check
+   * is one probe, so no status seen within a minute of the answer starts another. After that an unfinished-looking
+   * check is taken again (its final status write may have failed).
+   */
+  const answered = new Map<string, number>();
   const queue: string[] = [];
   const running = new Set<Promise<void>>();
   let stopping = false;
@@ -292,6 +299,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       ).finally(() => {
         running.delete(p);
         taken.delete(name);
+        answered.set(name, now());
         pump();
       });
       running.add(p);
@@ -301,6 +309,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const consider = (c: ImagePullCheck) => {
     // Running but not taken here: an earlier agent on this node stopped mid-probe; this one probes again.
     if (stopping || isFinished(c.status) || taken.has(c.name)) return;
+    const at = answered.get(c.name);
+    if (at !== undefined && now() - at < 60_000) return;
     if (queue.length >= queueLimit) {
       void finish(
         c,
@@ -339,7 +349,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     onEvent(type, raw) {
       if (type === 'DELETED') {
         const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-        if (typeof name === 'string') known.delete(name);
+        if (typeof name === 'string') {
+          known.delete(name);
+          answered.delete(name);
+        }
         return;
       }
       const c = accept(raw);
@@ -353,6 +366,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const sweepEvery = opts.sweepIntervalMs ?? Math.min(30_000, Math.max(1_000, ttlMs / 4));
   const sweep = async () => {
     const t = now();
+    for (const [name, at] of answered) if (t - at >= 60_000) answered.delete(name);
     for (const c of [...known.values()]) {
       const finishedAt = c.status?.finishedAt ? Date.parse(c.status.finishedAt) : NaN;
       const expired = isFinished(c.status) && Number.isFinite(finishedAt) && t - finishedAt >= ttlMs;

@@ -330,4 +330,26 @@ describe('agent', () => {
       await run2.close();
     }
   });
+
+  test('a stale Running event after the answer does not start a second probe', async () => {
+    const reg = await fx.registry();
+    const image = await pushSmall(fx, reg.host);
+    const c = await cluster(fx, { objects: [node('node-a')] });
+    const { agent } = await agentFor(fx, c, 'node-a');
+    await agent.synced;
+    const api = await checkApi(c);
+    const check = await api.create({
+      apiVersion: 'regdoctor.dev/v1alpha1',
+      kind: 'ImagePullCheck',
+      metadata: { generateName: 'stale-', labels: { 'regdoctor.dev/node': 'node-a' } },
+      spec: { image, nodeName: 'node-a' },
+    });
+    await until('completed', async () => (await api.get(check.name))?.status?.phase === 'Completed');
+    // What a delayed watch event looks like to the agent: the check as it was while it ran.
+    const stored = c.api.stored('imagepullchecks.regdoctor.dev', check.name)!;
+    c.api.apply({ ...stored, status: { phase: 'Running', agent: 'agent-node-a' } });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(agent.stats().probed, 1);
+    assert.equal(agent.stats().inFlight + agent.stats().queued, 0);
+  });
 });
