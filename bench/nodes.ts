@@ -9,7 +9,7 @@
 // BENCH_NODES_RUNS=N changes the number of runs, BENCH_TIMELINE=1 prints when the creates, status writes and deletes
 // of each run happened.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type Agent } from '../src/agent/agent.ts';
 import { buildImage } from '../src/demo/image.ts';
@@ -131,6 +131,7 @@ export async function nodesSection(
   await Promise.all(agents.map((a) => a.synced));
 
   const env = cleanEnv();
+  const loadBefore = loadavg()[0]!;
   const scanArgs = ['scan', '--kubeconfig', kubeconfig, '--plain-http-registry', host, '-o', 'json'];
   const runs: {
     ms: number;
@@ -211,7 +212,9 @@ export async function nodesSection(
   const totalApi = [...mid.api.values()].reduce((a, b) => a + b, 0);
   const perNode = [...mid.registry].sort((a, b) => a - b);
   const text =
-    `${NODES} nodes × ${IMAGES} images = ${NODES * IMAGES} failing pods; ${NODES} agents in this process, the CLI a separate process; ${RUNS} runs.\n\n` +
+    `${NODES} nodes × ${IMAGES} images = ${NODES * IMAGES} failing pods; ${NODES} agents in this process, the CLI a separate process; ${RUNS} runs.\n` +
+    `Machine load (1-minute average) ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after, on ${cpus().length} CPUs: ` +
+    'wall times scale with it.\n\n' +
     table(
       ['scan', 'wall (median)', 'runs', 'probes', 'registry requests'],
       [
