@@ -120,7 +120,8 @@ function timeline(p) {
       h('span', { class: 'st-name mono' }, s.name, srOnly(s.ok ? ' ok' : ' failed')),
       h('span', { class: 'st-ms', text: fmtMs(s.ms) }),
       h('span', { class: 'st-track', 'aria-hidden': 'true' }, bar),
-      h('span', { class: 'st-sum' }, s.summary, s.detail && s.detail.reused ? h('span', { class: 'muted', text: ' (reused)' }) : null));
+      h('span', { class: 'st-sum' }, s.detail && s.detail.endpoint ? h('span', { class: 'muted mono', text: String(s.detail.endpoint) + ' ' }) : null,
+        s.summary, s.detail && s.detail.reused ? h('span', { class: 'muted', text: ' (reused)' }) : null));
     if (keys.length) {
       li.append(h('details', { class: 'st-detail' }, h('summary', { text: 'details' }),
         facts(keys.map(function (k) { return [k, text(s.detail[k])]; }))));
@@ -151,7 +152,22 @@ function probeFacts(p) {
     m && m.selected ? ['selected', m.selected.platform + ' ' + m.selected.digest] : null,
     rl ? ['rate limit', (rl.remaining === undefined ? '?' : rl.remaining) + ' of ' + (rl.limit === undefined ? '?' : rl.limit) + ' left' + (rl.windowSeconds ? ' per ' + rl.windowSeconds + 's' : '')] : null,
     p.suggestions && p.suggestions.length ? ['nearest tags', p.suggestions.join(', ')] : null,
-  ]);
+  ].concat(runtimeFacts(p.runtime)));
+}
+// Through a node's runtime: the runtime, then each endpoint in its order with what happened there.
+function runtimeFacts(rt) {
+  if (!rt) return [];
+  return [
+    ['runtime', rt.name + (rt.version ? ' ' + rt.version : '') + (rt.configFiles.length ? ' (' + rt.configFiles.join(', ') + ')' : '')],
+  ].concat(rt.endpoints.map(function (e) {
+    return [e.role, h('span', null, icon(e.outcome === 'served' ? 'ok' : e.outcome === 'not-tried' ? 'info' : 'bad'), ' ',
+      h('span', { class: 'mono', text: e.url }), ' \u2014 ' + e.outcome + ': ' + e.summary + ' (' + e.from + ')')];
+  }), [
+    ['served by', rt.servedBy || 'nothing'],
+    rt.reported ? [rt.name + ' reports', rt.reported] : null,
+  ], rt.findings.filter(function (f) { return f.severity !== 'info'; }).map(function (f) {
+    return [f.code, f.message + ' (' + f.from + '); fix: ' + f.fix];
+  }));
 }
 function probeSection(p, level) {
   var id = uid('probe');
