@@ -244,8 +244,8 @@ export async function nodesSection(
     `median run's ${(mid.ms / 1000).toFixed(1)} s: ${Math.round((100 * mid.cpuMs) / mid.ms)}% of one core. ` +
     'A real cluster spreads that over 50 nodes and the API server.\n' +
     `The one local docker-registry served the ${NODES} nodes' ${perNode.reduce((a, b) => a + b, 0)} requests at ` +
-    `${Math.round(perNode.reduce((a, b) => a + b, 0) / (mid.ms / 1000))}/s: with ${NODES} agents × 4 probes in flight it, not the ` +
-    'checks, sets the pace here (BENCH_TIMELINE=1 shows create→taken and taken→answered per check).\n';
+    `${Math.round(perNode.reduce((a, b) => a + b, 0) / (mid.ms / 1000))}/s, with up to ${NODES} agents × 4 probes in flight ` +
+    '(BENCH_TIMELINE=1 shows create→taken and taken→answered per check).\n';
   const perCheck = totalApi / Math.max(1, mid.checks);
   return {
     text,
