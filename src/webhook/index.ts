@@ -108,6 +108,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
       maxConnections: opts.maxConnections,
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
       bodyBudgetBytes: opts.bodyBudgetBytes,
+      largeBodyBytes: opts.largeBodyBytes,
       tlsReloadIntervalMs: opts.tlsReloadIntervalMs,
       bodyLimitBytes: opts.bodyLimitBytes,
       log,

@@ -16,8 +16,13 @@ export const DEFAULT_LIMITS = {
   headersTimeoutMs: 5_000,
   /** The whole request, body included. */
   requestTimeoutMs: 10_000,
-  /** Bytes of request bodies read and being decided at once: ~5 reviews of the API server's 3 MiB maximum. */
+  /** Bytes of ordinary request bodies read and being decided at once (hundreds of typical few-KB reviews). */
   bodyBudgetBytes: 16 * 1024 * 1024,
+  /**
+   * Bodies larger than this are decided one at a time, in their own queue: parsing a 3 MiB review takes tens of
+   * milliseconds of the only thread, and ordinary reviews must not wait behind a line of them.
+   */
+  largeBodyBytes: 256 * 1024,
 };
 
 /** Drops connections past the total or the per-address cap as they arrive, before any TLS work. */
@@ -46,14 +51,13 @@ export function limitConnections(server: Server, max: number, perAddress: number
  */
 export class ByteBudget {
   private used = 0;
-  private peakUsed = 0;
   private readonly queue: { n: number; grant: () => void }[] = [];
 
   constructor(readonly capacity: number) {}
 
-  /** The most bytes ever granted at once. */
-  peak(): number {
-    return this.peakUsed;
+  /** Bytes granted now, and requests waiting. */
+  state(): { used: number; waiting: number } {
+    return { used: this.used, waiting: this.queue.length };
   }
 
   /**
@@ -92,7 +96,6 @@ export class ByteBudget {
     while (this.queue.length > 0 && this.used + this.queue[0]!.n <= this.capacity) {
       const next = this.queue.shift()!;
       this.used += next.n;
-      this.peakUsed = Math.max(this.peakUsed, this.used);
       next.grant();
     }
   }

@@ -40,8 +40,8 @@ export interface WebhookServer {
   port: number;
   /** Requests answered so far, by HTTP status (for logs and tests). */
   answered: Map<number, number>;
-  /** The most request-body bytes ever held at once (bounded by bodyBudgetBytes). */
-  peakBodyBytes(): number;
+  /** Request-body bytes granted now and requests waiting, for ordinary and for large bodies (limits.ts). */
+  bodiesInFlight(): Record<'ordinary' | 'large', { used: number; waiting: number }>;
   /** Makes /readyz fail while still serving reviews: the first step of a graceful shutdown. */
   drain(): void;
   /** Stops accepting, finishes requests in flight (up to graceMs, then cuts them), stops the TLS watcher. */
@@ -145,7 +145,9 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const limit = opts.bodyLimitBytes ?? BODY_LIMIT_BYTES;
   const decisionMs = opts.decisionTimeoutMs ?? 8_000;
   const lim = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
-  const budget = new ByteBudget(lim.bodyBudgetBytes);
+  const ordinary = new ByteBudget(lim.bodyBudgetBytes);
+  // Each large body takes the whole of its queue: one at a time.
+  const large = new ByteBudget(limit);
   // Every line and every answer passes the output boundary: a registry's or a pod's text can hold secrets or
   // control characters, and the API server shows the message to whoever created the pod.
   const sink = opts.log ?? (() => undefined);
@@ -193,9 +195,13 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) return tooLarge();
     // The body is read only once its bytes fit the budget; until then the request waits, holding no memory.
-    const release = await budget.acquire(Number.isFinite(declared) ? declared : limit, decisionMs);
+    const size = Number.isFinite(declared) ? declared : limit;
+    const release =
+      size > lim.largeBodyBytes
+        ? await large.acquire(limit, decisionMs)
+        : await ordinary.acquire(size, decisionMs);
     if (release === null) {
-      log(`503: review bytes in flight stayed over ${lim.bodyBudgetBytes} for ${decisionMs} ms`);
+      log(`503: no room for a ${size}-byte review body within ${decisionMs} ms`);
       return fail(res, 503, 'too many reviews in flight; try again');
     }
     res.on('close', release);
@@ -319,7 +325,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     url,
     port,
     answered,
-    peakBodyBytes: () => budget.peak(),
+    bodiesInFlight: () => ({ ordinary: ordinary.state(), large: large.state() }),
     drain: () => {
       draining = true;
     },

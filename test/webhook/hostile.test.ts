@@ -168,22 +168,86 @@ describe('webhook under attack', () => {
     assert.ok(health.length > 0 && health.every((s) => s === 200));
   });
 
-  test('max-size reviews beyond the body budget wait their turn instead of exhausting memory', async () => {
-    const { hook } = await start({ bodyBudgetBytes: 2 * 1024 * 1024 });
-    const containers = Array.from({ length: 200 }, (_, i) => ({
-      name: `c${i}`,
-      image: 'ghcr.io/acme/app:1',
-      env: [{ name: 'PAD', value: 'x'.repeat(4_000) }],
-    }));
-    const body = JSON.stringify(admissionReview({ object: workload('Pod', 'big', containers) }));
-    assert.ok(body.length > 700_000);
-    const answers = await Promise.all(
-      Array.from({ length: 6 }, () => call(hook.url, pki.ca.certPem, { body })),
+  /** A review whose body is sent only in part until `finish()`; `status` resolves with the answer's status. */
+  function partial(hook: Webhook, body: string, sent: number): { status: Promise<number>; finish(): void } {
+    let finish: () => void = () => undefined;
+    const status = new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${hook.url}/validate`,
+        {
+          method: 'POST',
+          ca: pki.ca.certPem,
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, sent));
+      finish = () => req.end(body.slice(sent));
+    });
+    return { status, finish: () => finish() };
+  }
+  /** A Pod review of `n` containers, each carrying `pad` bytes of environment. */
+  const padded = (n: number, pad: number) =>
+    JSON.stringify(
+      admissionReview({
+        object: workload(
+          'Pod',
+          'big',
+          Array.from({ length: n }, (_, i) => ({
+            name: `c${i}`,
+            image: 'ghcr.io/acme/app:1',
+            env: [{ name: 'PAD', value: 'x'.repeat(pad) }],
+          })),
+        ),
+      }),
     );
-    assert.deepEqual(
-      answers.map((a) => [a.status, a.json?.response?.allowed]),
-      Array.from({ length: 6 }, () => [200, true]),
-    );
-    assert.ok(hook.server.peakBodyBytes() <= 2 * 1024 * 1024, String(hook.server.peakBodyBytes()));
+  const drained = (hook: Webhook) => () => {
+    const s = hook.server.bodiesInFlight();
+    return s.ordinary.used + s.ordinary.waiting + s.large.used + s.large.waiting === 0;
+  };
+
+  test('large bodies are decided one at a time, and ordinary reviews do not wait behind them', async () => {
+    const { hook } = await start();
+    const big = padded(200, 4_000);
+    assert.ok(big.length > 700_000);
+    // A holds the large queue: its body arrives only in part.
+    const a = partial(hook, big, 100_000);
+    const state = () => hook.server.bodiesInFlight();
+    await until('A granted', () => state().large.used > 0);
+    const b = call(hook.url, pki.ca.certPem, { body: big });
+    await until('B waiting', () => state().large.waiting === 1);
+    const small = await admit(hook.url, pki.ca.certPem, {
+      object: workload('Pod', 'p', [{ name: 'c', image: 'ghcr.io/acme/app:1' }]),
+    });
+    assert.equal(small.answer.json.response.allowed, true, 'an ordinary review is answered meanwhile');
+    assert.equal(state().large.waiting, 1, 'B still waits');
+    a.finish();
+    assert.equal(await a.status, 200);
+    const rb = await b;
+    assert.deepEqual([rb.status, rb.json.response.allowed], [200, true]);
+    await until('every body released', drained(hook));
+  });
+
+  test('ordinary bodies past the byte budget wait their turn before being read', async () => {
+    const { hook } = await start({ bodyBudgetBytes: 300_000 });
+    const body = padded(40, 4_000);
+    assert.ok(body.length > 150_000 && body.length < 256 * 1024, String(body.length));
+    const state = () => hook.server.bodiesInFlight();
+    const a = partial(hook, body, 10_000);
+    await until('A granted', () => state().ordinary.used === body.length);
+    // B's bytes do not fit beside A's: it waits, holding a socket and none of its body.
+    const b = call(hook.url, pki.ca.certPem, { body });
+    await until('B waiting', () => state().ordinary.waiting === 1);
+    assert.equal(state().ordinary.used, body.length);
+    a.finish();
+    assert.equal(await a.status, 200);
+    const rb = await b;
+    assert.deepEqual([rb.status, rb.json.response.allowed], [200, true]);
+    await until('every body released', drained(hook));
   });
 });
