@@ -96,10 +96,10 @@ export function canonicalRegistry(host: string): string {
 export function registryOfImage(image: string): string {
   const ref = image.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   const slash = ref.indexOf('/');
-  if (slash <= 0) return 'docker.io';
+  if (slash <= 0) return DOCKER_HUB;
   const head = ref.slice(0, slash);
   const isHost = head.includes('.') || head.includes(':') || head === 'localhost' || head.startsWith('[');
-  return isHost ? canonicalRegistry(head) : 'docker.io';
+  return isHost ? canonicalRegistry(head) : DOCKER_HUB;
 }
 
 /**

@@ -34,6 +34,11 @@ export function apiHost(registry: string): string {
   return DOCKER_HUB_NAMES.has(registry.toLowerCase()) ? HUB_API_HOST : registry;
 }
 
+/** The registry an API host serves, as CRI-O and containers/image name it: Hub's API host is docker.io. */
+export function registryOfApiHost(host: string): string {
+  return host.toLowerCase() === HUB_API_HOST ? DOCKER_HUB : host;
+}
+
 /**
  * `registry/repository` with the registry lowercased and any Hub host read as docker.io (a single-component Hub
  * repository under library/, as Docker reads `docker.io/nginx`): one string per image, whatever the spelling.

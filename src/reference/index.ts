@@ -12,4 +12,5 @@ export {
   HUB_HOSTS,
   isDockerHub,
   LEGACY_HUB,
+  registryOfApiHost,
 } from './hub.ts';

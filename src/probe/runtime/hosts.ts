@@ -2,6 +2,7 @@
 // files its configuration names, read inside the node root, never from this machine), its headers and a mirror's
 // `ns`, plus the plain-HTTP twin the runtime falls back to after HTTPS fails.
 import { RegdoctorError } from '../../cause/index.ts';
+import { registryOfApiHost } from '../../reference/index.ts';
 import type { Credential } from '../../registry/auth.ts';
 import type { RuntimeName } from '../../result/index.ts';
 import type { Endpoint } from '../../registry/endpoint.ts';
@@ -69,10 +70,9 @@ export function hostsOf(endpoints: readonly PlanEndpoint[], fs: NodeFs): Promise
   return Promise.all(endpoints.map((e, i) => hostOf(e, i, fs)));
 }
 
-/** `registry-1.docker.io` is Docker Hub's API host; CRI-O compares registry domains, which name it docker.io. */
+/** The endpoint's registry domain, as CRI-O compares them (Docker Hub's API host is docker.io). */
 export function domainOf(h: Host): string {
-  const host = new URL(h.plan.url).host;
-  return host === 'registry-1.docker.io' ? 'docker.io' : host;
+  return registryOfApiHost(new URL(h.plan.url).host);
 }
 
 /** The kubelet's credentials as the runtime sends them: containers/image keeps them from mirrors elsewhere. */

@@ -2,6 +2,7 @@
 // desc = " in the pod's events), so the probe's verdict can be matched against what the node reports. Wording
 // from containerd's resolver/fetcher and CRI plugin, containers/image's docker_image_src, and dockerd.
 import { STATUS_CODES } from 'node:http';
+import { registryOfApiHost } from '../../reference/index.ts';
 import { RegistryError } from '../../registry/errors.ts';
 import type { RuntimeName } from '../../result/index.ts';
 import type { Decision, Failure } from './walk.ts';
@@ -44,8 +45,7 @@ function containerd(d: Decision, f: Failure | null, w: Wording): string {
 
 /** The reference as containers/image names it at one endpoint: `host/repository:tag` (or `@digest`). */
 function physical(f: Failure, object: string): string {
-  const host = hostOf(f).replace(/^registry-1\.docker\.io$/, 'docker.io');
-  return `${host}/${f.host.plan.repository}${object.includes(':') ? '@' : ':'}${object}`;
+  return `${registryOfApiHost(hostOf(f))}/${f.host.plan.repository}${object.includes(':') ? '@' : ':'}${object}`;
 }
 
 /** One endpoint's failure as containers/image words it: the ping, or the manifest read. */
