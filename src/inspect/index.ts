@@ -68,8 +68,8 @@ export interface InspectResult {
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-/** Distinct platform manifests read from one index; real images have a dozen or two. */
-export const MAX_PLATFORMS = 64;
+/** Distinct platform manifests read from one index. */
+export const MAX_PLATFORMS = LIMITS.indexPlatforms;
 
 /** Parses a bandwidth like `100Mbit/s`, `1Gbps`, `12.5MB/s`, `500KiB/s`; a bare number is Mbit/s. Bytes per second. */
 export function parseBandwidth(s: string): number {

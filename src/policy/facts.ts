@@ -20,6 +20,7 @@ import {
 } from '../registry/manifest.ts';
 import { repositoryFor, type Repository } from '../registry/repository.ts';
 import { createSession, type Session } from '../registry/session.ts';
+import { Budget, PROBE_BUDGET } from '../transport/budget.ts';
 import { BUNDLE_REASON_PRIORITY, worstReason, type BundleReason } from '../verify/bundle.ts';
 import { loadPublicKey } from '../verify/key.ts';
 import { verifySignatures } from '../verify/signatures.ts';
@@ -36,6 +37,12 @@ export interface RegistryOptions {
   plainHttp?: boolean | readonly string[] | ((registry: string) => boolean);
   /** Per-request timeout in ms (default 10 s). */
   timeoutMs?: number;
+  /**
+   * Wall time of one lookup in all (every request it makes, auth included), in ms: the per-request timeout bounds
+   * one wait, this bounds the sum, so a registry that answers each request just in time cannot hold a lookup for
+   * minutes. Default the probe's (60 s).
+   */
+  deadlineMs?: number;
   /** One line per request (credentials already masked). */
   log?: (line: string) => void;
   /**
@@ -97,6 +104,9 @@ function startMemo<T>(fn: () => Promise<T>): Memo<T> {
   return { promise: captureSecrets(secrets, fn), secrets };
 }
 
+/** A lookup, run under its own budget: every request it makes and every other lookup it waits for. */
+type Lookup<T> = (budget: Budget) => Promise<T>;
+
 /** A memo handed to the current run: its secrets become the run's. */
 function reuse<T>(m: Memo<T>): Promise<T> {
   currentRedactor().link(m.secrets);
@@ -146,14 +156,20 @@ export class RegistryFacts {
   /** The platforms the image offers: the index's selectable entries, or the single manifest's config platform. */
   platforms(ref: Reference): Promise<PlatformManifest[]> {
     const entry = this.entry(ref);
-    return this.memo(entry, 'platforms', async () => {
-      const { manifest, resolution } = await this.top(ref);
+    return this.memo(entry, 'platforms', async (budget) => {
+      const { manifest, resolution } = await budget.race(this.top(ref), 'manifest', ref.original);
       if (isIndex(manifest)) {
-        return indexEntries(manifest)
-          .filter(isSelectable)
-          .map((e) => ({ digest: e.digest, platform: normalizePlatform(e.platform) }));
+        const entries = indexEntries(manifest).filter(isSelectable);
+        // Each platform may cost a manifest GET (maxImageSize, minimumSeverity): an index of thousands is refused.
+        if (entries.length > LIMITS.indexPlatforms)
+          throw new RegdoctorError(
+            'REGISTRY_ERROR',
+            `the index lists ${entries.length} platforms; at most ${LIMITS.indexPlatforms} are looked at`,
+            { step: 'platform' },
+          );
+        return entries.map((e) => ({ digest: e.digest, platform: normalizePlatform(e.platform) }));
       }
-      const config = await this.withAccess(ref, async (a) => {
+      const config = await this.withAccess(ref, budget, async (a) => {
         const res = await a.repo.blob(manifest.config.digest, {
           maxBytes: LIMITS.configBytes,
           step: 'config',
@@ -175,8 +191,8 @@ export class RegistryFacts {
     const { manifest, resolution } = await this.top(ref);
     if (digest === resolution.digest && !isIndex(manifest)) return manifest;
     const entry = this.entry(ref);
-    return this.memoIn(entry.manifests, digest, () =>
-      this.withAccess(ref, async (a) => {
+    return this.memoIn(entry.manifests, digest, (budget) =>
+      this.withAccess(ref, budget, async (a) => {
         const got = await a.repo.manifest(digest, 'platform', `manifest ${digest}`);
         if (isIndex(got.manifest))
           throw new RegdoctorError(
@@ -198,9 +214,9 @@ export class RegistryFacts {
   signatures(ref: Reference, keys: readonly { name?: string; publicKey: string }[]): Promise<SignatureFact> {
     const entry = this.entry(ref);
     const id = keys.map((k) => k.publicKey.trim()).join('\0');
-    return this.memoIn(entry.signatures, id, async () => {
-      const { resolution } = await this.top(ref);
-      return this.withAccess(ref, async (a) => {
+    return this.memoIn(entry.signatures, id, async (budget) => {
+      const { resolution } = await budget.race(this.top(ref), 'manifest', ref.original);
+      return this.withAccess(ref, budget, async (a) => {
         const reasons: BundleReason[] = [];
         const messages = new Map<BundleReason, string>();
         let failure: unknown;
@@ -247,21 +263,28 @@ export class RegistryFacts {
 
   private top(ref: Reference): Promise<{ manifest: Manifest; resolution: Resolution }> {
     const entry = this.entry(ref);
-    return this.memo(entry, 'resolved', async () => {
-      const access = await this.freshAccess(ref, entry);
+    return this.memo(entry, 'resolved', async (budget) => {
+      const access = await budget.race(this.freshAccess(ref, entry), 'manifest', ref.original);
       const manifest = await this.sessions.use(access.session, async () => {
-        const got = await access.repo.manifest(access.digest, 'manifest', `manifest ${access.digest}`);
-        return got.manifest;
+        const repo = access.repo.withBudget(budget);
+        return (await repo.manifest(access.digest, 'manifest', `manifest ${access.digest}`)).manifest;
       });
       const children = isIndex(manifest) ? indexEntries(manifest).map((e) => e.digest) : [];
       return { manifest, resolution: { digest: access.digest, isIndex: isIndex(manifest), children } };
     });
   }
 
-  /** Runs `fn` with an authorization that is still fresh, probing again when the last one is too old. */
-  private async withAccess<T>(ref: Reference, fn: (access: Access) => Promise<T>): Promise<T> {
-    const a = await this.freshAccess(ref, this.entry(ref));
-    return this.sessions.use(a.session, () => fn(a));
+  /**
+   * Runs `fn` with an authorization that is still fresh (probing again when the last one is too old), its
+   * requests charged to `budget`.
+   */
+  private async withAccess<T>(
+    ref: Reference,
+    budget: Budget,
+    fn: (access: Access) => Promise<T>,
+  ): Promise<T> {
+    const a = await budget.race(this.freshAccess(ref, this.entry(ref)), 'manifest', ref.original);
+    return this.sessions.use(a.session, () => fn({ ...a, repo: a.repo.withBudget(budget) }));
   }
 
   private freshAccess(ref: Reference, entry: ImageEntry): Promise<Access> {
@@ -274,11 +297,11 @@ export class RegistryFacts {
         return this.freshAccess(entry.resolved ? pinned(ref, a.digest) : ref, entry);
       });
     }
-    return this.memo(entry, 'access', () => this.probe(ref));
+    return this.memo(entry, 'access', (budget) => this.probe(ref, budget));
   }
 
   /** Resolves the reference (a HEAD) on the current session, with the first credential the registry accepts. */
-  private async probe(ref: Reference): Promise<Access> {
+  private async probe(ref: Reference, budget: Budget): Promise<Access> {
     const session = this.sessions.current();
     try {
       return await this.sessions.use(session, async () => {
@@ -287,6 +310,7 @@ export class RegistryFacts {
           credentials: source ? (await source(ref)).candidates : [],
           plainHttp: this.plainHttp(ref.registry),
           manifests: this.manifests,
+          budget,
         });
         const { digest } = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', ref.original);
         return { repo, digest, session, at: this.opts.now() };
@@ -318,24 +342,30 @@ export class RegistryFacts {
   private memo<K extends 'resolved' | 'access' | 'platforms'>(
     entry: ImageEntry,
     key: K,
-    fn: () => Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never>,
+    fn: Lookup<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never>,
   ): Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never> {
     type T = NonNullable<ImageEntry[K]> extends Memo<infer U> ? U : never;
     const existing = entry[key] as Memo<T> | undefined;
     if (existing && !this.stale(existing)) return reuse(existing);
-    const m: Memo<T> = startMemo(fn);
+    const m: Memo<T> = startMemo(() => fn(this.budget()));
     m.promise.catch(() => (m.failedAt = this.opts.now()));
     (entry as unknown as Record<K, Memo<T>>)[key] = m;
     return m.promise;
   }
 
-  private memoIn<T>(map: Map<string, Memo<T>>, key: string, fn: () => Promise<T>): Promise<T> {
+  private memoIn<T>(map: Map<string, Memo<T>>, key: string, fn: Lookup<T>): Promise<T> {
     const existing = map.get(key);
     if (existing && !this.stale(existing)) return reuse(existing);
-    const m: Memo<T> = startMemo(fn);
+    const m: Memo<T> = startMemo(() => fn(this.budget()));
     m.promise.catch(() => (m.failedAt = this.opts.now()));
     map.set(key, m);
     return m.promise;
+  }
+
+  /** A new lookup's budget: the probe's, with the caller's deadline. */
+  private budget(): Budget {
+    const deadlineMs = this.opts.registry.deadlineMs ?? PROBE_BUDGET.deadlineMs;
+    return new Budget({ ...PROBE_BUDGET, deadlineMs });
   }
 
   private stale(m: Memo<unknown>): boolean {

@@ -23,4 +23,6 @@ export const LIMITS = {
   /** A referrers index holds descriptors only; thousands of referrers would still fit. */
   referrersPageBytes: 1024 * 1024,
   referrersPages: 10,
+  /** Distinct platform manifests read from one index; real images have a dozen or two. */
+  indexPlatforms: 64,
 } as const;

@@ -109,6 +109,19 @@ export class Repository {
     return this.opts.budget;
   }
 
+  /**
+   * This repository for another operation: the same endpoint, credentials, connection and authorization, its
+   * requests charged to `budget`. A cache that keeps one authorized repository runs each lookup under its own.
+   */
+  withBudget(budget: Budget): Repository {
+    const r = new Repository(this.session, this.endpoint, this.name, { ...this.opts, budget });
+    r.remaining = this.remaining;
+    r.state = this.state;
+    r.pinged = this.pinged;
+    r.ownTls = this.ownTls;
+    return r;
+  }
+
   /** The credential the current authorization was obtained with (null: anonymous or not yet authorized). */
   get credential(): Credential | null {
     return this.state?.credential ?? null;

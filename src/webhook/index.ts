@@ -9,7 +9,7 @@ import {
   type EngineEvaluatorOptions,
   type EvaluatorFactory,
 } from './evaluator.ts';
-import { startWebhookServer, type ServerLimits, type WebhookServer } from './server.ts';
+import { DECISION_TIMEOUT_MS, startWebhookServer, type ServerLimits, type WebhookServer } from './server.ts';
 import type { TlsFiles } from './tls.ts';
 import { watchImagePolicies, type PolicyWatch } from './watch.ts';
 
@@ -52,13 +52,24 @@ export interface Webhook {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Registry lookups end at twice the decision timeout. The review that started one has its 503 by then; the rest
+ * lets a slow but working registry still fill the cache for the next review of the image, and the limit means an
+ * attacker's stalled lookups cannot pile up sockets and memory.
+ */
+function withLookupDeadline(engine: EngineEvaluatorOptions, decisionMs: number): EngineEvaluatorOptions {
+  const deadlineMs = engine.registry?.deadlineMs ?? 2 * decisionMs;
+  return { ...engine, registry: { ...engine.registry, deadlineMs } };
+}
+
 export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
   const log = opts.log ?? (() => undefined);
   if ((opts.policyFiles?.length ? 1 : 0) + (opts.cluster ? 1 : 0) !== 1) {
     throw new Error('startWebhook needs exactly one of policyFiles and cluster');
   }
   if (opts.engine && opts.evaluator) throw new Error('startWebhook takes engine or evaluator, not both');
-  const shared = opts.engine ? engineEvaluator(opts.engine) : null;
+  const decisionTimeoutMs = opts.decisionTimeoutMs ?? DECISION_TIMEOUT_MS;
+  const shared = opts.engine ? engineEvaluator(withLookupDeadline(opts.engine, decisionTimeoutMs)) : null;
   const policies = new PolicySet(shared?.factory ?? opts.evaluator ?? localEvaluator);
   const closeEvaluation = async () => {
     await policies.close();
@@ -101,7 +112,7 @@ export async function startWebhook(opts: WebhookOptions): Promise<Webhook> {
       ready,
       port: opts.port,
       host: opts.host,
-      decisionTimeoutMs: opts.decisionTimeoutMs,
+      decisionTimeoutMs,
       requestTimeoutMs: opts.requestTimeoutMs,
       headersTimeoutMs: opts.headersTimeoutMs,
       handshakeTimeoutMs: opts.handshakeTimeoutMs,

@@ -13,6 +13,8 @@ import { watchTlsFiles, type TlsFiles, type TlsWatcher } from './tls.ts';
 
 /** The API server's own limit on a request body (3 MiB): no AdmissionReview it sends can be larger. */
 export const BODY_LIMIT_BYTES = 3 * 1024 * 1024;
+/** The longest a decision may take by default (the CLI's --decision-timeout default is shorter). */
+export const DECISION_TIMEOUT_MS = 8_000;
 
 /** The server's resource limits (limits.ts); each defaults to DEFAULT_LIMITS. */
 export type ServerLimits = Partial<typeof DEFAULT_LIMITS>;
@@ -143,7 +145,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const limit = opts.bodyLimitBytes ?? BODY_LIMIT_BYTES;
-  const decisionMs = opts.decisionTimeoutMs ?? 8_000;
+  const decisionMs = opts.decisionTimeoutMs ?? DECISION_TIMEOUT_MS;
   const lim = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
   const ordinary = new ByteBudget(lim.bodyBudgetBytes);
   // Each large body takes the whole of its queue: one at a time.

@@ -13,6 +13,8 @@ export interface CountingProxy extends TestServer {
   /** `GET /v2/team/app/manifests/1`, … in arrival order. */
   lines(): string[];
   mode: ProxyMode;
+  /** Requests stalled and still open (the client has not given up on them). */
+  held(): number;
 }
 
 export interface CountingProxyOptions {
@@ -68,6 +70,7 @@ export async function countingProxy(
   const proxy = Object.assign(server, {
     lines: () => server.requests.map((r) => `${r.method} ${r.url}`),
     mode: 'pass' as ProxyMode,
+    held: () => held.size,
     stop: async () => {
       for (const res of held) res.destroy();
       await stop();

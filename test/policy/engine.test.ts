@@ -19,6 +19,9 @@ import { createVulnerabilityIndex, parseOperatorReport, parseTrivy } from '../..
 import { imageKey } from '../../src/policy/facts.ts';
 import { parseReference } from '../../src/reference/index.ts';
 import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
+import { MT } from '../helpers/oci.ts';
+import { serve } from '../helpers/server.ts';
+import { createHash } from 'node:crypto';
 import { manualClock } from './support.ts';
 
 function policy(spec: Record<string, unknown>, name = 'p'): ImagePolicy {
@@ -454,6 +457,50 @@ describe('policy engine with registry facts', () => {
       assert.deepEqual(
         r!.notes.map((n) => n.rule),
         ['requiredSignatures', 'maxImageSize', 'allowedPlatforms'],
+      );
+    });
+  });
+
+  describe('a hostile registry', () => {
+    test('an index of 5,000 platforms is refused: no platform manifest is fetched, the rules are unmet', async () => {
+      const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+      const index = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MT.ociIndex,
+        manifests: Array.from({ length: 5_000 }, (_, i) => ({
+          mediaType: MT.ociManifest,
+          digest: sha(String(i)),
+          size: 500,
+          platform: { os: 'linux', architecture: `arch${i}` },
+        })),
+      });
+      const digest = sha(index);
+      const hostile = await fx.start(
+        serve((req, res) => {
+          const path = new URL(req.url ?? '/', 'http://x').pathname;
+          if (path === '/v2/') return void res.writeHead(200).end('{}');
+          if (path.endsWith('/manifests/big') || path.endsWith(`/manifests/${digest}`)) {
+            res.writeHead(200, { 'content-type': MT.ociIndex, 'docker-content-digest': digest });
+            return void res.end(req.method === 'HEAD' ? undefined : index);
+          }
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[]}');
+        }),
+      );
+      for (const spec of [{ maxImageSize: '1Gi' }, { allowedPlatforms: ['linux/amd64'] }]) {
+        const rule = Object.keys(spec)[0]!;
+        const r = await engine([policy(spec)]).evaluate(pod(`${hostile.host}/${repo}:big`));
+        assert.deepEqual(
+          r.violations.map((v) => [v.rule, v.cause]),
+          [[rule, 'REGISTRY_ERROR']],
+        );
+        assert.match(r.violations[0]!.message, /the index lists 5000 platforms; at most 64 are looked at/);
+      }
+      const asked = hostile.requests
+        .map((q) => `${q.method} ${q.url}`)
+        .filter((l) => l.includes('/manifests/'));
+      assert.ok(
+        asked.every((l) => l.endsWith('/manifests/big') || l.endsWith(digest)),
+        `platform manifests fetched: ${asked.length}`,
       );
     });
   });

@@ -205,8 +205,9 @@ describe('webhook with the policy engine (registry rules over HTTPS)', () => {
     assert.match(r2.json.response.status.message, /registry lookup failed \(CONNECTION_REFUSED\)/);
   });
 
-  test('a stalled registry: 503 at the decision timeout, not a hung request', async () => {
-    // Registry requests would wait 60 s: only the decision timeout can end this review.
+  test('a stalled registry: 503 at the decision timeout; the lookup ends at its own deadline, and the next review of the image is decided', async () => {
+    // Registry requests would wait 60 s: only the decision timeout can end this review, and only the lookup's
+    // deadline (twice the decision timeout) the lookup.
     const { hook, logs } = await start(
       await policyFile({ strict: signedBy(trusted) }),
       { registry: { ca: [pki.ca.certPem], timeoutMs: 60_000 } },
@@ -221,11 +222,24 @@ describe('webhook with the policy engine (registry rules over HTTPS)', () => {
       assert.equal(r.json.reason, 'ServiceUnavailable');
       assert.match(r.json.message, /^no decision within 500 ms/);
       assert.ok(logs.some((l) => l.startsWith('503: no decision within 500 ms')));
+      // The lookup did reach the registry and was still waiting there when the webhook answered…
+      assert.ok(proxy.requests.length > before);
+      assert.ok(proxy.held() > 0);
+      // …and gives up by itself, closing what it held, long before a request's own 60 s.
+      const end = Date.now() + 10_000;
+      while (proxy.held() > 0 && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+      assert.equal(proxy.held(), 0, 'the stalled lookup still holds its registry connection');
     } finally {
       proxy.mode = 'pass';
     }
-    // The lookup did reach the registry and was still waiting there when the webhook answered.
-    assert.ok(proxy.requests.length > before);
+    // Its failure is remembered for a while: the same image is now decided at once, fail-closed, naming why.
+    const again = await review(hook, image('stall'));
+    assert.equal(again.status, 200);
+    assert.equal(again.json.response.allowed, false);
+    assert.match(
+      again.json.response.status.message,
+      /registry lookup failed \(NETWORK_TIMEOUT\): .*the deadline of 1 s for the whole operation ran out/,
+    );
   });
 
   test('--offline: registry rules stay notes, no registry request', async () => {
