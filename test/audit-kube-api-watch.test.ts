@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useFixture } from './helpers/fixture.ts';
-import { crdResource, startKubeApi, type KubeApi } from './helpers/kube-api.ts';
+import { crdResource, readWatch, startKubeApi, type KubeApi } from './helpers/kube-api.ts';
 
 const CHECKS = crdResource(new URL('../deploy/crds/imagepullcheck.yaml', import.meta.url));
 const PATH = '/apis/regdoctor.dev/v1alpha1/imagepullchecks';
@@ -32,32 +32,7 @@ async function call(api: KubeApi, method: string, path: string, body?: unknown) 
   return { status: res.status, body: (await res.json()) as Obj };
 }
 
-/** A watch's events until `n` have arrived or the server ends the stream. */
-async function watch(api: KubeApi, query: string, n: number): Promise<{ events: Obj[]; ended: boolean }> {
-  const ctl = new AbortController();
-  const res = await fetch(`${api.url}${PATH}?watch=1&${query}`, {
-    headers: { authorization: `Bearer ${api.token}` },
-    signal: ctl.signal,
-  });
-  const events: Obj[] = [];
-  let buf = '';
-  let ended = true;
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    buf += decoder.decode(chunk as Uint8Array, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buf.slice(0, nl)) as Obj);
-      buf = buf.slice(nl + 1);
-    }
-    if (events.length >= n) {
-      ended = false;
-      break;
-    }
-  }
-  ctl.abort();
-  return { events, ended };
-}
+const watch = (api: KubeApi, query: string, n: number) => readWatch(api, `${PATH}?watch=1&${query}`, n);
 
 test("after compaction: a watch from the list's version is served, one from before it is 410 Expired", async () => {
   const api = await fx.start(startKubeApi({ objects: [], resources: [CHECKS] }));

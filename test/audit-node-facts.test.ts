@@ -8,7 +8,7 @@ import { useFixture } from './helpers/fixture.ts';
 import { buildImageLayout } from './helpers/oci.ts';
 import { pushImage } from './helpers/skopeo.ts';
 import { buildCli, show, type Cli } from './cli/cli.ts';
-import { agentFor, cluster, node, type Cluster } from './agent/support.ts';
+import { agentFor, cluster, node, waitingPod, type Cluster } from './agent/support.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- CLI JSON output
 
@@ -33,26 +33,7 @@ describe('node facts in the output', () => {
         node('node-a', images([`${host}/team/app@${digest}`, image])),
         node('node-b', images([image])),
         node('node-c', images([`${host}/team/other:1`])),
-        {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: 'web', namespace: 'shop', uid: 'uid-web' },
-          spec: { nodeName: 'node-a', containers: [{ name: 'app', image }] },
-          status: {
-            phase: 'Pending',
-            containerStatuses: [
-              {
-                name: 'app',
-                image,
-                ready: false,
-                restartCount: 0,
-                state: {
-                  waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` },
-                },
-              },
-            ],
-          },
-        },
+        waitingPod('web', 'node-a', image),
       ],
       configz: { 'node-a': { serializeImagePulls: false, maxParallelImagePulls: 3, registryPullQPS: 7 } },
     });

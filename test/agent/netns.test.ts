@@ -23,7 +23,7 @@ import { startKubeApi, writeKubeconfig, type KubeApi } from '../helpers/kube-api
 import { createNetns, type Netns } from '../helpers/netns.ts';
 import { startProxy } from '../helpers/proxy.ts';
 import { NETNS, needs } from '../helpers/tools.ts';
-import { CHECKS, node, POLICIES, pushSmall, until } from './support.ts';
+import { CHECKS, node, POLICIES, pushSmall, until, waitingPod } from './support.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- CLI JSON output
 
@@ -35,25 +35,6 @@ const WANT: Record<Case, string> = {
   fw: 'NETWORK_TIMEOUT',
   mirror: 'REGISTRY_ERROR',
 };
-
-const waitingPod = (name: string, nodeName: string, image: string) => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name, namespace: 'shop', uid: `uid-${name}` },
-  spec: { nodeName, containers: [{ name: 'app', image }] },
-  status: {
-    phase: 'Pending',
-    containerStatuses: [
-      {
-        name: 'app',
-        image,
-        ready: false,
-        restartCount: 0,
-        state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
-      },
-    ],
-  },
-});
 
 describe('from the node: the scanning machine and the node disagree', needs(NETNS), () => {
   const fx = useFixture();

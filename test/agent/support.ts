@@ -26,6 +26,26 @@ export const node = (name: string, extra: Record<string, unknown> = {}) => ({
   status: { nodeInfo: { architecture: 'amd64', operatingSystem: 'linux' }, ...extra },
 });
 
+/** A pod on `nodeName` whose one container waits in ImagePullBackOff for `image`. */
+export const waitingPod = (name: string, nodeName: string, image: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'shop', uid: `uid-${name}` },
+  spec: { nodeName, containers: [{ name: 'app', image }] },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'app',
+        image,
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
+      },
+    ],
+  },
+});
+
 export const policy = (name: string, spec: Record<string, unknown>) => ({
   apiVersion: 'regdoctor.dev/v1alpha1',
   kind: 'ImagePolicy',

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
-import { crdResource, startKubeApi, type KubeApi } from '../helpers/kube-api.ts';
+import { crdResource, readWatch, startKubeApi, type KubeApi } from '../helpers/kube-api.ts';
 
 const CHECKS = crdResource(new URL('../../deploy/crds/imagepullcheck.yaml', import.meta.url));
 const PATH = '/apis/regdoctor.dev/v1alpha1/imagepullchecks';
@@ -31,27 +31,8 @@ const check = (node: string, extra: Obj = {}) => ({
 });
 
 /** Reads a watch stream until `n` events have arrived. */
-async function watchEvents(api: KubeApi, query: string, n: number): Promise<Obj[]> {
-  const ctl = new AbortController();
-  const res = await fetch(`${api.url}${PATH}?watch=1&${query}`, {
-    headers: { authorization: `Bearer ${api.token}` },
-    signal: ctl.signal,
-  });
-  const events: Obj[] = [];
-  let buf = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    buf += decoder.decode(chunk as Uint8Array, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      events.push(JSON.parse(buf.slice(0, nl)) as Obj);
-      buf = buf.slice(nl + 1);
-    }
-    if (events.length >= n) break;
-  }
-  ctl.abort();
-  return events;
-}
+const watchEvents = async (api: KubeApi, query: string, n: number): Promise<Obj[]> =>
+  (await readWatch(api, `${PATH}?watch=1&${query}`, n)).events;
 
 test('CRD from its YAML: cluster-scoped, status subresource, spec.nodeName selectable', () => {
   assert.deepEqual(CHECKS, {

@@ -1250,3 +1250,37 @@ export async function writeKubeconfig(dir: string, spec: KubeconfigSpec): Promis
   await writeFile(path, stringify(config), { mode: 0o600 });
   return path;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON, asserted field by field by callers
+type WireObject = Record<string, any>;
+
+/**
+ * The events of a watch (`path` with its query, `watch=1` included) until `n` have arrived, or until the server
+ * ends the stream first (`ended`), e.g. after an ERROR event.
+ */
+export async function readWatch(
+  api: KubeApi,
+  path: string,
+  n: number,
+): Promise<{ events: WireObject[]; ended: boolean }> {
+  const ctl = new AbortController();
+  const res = await fetch(api.url + path, {
+    headers: { authorization: `Bearer ${api.token}` },
+    signal: ctl.signal,
+  });
+  const events: WireObject[] = [];
+  let buf = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body!) {
+    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      events.push(JSON.parse(buf.slice(0, nl)) as WireObject);
+      buf = buf.slice(nl + 1);
+    }
+    if (events.length >= n) break;
+  }
+  // Aborted only after the loop: breaking out first lets the body's reader finish cleanly.
+  ctl.abort();
+  return { events, ended: events.length < n };
+}
