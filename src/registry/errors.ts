@@ -60,6 +60,8 @@ export function statusCause(status: number, codes: string[], op: Operation = 'ma
   if (status === 403 || codes.includes('DENIED')) return 'FORBIDDEN';
   // A blob the manifest names but the registry does not have is a broken download, not a missing image.
   if (op === 'blob' && (status === 404 || codes.includes('BLOB_UNKNOWN'))) return 'LAYER_DOWNLOAD_FAILED';
+  // A tag list that is not there is a repository that is not there, whatever the body says.
+  if (op === 'tags' && status === 404) return 'REPOSITORY_NOT_FOUND';
   if (codes.includes('NAME_UNKNOWN')) return 'REPOSITORY_NOT_FOUND';
   if (status === 404 || codes.includes('MANIFEST_UNKNOWN')) return 'MANIFEST_NOT_FOUND';
   return 'REGISTRY_ERROR';

@@ -82,6 +82,8 @@ describe('the one status → cause mapping', () => {
       [404, ['BLOB_UNKNOWN'], 'blob', 'LAYER_DOWNLOAD_FAILED'],
       [403, ['DENIED'], 'blob', 'FORBIDDEN'],
       [404, ['NAME_UNKNOWN'], 'tags', 'REPOSITORY_NOT_FOUND'],
+      [404, [], 'tags', 'REPOSITORY_NOT_FOUND'],
+      [403, ['DENIED'], 'tags', 'FORBIDDEN'],
       [404, [], 'manifest', 'MANIFEST_NOT_FOUND'],
     ];
     for (const [status, codes, op, cause] of cases)

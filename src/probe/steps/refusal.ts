@@ -82,7 +82,7 @@ export async function refusal(
       msg = missing.msg;
     } else if (tags) {
       detail.tagsStatus = tags.status;
-      if (tags.status === 404 || tags.info.codes.includes('NAME_UNKNOWN')) {
+      if (tags.cause === 'REPOSITORY_NOT_FOUND') {
         cause = 'REPOSITORY_NOT_FOUND';
         msg = `repository ${ref.repository} does not exist on ${ref.registry} (${describeStatus(tags.status, tags.info)} listing its tags)`;
       } else {
