@@ -101,7 +101,8 @@ const result = z.looseObject({
   alternatives: z.optional(z.array(z.enum(CAUSES)).check(z.maxLength(32))),
   summary: text,
   remediation: z.array(text).check(z.maxLength(32)),
-  steps: z.array(step).check(z.maxLength(64)),
+  // Through a node's runtime, every endpoint tried adds its own steps (at most 64 endpoints are followed).
+  steps: z.array(step).check(z.maxLength(1024)),
   manifest: z.optional(z.nullable(z.looseObject({ digest: text }))),
   suggestions: z.optional(z.array(text).check(z.maxLength(32))),
   credential: z.optional(z.nullable(z.looseObject({ source: text, key: text }))),

@@ -4,7 +4,8 @@
 import { posix } from 'node:path';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
-import { isTable, lineOfKey, lineOfTable, parseToml, type TomlTable } from './toml.ts';
+import { notRead } from './limits.ts';
+import { isTable, parseToml, tomlLines, type TomlTable } from './toml.ts';
 import type { Capability, Finding } from './types.ts';
 import { before, type Version } from './version.ts';
 
@@ -131,7 +132,7 @@ async function certFiles(fs: NodeFs, dir: string): Promise<HostConfig[]> {
     from: `${shown(dir)}/ (certificate files)`,
     isServer: true,
   };
-  const entries = (await fs.list(dir)) ?? [];
+  const entries = (await fs.list(dir))?.entries ?? [];
   const names = new Set(entries.map((e) => e.name));
   for (const e of entries) {
     if (e.isDir) continue;
@@ -165,6 +166,10 @@ export async function loadHostDir(
   const file = posix.join(dir, 'hosts.toml');
   const read = await fs.read(file);
   const findings: Finding[] = [];
+  if (!read.ok && read.reason === 'too-large') {
+    findings.push(notRead(shown(file), read.detail, 'containerd'));
+    return { hosts: [], dir, files: [], findings };
+  }
   if (!read.ok && read.reason !== 'missing') {
     findings.push({
       code: 'HOSTS_TOML_UNREADABLE',
@@ -172,7 +177,7 @@ export async function loadHostDir(
       severity: 'error',
       cause: null,
       message: `${shown(file)} cannot be read (${read.detail}); containerd fails every pull of ${host}`,
-      fix: `make ${shown(file)} a readable regular file under 1 MiB`,
+      fix: `make ${shown(file)} a readable regular file`,
       from: shown(file),
     });
     return { hosts: [], dir, files: [], findings };
@@ -193,6 +198,7 @@ export async function loadHostDir(
   const parsed = parseToml(read.text);
   if (!parsed.ok) return withCerts(ignored(parsed.message, parsed.line), fs, dir);
   const doc = parsed.value;
+  const at = tomlLines(read.text);
   const hostTable = doc.host;
   if (hostTable === undefined) {
     const rejects = rejectsHostless(version);
@@ -207,16 +213,15 @@ export async function loadHostDir(
         fix: `add a [host."${typeof doc.server === 'string' ? doc.server : 'https://…'}"] table, or give --runtime-version`,
         from: shown(file),
       });
-  } else if (!isTable(hostTable))
-    return withCerts(ignored('`host` is not a table', lineOfKey(read.text, 'host')), fs, dir);
+  } else if (!isTable(hostTable)) return withCerts(ignored('`host` is not a table', at.key('host')), fs, dir);
   const hosts: HostConfig[] = [];
   try {
     for (const [name, t] of Object.entries(isTable(hostTable) ? hostTable : {})) {
       if (!isTable(t)) throw new Error(`host "${name}" is not a table`);
-      hosts.push(parseHost(name, dir, t, `${shown(file)}:${lineOfTable(read.text, ['host', name])}`, false));
+      hosts.push(parseHost(name, dir, t, `${shown(file)}:${at.table(['host', name])}`, false));
     }
     const server = typeof doc.server === 'string' ? doc.server : '';
-    hosts.push(parseHost(server, dir, doc, `${shown(file)}:${lineOfKey(read.text, 'server')}`, true));
+    hosts.push(parseHost(server, dir, doc, `${shown(file)}:${at.key('server')}`, true));
   } catch (e) {
     return withCerts(ignored((e as Error).message, 0), fs, dir);
   }

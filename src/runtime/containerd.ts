@@ -6,8 +6,9 @@ import { posix } from 'node:path';
 import type { Reference } from '../reference/index.ts';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
+import { firstCaFiles, MAX_ENDPOINTS, MAX_TLS_FILES, notRead } from './limits.ts';
 import { loadHostDir, type HostConfig } from './containerd-hosts.ts';
-import { isTable, lineOfKey, lineOfTable, parseToml, tableAt, type TomlTable } from './toml.ts';
+import { isTable, parseToml, tableAt, tomlLines, type TomlLines, type TomlTable } from './toml.ts';
 import type { Capability, Endpoint, Finding } from './types.ts';
 import { before, parseVersion, type Version } from './version.ts';
 
@@ -159,7 +160,7 @@ function lint(h: HostConfig, findings: Finding[]): void {
 }
 
 function deprecations(
-  text: string,
+  lines: TomlLines,
   reg: TomlTable,
   keys: string[],
   file: string,
@@ -167,7 +168,7 @@ function deprecations(
 ): Finding[] {
   const out: Finding[] = [];
   const at = (k: string) => {
-    const l = lineOfTable(text, [...keys, k]) || lineOfKey(text, k);
+    const l = lines.table([...keys, k]) || lines.key(k);
     return `${file}${l ? `:${l}` : ''}`;
   };
   const mirrors = isTable(reg.mirrors) && Object.keys(reg.mirrors).length > 0;
@@ -231,14 +232,14 @@ function legacyHosts(
   reg: TomlTable | undefined,
   registry: string,
   file: string,
-  text: string,
+  lines: TomlLines,
   keys: string[],
 ): HostConfig[] {
   const mirrors = isTable(reg?.mirrors) ? reg.mirrors : {};
   const entry = isTable(mirrors[registry]) ? registry : isTable(mirrors['*']) ? '*' : null;
   const list = entry ? (mirrors[entry] as TomlTable).endpoint : undefined;
   const endpoints = Array.isArray(list) ? list.map(String) : [];
-  const line = entry ? lineOfTable(text, [...keys, 'mirrors', entry]) : 0;
+  const line = entry ? lines.table([...keys, 'mirrors', entry]) : 0;
   const configs = isTable(reg?.configs) ? reg.configs : {};
   const hosts: HostConfig[] = [];
   let seenSelf = false;
@@ -306,6 +307,9 @@ export async function planContainerd(
       return { version: opts.version ?? null, configFiles, endpoints: [], findings };
     }
     doc = parsed.value;
+  } else if (read.reason === 'too-large') {
+    findings.push(notRead(file, read.detail, 'containerd'));
+    return { version: opts.version ?? null, configFiles, endpoints: [], findings };
   } else if (read.reason !== 'missing') {
     findings.push({
       code: 'CONFIG_TOML_UNREADABLE',
@@ -318,6 +322,7 @@ export async function planContainerd(
     });
     return { version: opts.version ?? null, configFiles, endpoints: [], findings };
   }
+  const lines = tomlLines(text);
   const version = parseVersion(opts.version) ?? (doc.version === 3 ? ([2, 0, 0] as Version) : null);
   if (doc.version === 3 && version && version[0] < 2)
     findings.push({
@@ -327,7 +332,7 @@ export async function planContainerd(
       cause: null,
       message: `${file} is version 3 (containerd 2.x) but the runtime is ${opts.version ?? ''}: containerd 1.x refuses it`,
       fix: 'write a version 2 config for containerd 1.6/1.7',
-      from: `${file}:${lineOfKey(text, 'version')}`,
+      from: `${file}:${lines.key('version')}`,
     });
   if (doc.imports !== undefined)
     findings.push({
@@ -336,11 +341,11 @@ export async function planContainerd(
       cause: null,
       message: `${file} imports other files; regdoctor does not read imports, so registry settings made there are not shown`,
       fix: 'check the imported files for a registry section',
-      from: `${file}:${lineOfKey(text, 'imports')}`,
+      from: `${file}:${lines.key('imports')}`,
     });
   const { keys, table: reg } = registrySection(doc);
   const configPath = typeof reg?.config_path === 'string' ? reg.config_path : '';
-  findings.push(...deprecations(text, reg ?? {}, keys, file, configPath !== ''));
+  findings.push(...deprecations(lines, reg ?? {}, keys, file, configPath !== ''));
   const globalHeaders = headersOf(reg);
   let hosts: HostConfig[];
   if (configPath) {
@@ -370,9 +375,13 @@ export async function planContainerd(
         hosts[hosts.length - 1]!.from = `${last.from.slice(0, -2)} (no server: default endpoint)`;
     }
   } else {
-    hosts = legacyHosts(reg, ref.registry, file, text, keys);
+    hosts = legacyHosts(reg, ref.registry, file, lines, keys);
   }
+  // One past the limit is kept so that the plan can say where the cut falls (index.ts).
+  hosts = hosts.slice(0, MAX_ENDPOINTS + 1);
   for (const h of hosts) {
+    h.caFiles = firstCaFiles(h.caFiles, h.host || ref.registry, h.from, findings);
+    h.clientPairs = h.clientPairs.slice(0, MAX_TLS_FILES);
     lint(h, findings);
     await checkFiles(fs, h, ref.registry, findings);
   }

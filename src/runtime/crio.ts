@@ -6,9 +6,10 @@ import { posix } from 'node:path';
 import { formatReference, type Reference } from '../reference/index.ts';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
+import { firstCaFiles, firstDropIns, MAX_ENDPOINTS, notRead } from './limits.ts';
 import { policyFindings } from './policy.ts';
 import { findRegistry, loadRegistriesConf, rewrite, type RegistriesConf } from './registries-conf.ts';
-import { isTable, lineOfKey, parseToml } from './toml.ts';
+import { isTable, parseToml, tomlLines } from './toml.ts';
 import type { Endpoint, Finding } from './types.ts';
 import { before, parseVersion } from './version.ts';
 
@@ -27,23 +28,46 @@ interface CrioConf {
   shortNameMode: { mode: string; from: string } | null;
   policyPath: string | null;
   files: string[];
+  findings: Finding[];
 }
 
 /** crio.conf and crio.conf.d/*.conf (later files win): the [crio.image] keys that change a pull. */
 async function loadCrioConf(fs: NodeFs): Promise<CrioConf> {
-  const out: CrioConf = { shortNameMode: null, policyPath: null, files: [] };
-  const dropins = ((await fs.list(CRIO_CONF_D)) ?? []).filter((e) => !e.isDir && e.name.endsWith('.conf'));
-  for (const file of [CRIO_CONF, ...dropins.slice(0, 100).map((e) => `${CRIO_CONF_D}/${e.name}`)]) {
+  const d = firstDropIns(await fs.list(CRIO_CONF_D), shown(CRIO_CONF_D), 'CRI-O');
+  const out: CrioConf = { shortNameMode: null, policyPath: null, files: [], findings: d.findings };
+  for (const file of [CRIO_CONF, ...d.names.map((n) => `${CRIO_CONF_D}/${n}`)]) {
     const r = await fs.read(file);
-    if (!r.ok) continue;
+    if (!r.ok) {
+      if (r.reason === 'too-large') out.findings.push(notRead(shown(file), r.detail, 'CRI-O'));
+      else if (r.reason !== 'missing')
+        out.findings.push({
+          code: 'CRIO_CONF_UNREADABLE',
+          severity: 'error',
+          cause: null,
+          message: `${shown(file)} cannot be read (${r.detail}): CRI-O does not start with it`,
+          fix: `make ${shown(file)} a readable regular file`,
+          from: shown(file),
+        });
+      continue;
+    }
     const p = parseToml(r.text);
-    if (!p.ok) continue;
+    if (!p.ok) {
+      out.findings.push({
+        code: 'CRIO_CONF_INVALID',
+        severity: 'error',
+        cause: null,
+        message: `${shown(file)}:${p.line}: ${p.message}; CRI-O does not start with this file`,
+        fix: `fix the TOML syntax in ${shown(file)}`,
+        from: `${shown(file)}:${p.line}`,
+      });
+      continue;
+    }
     out.files.push(shown(file));
     const img = isTable(p.value.crio) && isTable(p.value.crio.image) ? p.value.crio.image : undefined;
     if (typeof img?.short_name_mode === 'string')
       out.shortNameMode = {
         mode: img.short_name_mode,
-        from: `${shown(file)}:${lineOfKey(r.text, 'short_name_mode')}`,
+        from: `${shown(file)}:${tomlLines(r.text).key('short_name_mode')}`,
       };
     if (typeof img?.signature_policy === 'string' && img.signature_policy)
       out.policyPath = img.signature_policy;
@@ -62,14 +86,18 @@ export function isShortName(original: string): boolean {
 async function certsFor(
   fs: NodeFs,
   hostPort: string,
+  findings: Finding[],
 ): Promise<{ caFiles: string[]; cert?: string; key?: string; dir: string | null }> {
   for (const base of CERT_DIRS) {
     const dir = posix.join(base, hostPort);
-    const entries = await fs.list(dir);
+    const entries = (await fs.list(dir))?.entries;
     if (!entries) continue;
-    const caFiles = entries
-      .filter((e) => !e.isDir && e.name.endsWith('.crt'))
-      .map((e) => posix.join(dir, e.name));
+    const caFiles = firstCaFiles(
+      entries.filter((e) => !e.isDir && e.name.endsWith('.crt')).map((e) => posix.join(dir, e.name)),
+      hostPort,
+      shown(dir),
+      findings,
+    );
     const cert = entries.find((e) => e.name.endsWith('.cert'));
     const key = cert && entries.find((e) => e.name === `${cert.name.slice(0, -5)}.key`);
     return {
@@ -125,7 +153,7 @@ function candidates(
       stops: 'before-request',
       severity: 'error',
       cause: 'SHORT_NAME_UNRESOLVED',
-      message: `short name mode is enforcing, but image name ${ref.original} returns ambiguous list (${search.join(', ')}): CRI-O refuses to pick one`,
+      message: `short name mode is enforcing, but image name ${ref.original} returns ambiguous list (${search.slice(0, 8).join(', ')}${search.length > 8 ? `, … ${search.length} in all` : ''}): CRI-O refuses to pick one`,
       fix: `use the fully qualified name (${names[0] ?? ''}), or add [aliases] "${bare}" = "<registry>/${repo}" in a registries.conf.d file`,
       from: crio.shortNameMode?.from ?? `CRI-O ${version ?? '≥ 1.34'} default short_name_mode`,
     });
@@ -141,14 +169,16 @@ export async function planCrio(
 ): Promise<CrioPlan> {
   const conf = await loadRegistriesConf(fs);
   const crio = await loadCrioConf(fs);
-  const findings: Finding[] = [...conf.findings];
+  const findings: Finding[] = [...conf.findings, ...crio.findings];
   const configFiles = [...crio.files, ...conf.files];
   if (conf.fatal) return { image: formatReference(ref), configFiles, endpoints: [], findings };
   const { names, findings: nameFindings } = candidates(ref, conf, crio, opts.version ?? null);
   findings.push(...nameFindings);
   const endpoints: Omit<Endpoint, 'proxy'>[] = [];
   const digested = ref.digest !== null;
-  for (const name of names) {
+  // Past MAX_ENDPOINTS + 1 nothing more is built: the plan reports the cut (index.ts) and the runtime's order holds.
+  for (const name of names.slice(0, MAX_ENDPOINTS + 1)) {
+    if (endpoints.length > MAX_ENDPOINTS) break;
     const nameOnly = name.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
     const reg = findRegistry(conf, nameOnly);
     const sources: { loc: string; insecure: boolean; from: string; role: 'mirror' | 'upstream' }[] = [];
@@ -180,6 +210,7 @@ export async function planCrio(
         role: 'upstream',
       });
     for (const s of sources) {
+      if (endpoints.length > MAX_ENDPOINTS) break;
       const physical = reg ? rewrite(name, reg.prefix, s.loc) : name;
       const { host, repository } = splitName(physical);
       // newDockerClient looks the physical name up again: `blocked` and `insecure` of the registry it lands in.
@@ -195,7 +226,7 @@ export async function planCrio(
         });
       const insecure = s.role === 'mirror' ? s.insecure : (landed?.insecure ?? s.insecure);
       const apiHost = host === 'docker.io' ? 'registry-1.docker.io' : host;
-      const certs = await certsFor(fs, host);
+      const certs = await certsFor(fs, host, findings);
       endpoints.push({
         url: `https://${apiHost}/v2`,
         role: s.role,
@@ -219,7 +250,7 @@ export async function planCrio(
       });
     }
   }
-  findings.push(...(await policyFindings(fs, crio.policyPath, names, configFiles)));
+  findings.push(...(await policyFindings(fs, crio.policyPath, names.slice(0, MAX_ENDPOINTS), configFiles)));
   return { image: names[0] ?? formatReference(ref), configFiles, endpoints, findings };
 }
 

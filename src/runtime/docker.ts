@@ -9,6 +9,7 @@ import type { Reference } from '../reference/index.ts';
 import { describeIssue } from '../util/schema.ts';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
+import { notRead } from './limits.ts';
 import type { Endpoint, Finding } from './types.ts';
 
 export const DAEMON_JSON = '/etc/docker/daemon.json';
@@ -51,7 +52,7 @@ function insecure(host: string, list: string[]): boolean {
 
 async function certs(fs: NodeFs, hostPort: string) {
   const dir = posix.join(CERTS_D, hostPort);
-  const entries = (await fs.list(dir)) ?? [];
+  const entries = (await fs.list(dir))?.entries ?? [];
   const cert = entries.find((e) => e.name.endsWith('.cert'));
   return {
     caFiles: entries.filter((e) => e.name.endsWith('.crt')).map((e) => posix.join(dir, e.name)),
@@ -70,6 +71,13 @@ export async function planDocker(fs: NodeFs, ref: Reference): Promise<DockerPlan
   const configFiles: string[] = [];
   let cfg: z.infer<typeof DaemonJson> = {};
   const read = await fs.read(DAEMON_JSON);
+  if (!read.ok && read.reason !== 'missing') {
+    configFiles.push(file);
+    findings.push(
+      read.reason === 'too-large' ? notRead(file, read.detail, 'dockerd') : bad(file, read.detail),
+    );
+    return { configFiles, endpoints: [], findings, proxies: {} };
+  }
   if (read.ok) {
     configFiles.push(file);
     let json: unknown;

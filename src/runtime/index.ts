@@ -6,6 +6,7 @@ import { planContainerd } from './containerd.ts';
 import { planCrio } from './crio.ts';
 import { planDocker } from './docker.ts';
 import type { NodeFs } from './fs.ts';
+import { MAX_ENDPOINTS, MAX_FINDINGS, tooMany } from './limits.ts';
 import { proxyFor } from './proxy.ts';
 import { envOf, serviceEnvironment } from './systemd.ts';
 import type { Finding, PullPlan, RuntimeName } from './types.ts';
@@ -15,6 +16,7 @@ export { rootedFs, memoryFs, type NodeFs } from './fs.ts';
 export { proxyFor, proxyEnvOf } from './proxy.ts';
 export { envOf } from './systemd.ts';
 export { runtimeOfNode } from './version.ts';
+export { MAX_ENDPOINTS } from './limits.ts';
 
 export const RUNTIMES: readonly RuntimeName[] = ['containerd', 'crio', 'docker'];
 
@@ -124,7 +126,9 @@ export async function planPull(fs: NodeFs, image: string, opts: PlanOptions = {}
       from: d.from,
     });
   }
-  const environment = await serviceEnvironment(fs, runtime);
+  const service = await serviceEnvironment(fs, runtime);
+  const { environment } = service;
+  findings.push(...service.findings);
   const env = envOf(environment);
   const version = opts.version ?? null;
   if (runtime === 'containerd') {
@@ -180,9 +184,41 @@ const suffix = (r: { tag: string | null; digest: string | null }) =>
 type Draft = Omit<PullPlan, 'endpoints'> & { endpoints: Omit<PullPlan['endpoints'][number], 'proxy'>[] };
 
 function finish(d: Draft, env: Record<string, string>): PullPlan {
+  const findings = [...d.findings];
+  // Planners stop building at one endpoint past the limit: that one says where the cut falls.
+  if (d.endpoints.length > MAX_ENDPOINTS)
+    findings.push(
+      tooMany('TOO_MANY_ENDPOINTS', {
+        what: `endpoints for ${d.image}`,
+        count: `More than ${MAX_ENDPOINTS}`,
+        limit: MAX_ENDPOINTS,
+        consequence: 'the runtime tries them all, one after another, on every pull that fails over',
+        fix: 'keep a few mirrors per registry; each one that fails adds its timeout to every pull',
+        from: d.endpoints[MAX_ENDPOINTS]?.from ?? '',
+      }),
+    );
+  if (findings.length > MAX_FINDINGS) {
+    // The ones that stop the pull outrank the rest; the cut itself is the last finding kept.
+    const kept = [...findings.filter((f) => f.stops), ...findings.filter((f) => !f.stops)].slice(
+      0,
+      MAX_FINDINGS - 1,
+    );
+    kept.push(
+      tooMany('TOO_MANY_FINDINGS', {
+        what: 'configuration findings',
+        count: findings.length,
+        limit: MAX_FINDINGS - 1,
+        consequence: 'the rest are left out',
+        fix: 'fix the findings shown and look again',
+        from: findings[MAX_FINDINGS - 1]?.from ?? '',
+      }),
+    );
+    findings.splice(0, findings.length, ...kept);
+  }
   return {
     ...d,
+    findings,
     configFiles: [...new Set(d.configFiles)],
-    endpoints: d.endpoints.map((e) => ({ ...e, proxy: proxyFor(e.url, env) })),
+    endpoints: d.endpoints.slice(0, MAX_ENDPOINTS).map((e) => ({ ...e, proxy: proxyFor(e.url, env) })),
   };
 }

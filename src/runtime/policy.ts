@@ -5,6 +5,7 @@ import * as z from 'zod/mini';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
 import { describeIssue } from '../util/schema.ts';
+import { notRead } from './limits.ts';
 import type { Finding } from './types.ts';
 
 export const POLICY_JSON = '/etc/containers/policy.json';
@@ -48,6 +49,7 @@ export async function policyFindings(
   const path = customPath ?? POLICY_JSON;
   const file = shown(path);
   const read = await fs.read(path);
+  if (!read.ok && read.reason === 'too-large') return [notRead(file, read.detail, 'containers/image')];
   if (!read.ok) {
     return [
       {

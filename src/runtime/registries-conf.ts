@@ -3,12 +3,12 @@
 // same prefix, its unqualified-search-registries / short-name-mode replace the earlier ones, aliases merge.
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
-import { isTable, lineOfKey, lineOfTable, parseToml } from './toml.ts';
+import { firstDropIns, notRead } from './limits.ts';
+import { isTable, parseToml, tomlLines } from './toml.ts';
 import type { Finding } from './types.ts';
 
 export const REGISTRIES_CONF = '/etc/containers/registries.conf';
 export const REGISTRIES_CONF_D = '/etc/containers/registries.conf.d';
-const MAX_DROPINS = 100;
 
 export interface MirrorEntry {
   location: string;
@@ -58,6 +58,7 @@ function parseFile(text: string, file: string, dropIn: boolean): Parsed {
   const r = parseToml(text);
   if (!r.ok) throw Object.assign(new Error(r.message), { line: r.line });
   const doc = r.value;
+  const at = tomlLines(text);
   const v1 = isTable(doc.registries);
   const list = Array.isArray(doc.registry) ? doc.registry : [];
   if (v1) {
@@ -66,9 +67,11 @@ function parseFile(text: string, file: string, dropIn: boolean): Parsed {
       throw new Error('mixing sysregistry v1/v2 is not supported');
   }
   const registries: RegistryEntry[] = [];
+  // [[registry.mirror]] headers seen before this registry's: where its mirrors' lines are.
+  let mirrorCount = 0;
   list.forEach((raw: unknown, i: number) => {
     if (!isTable(raw)) throw new Error(`[[registry]] ${i + 1} is not a table`);
-    const from = `${shown(file)}:${lineOfTable(text, ['registry'], i)}`;
+    const from = `${shown(file)}:${at.table(['registry'], i)}`;
     let loc = location(str(raw.location));
     let prefix = str(raw.prefix);
     if (!prefix) {
@@ -88,6 +91,8 @@ function parseFile(text: string, file: string, dropIn: boolean): Parsed {
     if (raw['pull-from-mirror'] !== undefined)
       throw new Error(`pull-from-mirror must not be set for a non-mirror registry "${prefix}"`);
     const byDigest = raw['mirror-by-digest-only'] === true;
+    const mirrorsBefore = mirrorCount;
+    mirrorCount += Array.isArray(raw.mirror) ? raw.mirror.length : 0;
     const mirrors: MirrorEntry[] = (Array.isArray(raw.mirror) ? raw.mirror : []).map(
       (m: unknown, j: number) => {
         if (!isTable(m)) throw new Error('mirror is not a table');
@@ -104,7 +109,7 @@ function parseFile(text: string, file: string, dropIn: boolean): Parsed {
           location: ml,
           insecure: m.insecure === true,
           pullFromMirror: pfm as MirrorEntry['pullFromMirror'],
-          from: `${shown(file)}:${lineOfKey(text, 'location', lineOfTable(text, ['registry', 'mirror'], mirrorIndex(list, i) + j))}`,
+          from: `${shown(file)}:${at.key('location', at.table(['registry', 'mirror'], mirrorsBefore + j))}`,
         };
       },
     );
@@ -129,16 +134,6 @@ function parseFile(text: string, file: string, dropIn: boolean): Parsed {
   return { registries, search, shortNameMode: mode, aliases };
 }
 
-/** How many [[registry.mirror]] headers come before registry i (to find a mirror's line). */
-function mirrorIndex(list: unknown[], i: number): number {
-  let n = 0;
-  for (let k = 0; k < i; k++) {
-    const r = list[k];
-    if (isTable(r) && Array.isArray(r.mirror)) n += r.mirror.length;
-  }
-  return n;
-}
-
 /** The first longest prefix wins; later duplicates of a prefix are dropped; the result is sorted by prefix. */
 function dedupe(regs: RegistryEntry[]): RegistryEntry[] {
   const byPrefix = new Map<string, RegistryEntry>();
@@ -156,10 +151,9 @@ export async function loadRegistriesConf(fs: NodeFs): Promise<RegistriesConf> {
     findings: [],
     fatal: false,
   };
-  const dropins = ((await fs.list(REGISTRIES_CONF_D)) ?? [])
-    .filter((e) => !e.isDir && e.name.endsWith('.conf'))
-    .slice(0, MAX_DROPINS)
-    .map((e) => `${REGISTRIES_CONF_D}/${e.name}`);
+  const d = firstDropIns(await fs.list(REGISTRIES_CONF_D), shown(REGISTRIES_CONF_D), 'containers/image');
+  out.findings.push(...d.findings);
+  const dropins = d.names.map((n) => `${REGISTRIES_CONF_D}/${n}`);
   for (const [file, dropIn] of [
     [REGISTRIES_CONF, false] as const,
     ...dropins.map((d) => [d, true] as const),
@@ -168,11 +162,16 @@ export async function loadRegistriesConf(fs: NodeFs): Promise<RegistriesConf> {
     if (!read.ok) {
       if (read.reason !== 'missing') {
         out.fatal = true;
-        out.findings.push(refused(file, read.detail, 0));
+        out.findings.push(
+          read.reason === 'too-large'
+            ? notRead(shown(file), read.detail, 'containers/image')
+            : refused(file, read.detail, 0),
+        );
       }
       continue;
     }
     out.files.push(shown(file));
+    const at = tomlLines(read.text);
     let p: Parsed;
     try {
       p = parseFile(read.text, file, dropIn);
@@ -190,17 +189,17 @@ export async function loadRegistriesConf(fs: NodeFs): Promise<RegistriesConf> {
     if (p.search)
       out.search = {
         list: p.search,
-        from: `${shown(file)}:${lineOfKey(read.text, 'unqualified-search-registries')}`,
+        from: `${shown(file)}:${at.key('unqualified-search-registries')}`,
       };
     if (p.shortNameMode)
       out.shortNameMode = {
         mode: p.shortNameMode,
-        from: `${shown(file)}:${lineOfKey(read.text, 'short-name-mode')}`,
+        from: `${shown(file)}:${at.key('short-name-mode')}`,
       };
     for (const [k, v] of Object.entries(p.aliases))
       out.aliases.set(k, {
         value: v,
-        from: `${shown(file)}:${lineOfKey(read.text, k, lineOfTable(read.text, ['aliases']))}`,
+        from: `${shown(file)}:${at.key(k, at.table(['aliases']))}`,
       });
   }
   return out;

@@ -5,7 +5,8 @@
 // shell's — govern the runtime's registry traffic.
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
-import type { ProxyEnvironment } from './types.ts';
+import { firstDropIns, MAX_ENVIRONMENT_FILES, tooMany } from './limits.ts';
+import type { Finding, ProxyEnvironment } from './types.ts';
 
 // Highest priority first (systemd.unit(5), system units).
 const UNIT_DIRS = [
@@ -16,7 +17,6 @@ const UNIT_DIRS = [
   '/usr/lib/systemd/system',
 ];
 
-const MAX_DROPINS = 100;
 const PROXY_NAMES = ['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'];
 
 export const SERVICE_OF = { containerd: 'containerd', crio: 'crio', docker: 'docker' } as const;
@@ -34,10 +34,13 @@ function serviceLines(text: string, file: string): Line[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const start = i;
-    let line = (lines[i] ?? '').replace(/\r$/, '');
-    while (line.endsWith('\\') && i + 1 < lines.length)
-      line = `${line.slice(0, -1)} ${(lines[++i] ?? '').trim()}`;
-    const t = line.trim();
+    // Parts joined once: growing one string line by line is quadratic over thousands of continuations.
+    const parts = [(lines[i] ?? '').replace(/\r$/, '')];
+    while ((parts[parts.length - 1] as string).endsWith('\\') && i + 1 < lines.length) {
+      parts[parts.length - 1] = (parts[parts.length - 1] as string).slice(0, -1);
+      parts.push((lines[++i] ?? '').replace(/\r$/, '').trim());
+    }
+    const t = parts.join(' ').trim();
     if (!t || t.startsWith('#') || t.startsWith(';')) continue;
     if (t.startsWith('[')) {
       section = t;
@@ -80,9 +83,10 @@ export function splitAssignments(value: string): string[] {
   return words;
 }
 
-/** KEY=VALUE lines of an EnvironmentFile (comments with # or ;, optional quotes, `export` ignored). */
-function parseEnvFile(text: string, file: string): Line[] {
-  const out: Line[] = [];
+const isProxy = (name: string) => PROXY_NAMES.includes(name.toLowerCase());
+
+/** The proxy variables among KEY=VALUE lines of an EnvironmentFile (comments with # or ;, optional quotes, `export` ignored). */
+function parseEnvFile(text: string, file: string, into: Map<string, Line>): void {
   text.split('\n').forEach((raw, i) => {
     const t = raw
       .replace(/\r$/, '')
@@ -93,13 +97,13 @@ function parseEnvFile(text: string, file: string): Line[] {
     if (eq <= 0) return;
     let v = t.slice(eq + 1).trim();
     if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0])) v = v.slice(1, -1);
-    out.push({ key: t.slice(0, eq).trim(), value: v, from: `${shown(file)}:${i + 1}` });
+    const key = t.slice(0, eq).trim();
+    if (isProxy(key)) into.set(key, { key, value: v, from: `${shown(file)}:${i + 1}` });
   });
-  return out;
 }
 
 /** The unit file and drop-ins of `NAME.service` in the order systemd applies them. */
-async function unitFiles(fs: NodeFs, service: string): Promise<string[]> {
+async function unitFiles(fs: NodeFs, service: string): Promise<{ files: string[]; findings: Finding[] }> {
   const files: string[] = [];
   for (const d of UNIT_DIRS) {
     const p = `${d}/${service}.service`;
@@ -109,44 +113,113 @@ async function unitFiles(fs: NodeFs, service: string): Promise<string[]> {
     }
   }
   const dropins = new Map<string, string>();
+  let truncated = false;
   for (const d of [...UNIT_DIRS].reverse()) {
-    for (const e of (await fs.list(`${d}/${service}.service.d`)) ?? []) {
+    const listing = await fs.list(`${d}/${service}.service.d`);
+    truncated ||= listing?.truncated ?? false;
+    for (const e of listing?.entries ?? [])
       if (!e.isDir && e.name.endsWith('.conf')) dropins.set(e.name, `${d}/${service}.service.d/${e.name}`);
-    }
   }
-  const names = [...dropins.keys()].sort().slice(0, MAX_DROPINS);
-  return [...files, ...names.map((n) => dropins.get(n) ?? '')];
+  const names = [...dropins.keys()].sort().map((name) => ({ name, isDir: false }));
+  const first = firstDropIns({ entries: names, truncated }, `${service}.service.d`, 'systemd');
+  return { files: [...files, ...first.names.map((n) => dropins.get(n) ?? '')], findings: first.findings };
 }
 
-/** The proxy variables of the runtime's service, and which files set them. */
-export async function serviceEnvironment(fs: NodeFs, service: string): Promise<ProxyEnvironment> {
-  const files = await unitFiles(fs, service);
+/** The proxy variables of the runtime's service, which files set them, and what could not be read. */
+export async function serviceEnvironment(
+  fs: NodeFs,
+  service: string,
+): Promise<{ environment: ProxyEnvironment; findings: Finding[] }> {
+  const { files, findings } = await unitFiles(fs, service);
   let env = new Map<string, Line>();
-  const fromFiles: Line[] = [];
+  // The files are read when the service starts, from the final list (an empty assignment resets it).
+  let envFiles: { path: string; optional: boolean; from: string }[] = [];
   for (const file of files) {
     const r = await fs.read(file);
-    if (!r.ok) continue;
+    if (!r.ok) {
+      findings.push({
+        code: 'UNIT_FILE_UNREADABLE',
+        severity: 'warning',
+        cause: null,
+        message: `${shown(file)} cannot be read (${r.detail}): a proxy the ${service} service sets there is not shown`,
+        fix: `keep ${shown(file)} a small regular file`,
+        from: shown(file),
+      });
+      continue;
+    }
     for (const l of serviceLines(r.text, file)) {
       if (l.key === 'Environment') {
         if (!l.value) env = new Map();
         for (const a of splitAssignments(l.value)) {
           const eq = a.indexOf('=');
-          if (eq > 0) env.set(a.slice(0, eq), { key: a.slice(0, eq), value: a.slice(eq + 1), from: l.from });
+          if (eq > 0 && isProxy(a.slice(0, eq)))
+            env.set(a.slice(0, eq), { key: a.slice(0, eq), value: a.slice(eq + 1), from: l.from });
         }
       } else if (l.key === 'EnvironmentFile') {
-        if (!l.value) continue;
+        if (!l.value) envFiles = [];
         for (const f of splitAssignments(l.value)) {
-          const envFile = await fs.read(f.replace(/^-/, ''));
-          if (envFile.ok) fromFiles.push(...parseEnvFile(envFile.text, f.replace(/^-/, '')));
+          const optional = f.startsWith('-');
+          envFiles.push({ path: optional ? f.slice(1) : f, optional, from: l.from });
         }
       }
     }
   }
-  for (const l of fromFiles) env.set(l.key, l);
+  if (envFiles.length > MAX_ENVIRONMENT_FILES)
+    findings.push(
+      tooMany('TOO_MANY_ENVIRONMENT_FILES', {
+        what: `EnvironmentFile= files for ${service}.service`,
+        count: envFiles.length,
+        limit: MAX_ENVIRONMENT_FILES,
+        consequence: 'a proxy set in a later one is not shown',
+        fix: 'set the proxy variables in one drop-in',
+        from: envFiles[MAX_ENVIRONMENT_FILES]?.from ?? '',
+      }),
+    );
+  // EnvironmentFile= values win over Environment= wherever they appear; among themselves, the later file wins.
+  const fromFiles = new Map<string, Line>();
+  for (const f of envFiles.slice(0, MAX_ENVIRONMENT_FILES)) {
+    if (/[*?[]/.test(f.path)) {
+      findings.push({
+        code: 'ENVIRONMENT_FILE_GLOB',
+        severity: 'info',
+        cause: null,
+        message: `EnvironmentFile ${f.path} of ${service}.service is a pattern; regdoctor does not expand it, so a proxy set in the files it matches is not shown`,
+        fix: 'name the file itself',
+        from: f.from,
+      });
+      continue;
+    }
+    const r = await fs.read(f.path);
+    if (r.ok) parseEnvFile(r.text, f.path, fromFiles);
+    else if (!f.optional || r.reason === 'too-large')
+      findings.push(envFileUnread(service, f.path, f.optional, r, f.from));
+  }
+  for (const [k, l] of fromFiles) env.set(k, l);
   const vars: ProxyEnvironment['vars'] = {};
-  for (const [k, l] of env)
-    if (PROXY_NAMES.includes(k.toLowerCase())) vars[k] = { value: l.value, from: l.from };
-  return { vars, files: files.map(shown) };
+  for (const [k, l] of env) vars[k] = { value: l.value, from: l.from };
+  return { environment: { vars, files: files.map(shown) }, findings };
+}
+
+function envFileUnread(
+  service: string,
+  path: string,
+  optional: boolean,
+  r: { reason: 'missing' | 'too-large' | 'unreadable'; detail: string },
+  from: string,
+): Finding {
+  // systemd reads a file of any size, so only regdoctor misses what a large one sets; a missing or unreadable one
+  // without `-` keeps the service from starting.
+  const systemdFails = !optional && r.reason !== 'too-large';
+  return {
+    code: r.reason === 'missing' ? 'ENVIRONMENT_FILE_MISSING' : 'ENVIRONMENT_FILE_UNREADABLE',
+    severity: systemdFails ? 'error' : 'warning',
+    cause: null,
+    message: `EnvironmentFile ${path} of ${service}.service ${r.reason === 'missing' ? 'does not exist' : `cannot be read (${r.detail})`}: ${systemdFails ? `systemd refuses to start ${service}.service with it (a running service was started before the file went wrong)` : 'a proxy set in it is not shown here'}`,
+    fix: systemdFails
+      ? `restore ${path}, or write EnvironmentFile=-${path} if it is optional`
+      : `keep ${path} to the variables the service needs`,
+    from,
+  };
 }
 
 /** The variables as a plain environment. */

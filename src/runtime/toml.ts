@@ -32,25 +32,66 @@ export function tableAt(root: TomlTable, keys: string[]): TomlTable | undefined 
 
 const squash = (s: string) => s.replace(/\s+/g, '');
 
-/**
- * 1-based line of the first line that opens `[a."b"]`-style table `keys` (or `[[…]]` occurrence `nth`), or of
- * `key =` after line `after`; 0 when not found. For pointing at a setting, not for parsing it.
- */
-export function lineOfTable(text: string, keys: string[], nth = 0): number {
-  const quoted = keys.map((k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)));
-  const want = new Set([quoted.join('.'), keys.map((k) => JSON.stringify(k)).join('.'), keys.join('.')]);
-  let seen = 0;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^\s*\[\[?([^\]]+)\]\]?/.exec(lines[i] ?? '');
-    if (m && want.has(squash(m[1] ?? '').replace(/'/g, '"')) && seen++ === nth) return i + 1;
-  }
-  return 0;
+/** Where settings are, for pointing at them (not for parsing): 1-based lines, 0 when not found. */
+export interface TomlLines {
+  /** The line opening table `[a."b"]` (or its `[[…]]` occurrence `nth`). */
+  table(keys: string[], nth?: number): number;
+  /** The first line after line `after` that sets `key =`. */
+  key(key: string, after?: number): number;
 }
 
-export function lineOfKey(text: string, key: string, after = 0): number {
-  const lines = text.split('\n');
-  const re = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*=`);
-  for (let i = after; i < lines.length; i++) if (re.test(lines[i] ?? '')) return i + 1;
-  return 0;
+const HEADER = /^\s*\[\[?([^\]]+)\]\]?/;
+const KEY = /^\s*(?:"([^"]*)"|'([^']*)'|([^\s=]+))\s*=/;
+
+/**
+ * One pass over the text builds the index; each lookup is then a map access and a binary search, so a file with
+ * thousands of tables is pointed into in linear time, not one scan per table.
+ */
+export function tomlLines(text: string): TomlLines {
+  const headers = new Map<string, number[]>();
+  const keys = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, line: number) => {
+    const l = m.get(k);
+    if (l) l.push(line);
+    else m.set(k, [line]);
+  };
+  let line = 0;
+  for (const raw of text.split('\n')) {
+    line++;
+    const h = HEADER.exec(raw);
+    if (h) add(headers, squash(h[1] ?? '').replace(/'/g, '"'), line);
+    else {
+      const k = KEY.exec(raw);
+      if (k) add(keys, k[1] ?? k[2] ?? k[3] ?? '', line);
+    }
+  }
+  const tables = new Map<string, number[]>();
+  return {
+    table(path, nth = 0) {
+      const id = JSON.stringify(path);
+      let lines = tables.get(id);
+      if (!lines) {
+        const quoted = path.map((k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k)));
+        const forms = new Set([
+          quoted.join('.'),
+          path.map((k) => JSON.stringify(k)).join('.'),
+          path.join('.'),
+        ]);
+        lines = [...forms].flatMap((f) => headers.get(f) ?? []).sort((a, b) => a - b);
+        tables.set(id, lines);
+      }
+      return lines[nth] ?? 0;
+    },
+    key(key, after = 0) {
+      const lines = keys.get(key) ?? [];
+      let lo = 0;
+      let hi = lines.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((lines[mid] as number) > after) hi = mid;
+        else lo = mid + 1;
+      }
+      return lines[lo] ?? 0;
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { describePullSettings, nodesHolding, pullSettings } from '../../src/clus
 import { nodeSchema } from '../../src/cluster/types.ts';
 import { parseImagePolicy } from '../../src/policy/model.ts';
 import type { ProbeResult } from '../../src/result/index.ts';
+import { MAX_ENDPOINTS } from '../../src/runtime/index.ts';
 import { parseLabelSelector } from '../helpers/kube-selectors.ts';
 
 const check = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -100,13 +101,29 @@ describe("a check's result through the API server", () => {
     for (const bad of [
       { ...good, cause: 'ALL_GOOD' },
       { ...good, steps: 'none' },
-      { ...good, steps: Array.from({ length: 100 }, () => good.steps[0]) },
+      { ...good, steps: Array.from({ length: 1025 }, () => good.steps[0]) },
       { ...good, steps: [{ ...good.steps[0], name: 'exec' }] },
       { ...good, summary: 'x'.repeat(70_000) },
       'just a string',
     ]) {
       assert.ok('error' in parseResult(bad));
     }
+  });
+
+  test('a walk over the most endpoints a runtime plan keeps (64, each with its steps) reads back whole', () => {
+    const step = {
+      name: 'manifest' as const,
+      ok: false,
+      ms: 1,
+      summary: 'HTTP 503',
+      detail: { endpoint: 'e' },
+    };
+    const walk = probe({
+      steps: Array.from({ length: MAX_ENDPOINTS * 8 }, () => step),
+      cause: 'REGISTRY_ERROR',
+    });
+    const back = parseResult(JSON.parse(JSON.stringify(resultJson(walk, facts))));
+    assert.ok(!('error' in back) && back.probe.steps.length === MAX_ENDPOINTS * 8);
   });
 
   test('a huge result is cut to its verdict and step summaries, under the limit', () => {
