@@ -13,6 +13,7 @@ import { freePort, startRegistry } from '../src/demo/registry.ts';
 import { parseExporterConfig, startExporter } from '../src/exporter/index.ts';
 import type { Cleanup } from './cleanup.ts';
 import { cleanEnv } from './process.ts';
+import { percentile } from './stats.ts';
 import { table } from './table.ts';
 
 const REPOS = 100;
@@ -30,7 +31,7 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function get(url: string, agent?: Agent): Promise<{ status: number; body: string }> {
+export function get(url: string, agent?: Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -45,13 +46,8 @@ function get(url: string, agent?: Agent): Promise<{ status: number; body: string
   });
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
-}
-
 /** VmRSS and VmHWM (the kernel's peak) of a process, in MiB. */
-async function memory(pid: number): Promise<{ rss: number; peak: number } | null> {
+export async function memory(pid: number): Promise<{ rss: number; peak: number } | null> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
   if (!status) return null;
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
@@ -61,7 +57,8 @@ async function memory(pid: number): Promise<{ rss: number; peak: number } | null
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '—');
 
-function counter(text: string, line: string): number {
+/** A sample's value in a Prometheus text exposition (NaN when absent). */
+export function counter(text: string, line: string): number {
   const hit = text.split('\n').find((l) => l.startsWith(line));
   return hit ? Number(hit.slice(hit.lastIndexOf(' ') + 1)) : Number.NaN;
 }

@@ -1,14 +1,13 @@
 // Section hostile: whole `regdoctor probe` (and `inspect`) processes against registries that try to hold them or
 // fill their heap (issue 9, item 9). Each case is one run: wall time from spawn to exit, peak RSS from GNU time,
 // the verdict, and what the hostile server had to serve. Targets: every case ≤ 15 s and ≤ 300 MB.
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as faults from '../test/helpers/faults.ts';
 import type { TestServer } from '../test/helpers/server.ts';
 import type { Cleanup } from './cleanup.ts';
-import { cleanEnv } from './process.ts';
+import { timeWithPeakRss } from './process.ts';
 import { table, type Target } from './table.ts';
 
 const TIME_TARGET_MS = 15_000;
@@ -114,33 +113,6 @@ const CASES: Case[] = [
   },
 ];
 
-interface Run {
-  ms: number;
-  rssMb: number;
-  code: number | null;
-  stdout: string;
-}
-
-/** One whole process under GNU time (`%M`: peak resident set in KiB), killed if it outlives a minute. */
-async function run(cmd: string, args: string[], dir: string): Promise<Run> {
-  const out = join(dir, 'time.txt');
-  const start = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, cmd, ...args], {
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const chunks: Buffer[] = [];
-  child.stdout.on('data', (c: Buffer) => chunks.push(c));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  }).finally(() => clearTimeout(timer));
-  const ms = performance.now() - start;
-  const kib = Number((await readFile(out, 'utf8')).trim().split('\n').at(-1));
-  return { ms, rssMb: kib / 1024, code, stdout: Buffer.concat(chunks).toString('utf8') };
-}
-
 /** The causes of the JSON lines a probe printed (one per image), or the inspect verdict. */
 function verdicts(stdout: string): string {
   const causes = stdout
@@ -176,7 +148,7 @@ export async function hostileSection(
     progress(`hostile: ${c.label}`);
     const server = await c.start();
     try {
-      const r = await run(process.execPath, [cli, ...c.args(server.host)], dir);
+      const r = await timeWithPeakRss(process.execPath, [cli, ...c.args(server.host)], dir);
       if (r.code !== (c.exit ?? 1)) failures.push(`${c.label}: exit ${r.code} (${c.exit ?? 1} expected)`);
       worstMs = Math.max(worstMs, r.ms);
       worstRss = Math.max(worstRss, r.rssMb);

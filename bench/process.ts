@@ -1,6 +1,8 @@
 // Wall time of one whole child process, from spawn to exit. Async spawn on purpose: the bench's own event loop must
 // stay free while the child runs (it drives the proxy's IPC and the registries' readiness checks).
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface ProcessRun {
   ms: number;
@@ -49,4 +51,22 @@ export function timeProcess(
       });
     });
   });
+}
+
+/** A whole process under GNU time: wall time, peak resident set (`%M`, KiB, written to `dir`/time.txt) and output. */
+export async function timeWithPeakRss(
+  cmd: string,
+  args: string[],
+  dir: string,
+  killAfterMs = 2 * KILL_AFTER_MS,
+): Promise<ProcessRun & { rssMb: number }> {
+  const file = join(dir, 'time.txt');
+  const run = await timeProcess(
+    '/usr/bin/time',
+    ['-f', '%M', '-o', file, cmd, ...args],
+    cleanEnv(),
+    killAfterMs,
+  );
+  const kib = Number((await readFile(file, 'utf8')).trim().split('\n').at(-1));
+  return { ...run, rssMb: kib / 1024 };
 }

@@ -21,6 +21,7 @@ import { cleanEnv, timeProcess } from './process.ts';
 import { classifySection } from './classify.ts';
 import { startup } from './startup.ts';
 import { hostileSection } from './hostile.ts';
+import { hostileInputSection } from './hostile-input.ts';
 import { heading, targets as renderTargets, type Target } from './table.ts';
 
 // Odd counts, so each median is one real run. The brief asks for ≥ 10 process runs and ≥ 20 start-up runs.
@@ -213,6 +214,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(h.targets));
     all.push(...h.targets);
     failures.push(...h.failures);
+    const hi = await hostileInputSection(cli, cleanup, progress);
+    out(`\nHostile input: snapshots, policies and API answers (a whole process per case)\n${hi.text}`);
+    out(renderTargets(hi.targets));
+    all.push(...hi.targets);
+    failures.push(...hi.failures);
   }
 
   if (want('nodes')) {

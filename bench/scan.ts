@@ -13,9 +13,10 @@ import { skopeoLoop, type SkopeoLoop } from './scan-skopeo.ts';
 import { generateSnapshot, type SnapshotShape } from './scan-snapshot.ts';
 import type { Target } from './table.ts';
 
-const SEED = 20260301;
-const REPOS = 300;
-const SHAPE: SnapshotShape = {
+export const SEED = 20260301;
+export const REPOS = 300;
+/** The 10,000-pod cluster (also read by the hostile-input section). */
+export const SHAPE: SnapshotShape = {
   pods: 10_000,
   nodes: 50,
   failingPods: 2_500,

@@ -14,6 +14,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The nearest-rank percentile `p` (0–100). */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+}
+
 export function summarize(xs: readonly number[]): Summary {
   return { n: xs.length, median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
 }

@@ -51,7 +51,7 @@ describe('snapshot limits', () => {
 
   test('YAML larger than its own limit (JSON of that size is fine)', async () => {
     const p = await file('big.yaml', Buffer.alloc(YAML_MAX_BYTES + 1, '# comment\n'));
-    await rejectsWith(load(p), 'input', /big\.yaml is YAML larger than 32 MiB; .* save it as JSON/);
+    await rejectsWith(load(p), 'input', /big\.yaml is YAML larger than 4 MiB; .* save it as JSON/);
   });
 
   test('a List streams: the state equals the whole-file reading, however the items fall across chunks', async () => {

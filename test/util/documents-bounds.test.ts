@@ -36,7 +36,7 @@ describe('decodeDocuments: limits', () => {
   });
 
   test('YAML over its size limit', () => {
-    refused(`# ${'x'.repeat(YAML_MAX_BYTES)}\n`, 'big.yaml', /^big\.yaml: is YAML larger than 32 MiB/);
+    refused(`# ${'x'.repeat(YAML_MAX_BYTES)}\n`, 'big.yaml', /^big\.yaml: is YAML larger than 4 MiB/);
   });
 
   test('JSON documents are read by the JSON reader, YAML flow style still as YAML', () => {
