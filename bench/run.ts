@@ -12,6 +12,7 @@ import { probeArgs, probeVsSkopeo } from './compare.ts';
 import { setUp, N_IMAGES, type Fixture } from './fixtures.ts';
 import { inProcess } from './inprocess.ts';
 import { scanSection } from './scan.ts';
+import { scanOfflineSection } from './scan-offline-section.ts';
 import { exporterSection } from './exporter.ts';
 import { htmlSection } from './html.ts';
 import { webhookSection } from './webhook.ts';
@@ -35,6 +36,7 @@ const SECTIONS = [
   'auth',
   'startup',
   'scan',
+  'scan-offline',
   'exporter',
   'webhook',
   'classify',
@@ -163,6 +165,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     out(renderTargets(sc.targets));
     all.push(...sc.targets);
     failures.push(...sc.failures);
+  }
+
+  if (want('scan-offline')) {
+    progress('section 4b: scan --no-probe against JSON.parse');
+    out(heading('4b. scan --snapshot --no-probe: peak RSS and CPU against JSON.parse of the file (issue 9)'));
+    const so = await scanOfflineSection(cli, cleanup, progress);
+    out(so.text);
+    out(renderTargets(so.targets));
+    all.push(...so.targets);
+    failures.push(...so.failures);
   }
 
   if (registry && want('exporter')) {

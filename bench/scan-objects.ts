@@ -109,6 +109,17 @@ export interface PodTemplate {
   app: string;
   containers: { name: string; image: string }[];
   pullSecrets: string[];
+  /** Environment variables per container (a size knob: real pod specs are often much larger than this one). */
+  env?: number;
+}
+
+/** `n` settings of the kind a Helm chart puts in a container's environment, each about 500 bytes of kubectl-indented JSON across a pod and its two templates. */
+function envOf(app: string, n: number): Obj[] {
+  return Array.from({ length: n }, (_, i) =>
+    i % 3 === 2
+      ? { name: `SECRET_${i}`, valueFrom: { secretKeyRef: { name: `${app}-config`, key: `key-${i}` } } }
+      : { name: `${app.toUpperCase().replace(/-/g, '_')}_SETTING_${i}`, value: `value-${i}-of-${app}` },
+  );
 }
 
 function podSpec(t: PodTemplate): Obj {
@@ -116,6 +127,7 @@ function podSpec(t: PodTemplate): Obj {
     containers: t.containers.map((k) => ({
       name: k.name,
       image: k.image,
+      ...(t.env ? { env: envOf(t.app, t.env) } : {}),
       imagePullPolicy: 'IfNotPresent',
       resources: { requests: { cpu: '100m', memory: '128Mi' } },
       terminationMessagePath: '/dev/termination-log',

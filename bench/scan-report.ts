@@ -2,6 +2,7 @@
 // two targets of issue 3, item 6.
 import { describe, total, type Counts } from './kinds.ts';
 import { attribute, type Check } from './scan-check.ts';
+import { TARGET_RSS_RATIO } from './scan-offline.ts';
 import type { Repo } from './scan-registry.ts';
 import type { ScanRun } from './scan-run.ts';
 import { SKOPEO_BUDGET_MS, type SkopeoLoop } from './scan-skopeo.ts';
@@ -120,6 +121,19 @@ function requestsByClass(m: Measured, counts: Counts): string {
   );
 }
 
+function rssTarget(m: Measured): Target {
+  const rss = m.runs.map((r) => r.run.maxRssKb).filter((x): x is number => x !== null);
+  const peak = Math.max(...rss);
+  const size = `${(m.snap.bytes / 1024 / 1024).toFixed(0)} MiB`;
+  return {
+    what: `scan (probing) peak RSS ≤ ${TARGET_RSS_RATIO}× the snapshot's ${size}`,
+    measured: rss.length
+      ? `${mib(peak)} (max of ${rss.length}) = ${ratio(peak * 1024, m.snap.bytes)}`
+      : 'no run',
+    met: rss.length > 0 && peak * 1024 <= TARGET_RSS_RATIO * m.snap.bytes,
+  };
+}
+
 export function renderScanSection(m: Measured): { text: string; targets: Target[] } {
   const scanMs = median(m.runs.map((r) => r.run.ms));
   const counts = m.runs[0]?.counts ?? m.warm.counts;
@@ -147,6 +161,7 @@ export function renderScanSection(m: Measured): { text: string; targets: Target[
       measured: `${total(counts)} requests / ${m.snap.images.length} images = ${perImage.toFixed(2)}`,
       met: m.runs.length > 0 && perImage <= TARGET_REQUESTS_PER_IMAGE,
     },
+    rssTarget(m),
   ];
   return { text, targets };
 }

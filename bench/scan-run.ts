@@ -1,6 +1,6 @@
-// One whole `regdoctor scan` process: wall time from spawn to exit, peak RSS, and the JSON it printed. Peak RSS
-// comes from GNU time when it is installed, else from the process itself (a preload that reports
-// process.resourceUsage().maxRSS at exit).
+// One whole `regdoctor scan` process: wall time from spawn to exit, peak RSS, CPU time, and the JSON it printed.
+// Peak RSS and CPU come from GNU time when it is installed (the child's rusage), else from the process itself (a
+// preload that reports process.resourceUsage() at exit).
 import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { cleanEnv } from './process.ts';
 
 const GNU_TIME = '/usr/bin/time';
+const FORMAT = '%M %U %S';
 const KILL_AFTER_MS = 10 * 60_000;
 
 export interface Timed {
@@ -72,29 +73,41 @@ export function runTimed(
   });
 }
 
+export interface Usage {
+  /** Peak resident set, kB. */
+  maxRssKb: number;
+  /** User + system CPU time, ms. */
+  cpuMs: number;
+}
+
 export interface RssMeter {
   how: string;
   wrap(cmd: string, args: string[]): { cmd: string; args: string[]; env: Record<string, string> };
-  /** Peak RSS of the last wrapped run, in kB. */
-  read(): Promise<number | null>;
+  /** Peak RSS and CPU time of the last wrapped run. */
+  read(): Promise<Usage | null>;
 }
 
-/** GNU time (`-f %M`, kB) when it works here; otherwise a preload inside the measured Node process. */
+/**
+ * GNU time (`-f '%M %U %S'`: kB, user and system seconds) when it works here; otherwise a preload inside the
+ * measured Node process that writes the same three numbers.
+ */
 export async function rssMeter(dir: string): Promise<RssMeter> {
   const file = join(dir, 'maxrss.txt');
-  const read = async () => {
+  const read = async (): Promise<Usage | null> => {
     const text = await readFile(file, 'utf8').catch(() => '');
     await rm(file, { force: true });
-    const kb = Number(text.trim().split('\n').pop());
-    return Number.isFinite(kb) && kb > 0 ? kb : null;
+    // GNU time writes "Command exited with non-zero status 1" before its line when the command fails.
+    const [kb, user, sys] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
+    if (!(kb! > 0) || !Number.isFinite(user) || !Number.isFinite(sys)) return null;
+    return { maxRssKb: kb!, cpuMs: (user! + sys!) * 1000 };
   };
-  const probe = await runTimed(GNU_TIME, ['-f', '%M', '-o', file, 'true'], cleanEnv(), 10_000).catch(
+  const probe = await runTimed(GNU_TIME, ['-f', FORMAT, '-o', file, 'true'], cleanEnv(), 10_000).catch(
     () => null,
   );
   if (probe?.code === 0 && (await read()) !== null) {
     return {
-      how: `${GNU_TIME} (maximum resident set size)`,
-      wrap: (cmd, args) => ({ cmd: GNU_TIME, args: ['-f', '%M', '-o', file, cmd, ...args], env: {} }),
+      how: `${GNU_TIME} (maximum resident set size; user + system time)`,
+      wrap: (cmd, args) => ({ cmd: GNU_TIME, args: ['-f', FORMAT, '-o', file, cmd, ...args], env: {} }),
       read,
     };
   }
@@ -102,10 +115,10 @@ export async function rssMeter(dir: string): Promise<RssMeter> {
   await writeFile(
     preload,
     "import { writeFileSync } from 'node:fs';\n" +
-      "process.on('exit', () => writeFileSync(process.env.REGDOCTOR_BENCH_MAXRSS, String(process.resourceUsage().maxRSS)));\n",
+      "process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.REGDOCTOR_BENCH_MAXRSS, `${u.maxRSS} ${u.userCPUTime / 1e6} ${u.systemCPUTime / 1e6}`); });\n",
   );
   return {
-    how: 'process.resourceUsage().maxRSS at exit (GNU time not available)',
+    how: 'process.resourceUsage() at exit (GNU time not available)',
     wrap: (cmd, args) => ({
       cmd,
       args: ['--import', pathToFileURL(preload).href, ...args],
@@ -142,6 +155,7 @@ export type ScanOutput = z.infer<typeof scanOutput>;
 
 export interface ScanRun extends Timed {
   maxRssKb: number | null;
+  cpuMs: number | null;
   output: ScanOutput | null;
   /** Why the output could not be read, when it could not. */
   problem?: string;
@@ -156,21 +170,17 @@ export async function runScan(
 ): Promise<ScanRun> {
   const w = meter.wrap(node, args);
   const run = await runTimed(w.cmd, w.args, cleanEnv(w.env), undefined, signal);
-  const maxRssKb = await meter.read();
+  const usage = await meter.read();
+  const measured = { ...run, maxRssKb: usage?.maxRssKb ?? null, cpuMs: usage?.cpuMs ?? null };
   if (run.code !== 0 && run.code !== 1) {
     const tail = (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ');
-    return { ...run, maxRssKb, output: null, problem: `exit ${run.code}: ${tail}` };
+    return { ...measured, output: null, problem: `exit ${run.code}: ${tail}` };
   }
   try {
     const parsed = scanOutput.safeParse(JSON.parse(run.stdout));
-    if (parsed.success) return { ...run, maxRssKb, output: parsed.data };
-    return {
-      ...run,
-      maxRssKb,
-      output: null,
-      problem: `unexpected JSON: ${parsed.error.message.slice(0, 300)}`,
-    };
+    if (parsed.success) return { ...measured, output: parsed.data };
+    return { ...measured, output: null, problem: `unexpected JSON: ${parsed.error.message.slice(0, 300)}` };
   } catch (e) {
-    return { ...run, maxRssKb, output: null, problem: `not JSON: ${(e as Error).message}` };
+    return { ...measured, output: null, problem: `not JSON: ${(e as Error).message}` };
   }
 }

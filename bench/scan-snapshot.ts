@@ -23,6 +23,8 @@ import { TEAMS, teamName, type Repo } from './scan-registry.ts';
 export interface SnapshotShape extends PlanShape {
   pods: number;
   nodes: number;
+  /** Environment variables per container, to make the pod specs larger (default none). */
+  env?: number;
 }
 
 export interface GeneratedSnapshot {
@@ -91,6 +93,7 @@ export async function generateSnapshot(
     app: appName(team, repo),
     containers: [{ name: 'app', image }, ...(sidecar ? [SIDECAR] : [])],
     pullSecrets: secretsOf(team),
+    ...(shape.env ? { env: shape.env } : {}),
   });
   const addPods = (
     team: string,

@@ -8,6 +8,7 @@ import { checkScan, type Check } from './scan-check.ts';
 import { seeded } from './scan-random.ts';
 import { planRepos, startScanRegistry } from './scan-registry.ts';
 import { renderScanSection, type Sample } from './scan-report.ts';
+import { measureOffline, renderOffline } from './scan-offline.ts';
 import { rssMeter, runScan } from './scan-run.ts';
 import { skopeoLoop, type SkopeoLoop } from './scan-skopeo.ts';
 import { generateSnapshot, type SnapshotShape } from './scan-snapshot.ts';
@@ -26,6 +27,8 @@ export const SHAPE: SnapshotShape = {
 };
 /** Measured scan runs, after one warm-up run whose output is checked. */
 const SCAN_RUNS = 3;
+/** Pairs of `--no-probe` scan and JSON.parse processes, for the CPU comparison. */
+export const OFFLINE_RUNS = 3;
 
 export interface SectionResult {
   text: string;
@@ -120,6 +123,17 @@ async function measure(
   // The same scan without the registry: what reading, classifying, auditing and rendering cost on their own.
   const offline = await scanOnce('--no-probe run', ['--no-probe']);
   if (!offline.run.output) failures.push(`scan --no-probe: ${offline.run.problem}`);
+  progress(`scan: --no-probe against JSON.parse, ${OFFLINE_RUNS} runs each`);
+  const parse = await measureOffline(
+    `${SHAPE.pods} pods`,
+    meter,
+    [...args, '--no-probe'],
+    snap,
+    OFFLINE_RUNS,
+    signal,
+  );
+  failures.push(...parse.failures);
+  const vsParse = renderOffline([parse]);
 
   const { text, targets } = renderScanSection({
     repos,
@@ -135,5 +149,9 @@ async function measure(
     loop,
     checks,
   });
-  return { text, targets, failures };
+  return {
+    text: `${text}\n--no-probe against reading + JSON.parse of the same file:\n${vsParse.text}`,
+    targets: [...targets, ...vsParse.targets],
+    failures,
+  };
 }
