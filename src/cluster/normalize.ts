@@ -8,15 +8,10 @@
 import type * as z from 'zod/mini';
 import { issueText } from '../util/schema.ts';
 import {
-  coreEventSchema,
-  eventsV1Schema,
   key,
-  nodeSchema,
-  podSchema,
-  secretSchema,
-  serviceAccountSchema,
+  LEAN_SCHEMAS,
+  LOOSE_SCHEMAS,
   WORKLOAD_KINDS,
-  workloadSchema,
   type ClusterEvent,
   type ClusterScope,
   type ClusterState,
@@ -144,8 +139,8 @@ const firstTime = (...times: (string | null | undefined)[]): number => {
   return 0;
 };
 
-type CoreEvent = z.infer<typeof coreEventSchema>;
-type EventsV1 = z.infer<typeof eventsV1Schema>;
+type CoreEvent = z.infer<typeof LOOSE_SCHEMAS.coreEvent>;
+type EventsV1 = z.infer<typeof LOOSE_SCHEMAS.eventsV1>;
 
 function involvedOf(ref: CoreEvent['involvedObject']): ClusterEvent['involved'] {
   return {
@@ -273,6 +268,7 @@ export function normalizer(opts: NormalizeOptions): Normalizer {
   const nodes = new Map<string, Node>();
   const workloads = new Map<string, Workload>();
   const inScope = (ns: string | undefined) => scope.namespace === null || ns === scope.namespace;
+  const schemas = scope.lean ? LEAN_SCHEMAS : LOOSE_SCHEMAS;
 
   const parse = <S extends z.ZodMiniType>(
     schema: S,
@@ -301,13 +297,13 @@ export function normalizer(opts: NormalizeOptions): Normalizer {
       return;
     switch (cls) {
       case 'pod': {
-        const p = parse(podSchema, obj);
+        const p = parse(schemas.pod, obj);
         if (p) pods.set(key(p.metadata.namespace, p.metadata.name), p);
         break;
       }
       case 'coreEvent':
       case 'eventsV1': {
-        const e = cls === 'coreEvent' ? parse(coreEventSchema, obj) : parse(eventsV1Schema, obj);
+        const e = cls === 'coreEvent' ? parse(schemas.coreEvent, obj) : parse(schemas.eventsV1, obj);
         if (!e) break;
         const ev = cls === 'coreEvent' ? fromCoreEvent(e as CoreEvent) : fromEventsV1(e as EventsV1);
         if (!inScope(ev.namespace)) break;
@@ -319,22 +315,22 @@ export function normalizer(opts: NormalizeOptions): Normalizer {
         break;
       }
       case 'secret': {
-        const s = parse(secretSchema, obj);
+        const s = parse(schemas.secret, obj);
         if (s) secrets.set(key(s.metadata.namespace, s.metadata.name), s);
         break;
       }
       case 'serviceAccount': {
-        const sa = parse(serviceAccountSchema, obj);
+        const sa = parse(schemas.serviceAccount, obj);
         if (sa) serviceAccounts.set(key(sa.metadata.namespace, sa.metadata.name), sa);
         break;
       }
       case 'node': {
-        const n = parse(nodeSchema, obj);
+        const n = parse(schemas.node, obj);
         if (n) nodes.set(n.metadata.name, n);
         break;
       }
       case 'workload': {
-        const w = parse(workloadSchema, obj);
+        const w = parse(schemas.workload, obj);
         if (w) workloads.set(key(w.metadata.namespace, `${w.kind}/${w.metadata.name}`), w);
         break;
       }

@@ -3,126 +3,221 @@
 // wrong type is a clear error at the edge.
 import * as z from 'zod/mini';
 
-const ownerReference = z.object({
-  apiVersion: z.optional(z.string()),
-  kind: z.string(),
-  name: z.string(),
-  uid: z.optional(z.string()),
-  controller: z.optional(z.boolean()),
-});
+/**
+ * The object schemas in one of two modes. Loose keeps every field it does not name: `policy check` and the
+ * exporter read whole pod specs and workload templates. Lean keeps only the fields named here and drops workload
+ * specs: a scan reads nothing else, and holding every field of 10,000 pods doubled its memory. Fields read by
+ * code outside these schemas (snapshot-time's timestamps, the deprecated `spec.serviceAccount`) are named, as
+ * unknown, so that both modes keep them.
+ */
+function objectSchemas(object: typeof z.looseObject, lean: boolean) {
+  const ownerReference = z.object({
+    apiVersion: z.optional(z.string()),
+    kind: z.string(),
+    name: z.string(),
+    uid: z.optional(z.string()),
+    controller: z.optional(z.boolean()),
+  });
 
-export const objectMeta = z.looseObject({
-  name: z.string(),
-  namespace: z.optional(z.string()),
-  uid: z.optional(z.string()),
-  creationTimestamp: z.optional(z.nullable(z.string())),
-  labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  annotations: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  ownerReferences: z.optional(z.nullable(z.array(ownerReference))),
-});
+  const objectMeta = object({
+    name: z.string(),
+    namespace: z.optional(z.string()),
+    uid: z.optional(z.string()),
+    creationTimestamp: z.optional(z.nullable(z.string())),
+    labels: z.optional(z.nullable(z.record(z.string(), z.string()))),
+    annotations: z.optional(z.nullable(z.record(z.string(), z.string()))),
+    ownerReferences: z.optional(z.nullable(z.array(ownerReference))),
+  });
 
-const localRef = z.looseObject({ name: z.optional(z.string()) });
+  const localRef = object({ name: z.optional(z.string()) });
 
-const container = z.looseObject({
-  name: z.string(),
-  image: z.optional(z.string()),
-  imagePullPolicy: z.optional(z.string()),
-});
+  const container = object({
+    name: z.string(),
+    image: z.optional(z.string()),
+    imagePullPolicy: z.optional(z.string()),
+  });
 
-const containerState = z.looseObject({
-  waiting: z.optional(
-    z.nullable(z.looseObject({ reason: z.optional(z.string()), message: z.optional(z.string()) })),
-  ),
-  running: z.optional(z.nullable(z.looseObject({ startedAt: z.optional(z.nullable(z.string())) }))),
-  terminated: z.optional(
-    z.nullable(
-      z.looseObject({
-        reason: z.optional(z.string()),
-        message: z.optional(z.string()),
-        exitCode: z.optional(z.number()),
-      }),
+  const containerState = object({
+    waiting: z.optional(
+      z.nullable(object({ reason: z.optional(z.string()), message: z.optional(z.string()) })),
     ),
-  ),
-});
+    running: z.optional(z.nullable(object({ startedAt: z.optional(z.nullable(z.string())) }))),
+    terminated: z.optional(
+      z.nullable(
+        object({
+          reason: z.optional(z.string()),
+          message: z.optional(z.string()),
+          exitCode: z.optional(z.number()),
+          startedAt: z.optional(z.unknown()),
+          finishedAt: z.optional(z.unknown()),
+        }),
+      ),
+    ),
+  });
 
-const containerStatus = z.looseObject({
-  name: z.string(),
-  image: z.optional(z.string()),
-  imageID: z.optional(z.string()),
-  state: z.optional(z.nullable(containerState)),
-  lastState: z.optional(z.nullable(containerState)),
-  ready: z.optional(z.boolean()),
-  restartCount: z.optional(z.number()),
-});
+  const containerStatus = object({
+    name: z.string(),
+    image: z.optional(z.string()),
+    imageID: z.optional(z.string()),
+    state: z.optional(z.nullable(containerState)),
+    lastState: z.optional(z.nullable(containerState)),
+    ready: z.optional(z.boolean()),
+    restartCount: z.optional(z.number()),
+  });
 
-export const podSchema = z.looseObject({
-  kind: z.optional(z.literal('Pod')),
-  metadata: objectMeta,
-  spec: z.looseObject({
-    containers: z._default(z.array(container), []),
-    initContainers: z.optional(z.nullable(z.array(container))),
-    ephemeralContainers: z.optional(z.nullable(z.array(container))),
-    imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
-    serviceAccountName: z.optional(z.string()),
-    nodeName: z.optional(z.string()),
-  }),
-  status: z._default(
-    z.looseObject({
-      phase: z.optional(z.string()),
-      startTime: z.optional(z.nullable(z.string())),
-      containerStatuses: z.optional(z.nullable(z.array(containerStatus))),
-      initContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
-      ephemeralContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+  const pod = object({
+    kind: z.optional(z.literal('Pod')),
+    metadata: objectMeta,
+    spec: object({
+      containers: z._default(z.array(container), []),
+      initContainers: z.optional(z.nullable(z.array(container))),
+      ephemeralContainers: z.optional(z.nullable(z.array(container))),
+      imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
+      serviceAccountName: z.optional(z.string()),
+      /** Deprecated, read when serviceAccountName is missing. */
+      serviceAccount: z.optional(z.unknown()),
+      nodeName: z.optional(z.string()),
     }),
-    {},
-  ),
-});
+    status: z._default(
+      object({
+        phase: z.optional(z.string()),
+        startTime: z.optional(z.nullable(z.string())),
+        containerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+        initContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+        ephemeralContainerStatuses: z.optional(z.nullable(z.array(containerStatus))),
+      }),
+      {},
+    ),
+  });
+
+  const objectRef = object({
+    kind: z.optional(z.string()),
+    name: z.optional(z.string()),
+    namespace: z.optional(z.string()),
+    uid: z.optional(z.string()),
+    fieldPath: z.optional(z.string()),
+  });
+
+  const series = z.optional(
+    z.nullable(
+      object({ count: z.optional(z.number()), lastObservedTime: z.optional(z.nullable(z.string())) }),
+    ),
+  );
+
+  /** core/v1 Event. */
+  const coreEvent = object({
+    metadata: objectMeta,
+    involvedObject: objectRef,
+    reason: z.optional(z.string()),
+    message: z.optional(z.string()),
+    type: z.optional(z.string()),
+    count: z.optional(z.number()),
+    firstTimestamp: z.optional(z.nullable(z.string())),
+    lastTimestamp: z.optional(z.nullable(z.string())),
+    eventTime: z.optional(z.nullable(z.string())),
+    series,
+  });
+
+  /** events.k8s.io/v1 Event. */
+  const eventsV1 = object({
+    metadata: objectMeta,
+    regarding: objectRef,
+    reason: z.optional(z.string()),
+    note: z.optional(z.string()),
+    type: z.optional(z.string()),
+    deprecatedCount: z.optional(z.number()),
+    deprecatedFirstTimestamp: z.optional(z.nullable(z.string())),
+    deprecatedLastTimestamp: z.optional(z.nullable(z.string())),
+    eventTime: z.optional(z.nullable(z.string())),
+    series,
+  });
+
+  const secret = object({
+    metadata: objectMeta,
+    type: z.optional(z.string()),
+    data: z.optional(z.nullable(z.record(z.string(), z.string()))),
+    stringData: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  });
+
+  const serviceAccount = object({
+    metadata: objectMeta,
+    imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
+  });
+
+  const node = object({
+    metadata: objectMeta,
+    status: z._default(
+      object({
+        nodeInfo: z.optional(
+          object({
+            architecture: z.optional(z.string()),
+            operatingSystem: z.optional(z.string()),
+            containerRuntimeVersion: z.optional(z.string()),
+            kubeletVersion: z.optional(z.string()),
+            osImage: z.optional(z.string()),
+          }),
+        ),
+        conditions: z.optional(
+          z.nullable(
+            z.array(
+              object({
+                type: z.string(),
+                status: z.string(),
+                message: z.optional(z.string()),
+                lastHeartbeatTime: z.optional(z.unknown()),
+                lastTransitionTime: z.optional(z.unknown()),
+              }),
+            ),
+          ),
+        ),
+        /** Images the node holds, as the kubelet reports them (its 50 largest by default). */
+        images: z.optional(
+          z.nullable(
+            z.array(
+              object({
+                names: z.optional(z.nullable(z.array(z.string()))),
+                sizeBytes: z.optional(z.number()),
+              }),
+            ),
+          ),
+        ),
+      }),
+      {},
+    ),
+  });
+
+  /** ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob: metadata for grouping, spec kept as is. */
+  const workload = object({
+    kind: z.string(),
+    apiVersion: z.optional(z.string()),
+    metadata: objectMeta,
+    spec: z.optional(z.unknown()),
+  });
+  const leanWorkload = object({ kind: z.string(), apiVersion: z.optional(z.string()), metadata: objectMeta });
+
+  return {
+    pod,
+    containerStatus,
+    coreEvent,
+    eventsV1,
+    secret,
+    serviceAccount,
+    node,
+    // The lean one drops the spec (a scan reads a workload's owner references only); its type is the loose one's.
+    workload: lean ? (leanWorkload as unknown as typeof workload) : workload,
+  };
+}
+
+export type ObjectSchemas = ReturnType<typeof objectSchemas>;
+export const LOOSE_SCHEMAS: ObjectSchemas = objectSchemas(z.looseObject, false);
+// Typed as loose: a lean object is a loose one whose unnamed fields are all absent.
+export const LEAN_SCHEMAS: ObjectSchemas = objectSchemas(z.object as unknown as typeof z.looseObject, true);
+
+export const podSchema = LOOSE_SCHEMAS.pod;
 export type Pod = z.infer<typeof podSchema>;
-export type ContainerStatus = z.infer<typeof containerStatus>;
-
-const objectRef = z.looseObject({
-  kind: z.optional(z.string()),
-  name: z.optional(z.string()),
-  namespace: z.optional(z.string()),
-  uid: z.optional(z.string()),
-  fieldPath: z.optional(z.string()),
-});
-
-/** core/v1 Event. */
-export const coreEventSchema = z.looseObject({
-  metadata: objectMeta,
-  involvedObject: objectRef,
-  reason: z.optional(z.string()),
-  message: z.optional(z.string()),
-  type: z.optional(z.string()),
-  count: z.optional(z.number()),
-  firstTimestamp: z.optional(z.nullable(z.string())),
-  lastTimestamp: z.optional(z.nullable(z.string())),
-  eventTime: z.optional(z.nullable(z.string())),
-  series: z.optional(
-    z.nullable(
-      z.looseObject({ count: z.optional(z.number()), lastObservedTime: z.optional(z.nullable(z.string())) }),
-    ),
-  ),
-});
-
-/** events.k8s.io/v1 Event. */
-export const eventsV1Schema = z.looseObject({
-  metadata: objectMeta,
-  regarding: objectRef,
-  reason: z.optional(z.string()),
-  note: z.optional(z.string()),
-  type: z.optional(z.string()),
-  deprecatedCount: z.optional(z.number()),
-  deprecatedFirstTimestamp: z.optional(z.nullable(z.string())),
-  deprecatedLastTimestamp: z.optional(z.nullable(z.string())),
-  eventTime: z.optional(z.nullable(z.string())),
-  series: z.optional(
-    z.nullable(
-      z.looseObject({ count: z.optional(z.number()), lastObservedTime: z.optional(z.nullable(z.string())) }),
-    ),
-  ),
-});
+export type ContainerStatus = z.infer<ObjectSchemas['containerStatus']>;
+export const coreEventSchema = LOOSE_SCHEMAS.coreEvent;
+export const eventsV1Schema = LOOSE_SCHEMAS.eventsV1;
 
 /** Both event APIs in one shape. */
 export interface ClusterEvent {
@@ -137,62 +232,13 @@ export interface ClusterEvent {
   firstSeen: number;
 }
 
-export const secretSchema = z.looseObject({
-  metadata: objectMeta,
-  type: z.optional(z.string()),
-  data: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  stringData: z.optional(z.nullable(z.record(z.string(), z.string()))),
-});
+export const secretSchema = LOOSE_SCHEMAS.secret;
 export type Secret = z.infer<typeof secretSchema>;
-
-export const serviceAccountSchema = z.looseObject({
-  metadata: objectMeta,
-  imagePullSecrets: z.optional(z.nullable(z.array(localRef))),
-});
+export const serviceAccountSchema = LOOSE_SCHEMAS.serviceAccount;
 export type ServiceAccount = z.infer<typeof serviceAccountSchema>;
-
-export const nodeSchema = z.looseObject({
-  metadata: objectMeta,
-  status: z._default(
-    z.looseObject({
-      nodeInfo: z.optional(
-        z.looseObject({
-          architecture: z.optional(z.string()),
-          operatingSystem: z.optional(z.string()),
-          containerRuntimeVersion: z.optional(z.string()),
-          kubeletVersion: z.optional(z.string()),
-          osImage: z.optional(z.string()),
-        }),
-      ),
-      conditions: z.optional(
-        z.nullable(
-          z.array(z.looseObject({ type: z.string(), status: z.string(), message: z.optional(z.string()) })),
-        ),
-      ),
-      /** Images the node holds, as the kubelet reports them (its 50 largest by default). */
-      images: z.optional(
-        z.nullable(
-          z.array(
-            z.looseObject({
-              names: z.optional(z.nullable(z.array(z.string()))),
-              sizeBytes: z.optional(z.number()),
-            }),
-          ),
-        ),
-      ),
-    }),
-    {},
-  ),
-});
+export const nodeSchema = LOOSE_SCHEMAS.node;
 export type Node = z.infer<typeof nodeSchema>;
-
-/** ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob: metadata for grouping, spec kept as is. */
-export const workloadSchema = z.looseObject({
-  kind: z.string(),
-  apiVersion: z.optional(z.string()),
-  metadata: objectMeta,
-  spec: z.optional(z.unknown()),
-});
+export const workloadSchema = LOOSE_SCHEMAS.workload;
 export type Workload = z.infer<typeof workloadSchema>;
 
 export const WORKLOAD_KINDS = [
@@ -230,6 +276,11 @@ export interface ClusterScope {
   namespace: string | null;
   /** Read secrets (needed for the pull-secret audit and probing with the pod's credentials). */
   secrets: boolean;
+  /**
+   * Keep only the fields the schemas name (LEAN_SCHEMAS): for a caller that reads nothing else, such as a scan.
+   * Default false: policy and the exporter read whole pod specs and workload templates.
+   */
+  lean?: boolean;
 }
 
 export interface ClusterSource {

@@ -79,6 +79,7 @@ const run: Command = async (argv) => {
     const state = await ctx.source.load({
       namespace: values.namespace ?? null,
       secrets: !values['no-secrets'],
+      lean: true,
     });
     const { scanCluster } = await import('../../scan/index.ts');
     const result = await scanCluster(state, {
