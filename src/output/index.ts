@@ -5,6 +5,7 @@
 import { RegdoctorError } from '../cause/index.ts';
 import { currentRedactor } from '../credentials/redact.ts';
 import { applyStyles, escapeControls } from './escape.ts';
+import { jsonPieces } from './json.ts';
 
 export { styleMark } from './escape.ts';
 
@@ -30,6 +31,15 @@ export function cleanStrings<T>(value: T): T {
 
 export function writeStdout(text: string): void {
   process.stdout.write(cleanText(text));
+}
+
+/**
+ * `JSON.stringify(doc, null, 2)` and a line feed, cleaned as writeStdout cleans text, written piece by piece
+ * (json.ts): a report of thousands of findings is never held as one string. Each piece is whole JSON values, so
+ * no secret or control sequence is split between two pieces.
+ */
+export function writeJson(doc: Record<string, unknown>): void {
+  for (const piece of jsonPieces(doc)) process.stdout.write(cleanText(piece));
 }
 
 export function writeStderr(text: string): void {

@@ -4,7 +4,7 @@ import { CLUSTER_FLAGS, clusterContext, clusterFlagsHelp } from '../cluster-flag
 import type { FromNodes } from '../../scan/index.ts';
 import { nodeRoots, RUNTIME_FLAGS } from '../runtime-flags.ts';
 import { htmlPage, yamlOf, type OutputFormat } from '../output.ts';
-import { writeDocument, writeProgress, writeStderr, writeStdout } from '../../output/index.ts';
+import { writeDocument, writeJson, writeProgress, writeStderr, writeStdout } from '../../output/index.ts';
 
 export const outputs: readonly OutputFormat[] = ['text', 'json', 'yaml', 'wide', 'name', 'html'];
 export const flags = {
@@ -103,9 +103,12 @@ const run: Command = async (argv) => {
       writeDocument(await htmlPage((m, meta, red) => m.scanReport(result, meta, red), text));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
+    if (ctx.format === 'json') {
+      writeJson(scanJson(result));
+      return result.findings.length ? EXIT.problem : EXIT.ok;
+    }
     let out: string;
-    if (ctx.format === 'json') out = `${JSON.stringify(scanJson(result), null, 2)}\n`;
-    else if (ctx.format === 'yaml') out = await yamlOf(scanJson(result));
+    if (ctx.format === 'yaml') out = await yamlOf(scanJson(result));
     else if (ctx.format === 'wide') out = renderScanWide(result, { headers: !values['no-headers'] });
     else if (ctx.format === 'name') out = renderScanNames(result);
     else out = renderScanText(result, { colour: useColour() });
