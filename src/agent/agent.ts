@@ -262,7 +262,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       if (result === null) {
         return finish(c, startedAt, 'Failed', `the probe did not finish within ${deadline / 1000} s`);
       }
-      const imageFs = await imageFsStats(nodeRoot, opts.imageFs);
+      const imageFs = await imageFsStats(nodeRoot, opts.imageFs, runtime.runtime);
       const imageBytes = imageBytesOf(result);
       if (imageFs && imageBytes !== null) result = judgeDisk(result, imageFs, imageBytes);
       const json = resultJson(result, { name: opts.node, agent: opts.agentName, imageFs, imageBytes });

@@ -5,10 +5,14 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { remediationFor } from '../cause/remediation.ts';
 import { fmtBytes } from '../inspect/index.ts';
-import type { ProbeResult } from '../result/index.ts';
+import type { ProbeResult, RuntimeName } from '../result/index.ts';
 
 /** Where each runtime keeps images (content and unpacked snapshots), relative to the node's `/`. */
-export const IMAGE_FS_ROOTS = ['var/lib/containerd', 'var/lib/containers/storage', 'var/lib/docker'] as const;
+export const IMAGE_FS_ROOT: Readonly<Record<RuntimeName, string>> = {
+  containerd: 'var/lib/containerd',
+  crio: 'var/lib/containers/storage',
+  docker: 'var/lib/docker',
+};
 
 /**
  * Unpacked layers take more room than the compressed blobs the registry lists; the runtime keeps both (content
@@ -23,9 +27,19 @@ export interface ImageFs {
   totalBytes: number;
 }
 
-/** statfs of the first runtime root that exists under nodeRoot (or of `path` when given). null: none found. */
-export async function imageFsStats(nodeRoot: string, path?: string): Promise<ImageFs | null> {
-  for (const rel of path !== undefined ? [path.replace(/^\/+/, '')] : IMAGE_FS_ROOTS) {
+/**
+ * statfs of `path` when given, else of the first runtime root that exists under nodeRoot, the detected runtime's
+ * first: the agent's DaemonSet mounts every runtime's root, and a node creates the ones it lacks as empty
+ * directories on its root filesystem. null: none found.
+ */
+export async function imageFsStats(
+  nodeRoot: string,
+  path?: string,
+  runtime?: RuntimeName | null,
+): Promise<ImageFs | null> {
+  const all = Object.values(IMAGE_FS_ROOT);
+  const roots = runtime ? [IMAGE_FS_ROOT[runtime], ...all.filter((r) => r !== IMAGE_FS_ROOT[runtime])] : all;
+  for (const rel of path !== undefined ? [path.replace(/^\/+/, '')] : roots) {
     try {
       const s = await statfs(join(nodeRoot, rel));
       // bavail: blocks an unprivileged writer may use; the runtime runs as root, but root's reserve is not for

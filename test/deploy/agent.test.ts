@@ -121,9 +121,15 @@ describe('deploy/agent', needs(KUBECTL), () => {
     assert.deepEqual([...hostPaths.values()].sort(), [
       '/etc/containerd',
       '/etc/containers',
+      '/etc/crio',
       '/etc/docker',
       '/etc/systemd/system',
+      '/lib/systemd/system',
+      '/run/systemd/system',
+      '/usr/lib/systemd/system',
       '/var/lib/containerd',
+      '/var/lib/containers/storage',
+      '/var/lib/docker',
     ]);
     for (const m of c.volumeMounts.filter((m: Obj) => hostPaths.has(m.name))) {
       assert.equal(m.readOnly, true, `${m.name} is read-only`);
