@@ -164,7 +164,9 @@ export class Repository {
       this.emit('tls', false, t, e.message, { cause: e.cause });
       throw report(e);
     }
-    let origin = this.session.origin(this.root, tls, this.opts.budget);
+    const own = this.endpoint.headers;
+    const headers = own && Object.keys(own).length > 0 ? own : undefined;
+    let origin = this.session.origin(this.root, tls, this.opts.budget, undefined, headers);
     let state;
     try {
       const wait = (p: Promise<OriginState>) =>
@@ -173,7 +175,7 @@ export class Repository {
       // Another operation's deadline ended the shared dial or ping: that says nothing about the registry, so this
       // one dials again under its own.
       if (origin.reused && state.error?.detail.deadlineMs !== undefined) {
-        origin = this.session.origin(this.root, tls, this.opts.budget, origin.state);
+        origin = this.session.origin(this.root, tls, this.opts.budget, origin.state, headers);
         state = await wait(origin.state);
       }
     } catch (err) {

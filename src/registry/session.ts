@@ -86,12 +86,14 @@ export class Session {
     budget: Budget | undefined,
     /** A state the caller found failed by another caller's deadline: replaced, not reused. */
     replace?: Promise<OriginState>,
+    /** The endpoint's own headers (a runtime's hosts.toml `header`): a gateway may refuse a ping without them. */
+    headers?: Record<string, string>,
   ): { state: Promise<OriginState>; reused: boolean } {
-    const key = JSON.stringify([root.href, tls ? this.tlsKey(tls) : null]);
+    const key = JSON.stringify([root.href, tls ? this.tlsKey(tls) : null, headers ?? null]);
     if (replace && this.origins.get(key) === replace) this.origins.delete(key);
     const existing = this.origins.get(key);
     if (existing) return { state: existing, reused: true };
-    const state = this.connect(root, tls, budget);
+    const state = this.connect(root, tls, budget, headers);
     this.origins.set(key, state);
     // A failure remembered for the session is the registry's; one caused by the first caller's own deadline
     // running out is not, and must not fail every later probe of this registry.
@@ -110,7 +112,12 @@ export class Session {
     return k;
   }
 
-  private async connect(root: URL, tls: TlsConfig | undefined, budget: Budget | undefined) {
+  private async connect(
+    root: URL,
+    tls: TlsConfig | undefined,
+    budget: Budget | undefined,
+    headers: Record<string, string> | undefined,
+  ) {
     const stages: StageReport[] = [];
     try {
       await this.transport.prime(root, (r) => stages.push(r), { tls, budget });
@@ -124,6 +131,7 @@ export class Session {
         step: 'ping',
         tls,
         budget,
+        ...(headers ? { headers } : {}),
       });
       const ping = {
         status: res.status,
