@@ -377,6 +377,17 @@ export async function planContainerd(
   } else {
     hosts = legacyHosts(reg, ref.registry, file, lines, keys);
   }
+  // The resolver filters hosts by capability before any request (resolver.go Resolve): none left is an error.
+  if (!hosts.some((h) => stepsFor(h.capabilities, ref).includes('resolve')))
+    findings.push({
+      code: 'NO_RESOLVE_HOSTS',
+      stops: 'before-request',
+      severity: 'error',
+      cause: 'MANIFEST_NOT_FOUND',
+      message: `no host for ${ref.registry} has the ${ref.digest !== null ? 'pull' : 'pull and resolve'} capabilities ${ref.digest !== null ? 'a digest' : 'a tag'} needs: containerd fails with "no resolve hosts: not found" before any request`,
+      fix: `give the server or a [host] table capabilities = ["pull", "resolve"] in ${hosts[0]?.from.replace(/:\d+$/, '') ?? 'hosts.toml'}`,
+      from: hosts[0]?.from ?? '',
+    });
   // One past the limit is kept so that the plan can say where the cut falls (index.ts).
   hosts = hosts.slice(0, MAX_ENDPOINTS + 1);
   for (const h of hosts) {

@@ -131,7 +131,18 @@ function candidates(
   const suffix = full.slice(`${ref.registry}/${ref.repository}`.length);
   if (alias) return { names: [`${alias.value}${suffix}`], findings };
   const v = parseVersion(version);
-  const mode = crio.shortNameMode?.mode ?? (v && !before(v, [1, 34, 0]) ? 'enforcing' : 'disabled');
+  // Before 1.34 CRI-O takes every candidate whatever the mode; from 1.34 it sets the mode itself, enforcing unless
+  // crio.conf says "disabled" (cri-o/cri-o #9401, SetSystemContext), so registries.conf's short-name-mode never counts.
+  const enforcing = (!v || !before(v, [1, 34, 0])) && crio.shortNameMode?.mode !== 'disabled';
+  if (conf.shortNameMode)
+    findings.push({
+      code: 'SHORT_NAME_MODE_IGNORED',
+      severity: 'info',
+      cause: null,
+      message: `short-name-mode = "${conf.shortNameMode.mode}" in registries.conf does not apply to CRI-O: ${v && before(v, [1, 34, 0]) ? `CRI-O ${version} tries every search registry` : 'CRI-O 1.34 and later enforce unless crio.conf short_name_mode is "disabled"'}`,
+      fix: 'set [crio.image] short_name_mode in a crio.conf.d file, or use fully qualified names',
+      from: conf.shortNameMode.from,
+    });
   const search = conf.search?.list ?? [];
   const repo = ref.repository.replace(/^library\//, ref.original.startsWith('library/') ? 'library/' : '');
   const names = search.map(
@@ -147,7 +158,7 @@ function candidates(
       fix: `use the fully qualified name (e.g. docker.io/${ref.repository}${suffix}), or add an alias in registries.conf.d`,
       from: conf.search?.from ?? 'etc/containers/registries.conf',
     });
-  else if (names.length > 1 && mode === 'enforcing') {
+  else if (names.length > 1 && enforcing) {
     findings.push({
       code: 'SHORT_NAME_AMBIGUOUS',
       stops: 'before-request',
