@@ -20,6 +20,8 @@ export interface CountingProxy extends TestServer {
 export interface CountingProxyOptions {
   /** Serve HTTPS with this certificate. */
   tls?: CertFiles;
+  /** With `tls`: require a client certificate signed by this CA (PEM). */
+  clientCa?: string;
   /** CA (PEM) to trust for an HTTPS upstream. */
   ca?: string;
   /** Address to bind (default 127.0.0.1); `port` too when given. */
@@ -62,6 +64,7 @@ export async function countingProxy(
     },
     {
       ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.clientCa ? { clientCa: opts.clientCa } : {}),
       ...(opts.hostname ? { hostname: opts.hostname } : {}),
       ...(opts.port ? { port: opts.port } : {}),
     },

@@ -39,6 +39,8 @@ export interface TestServer {
 export interface ServeOptions {
   /** Serve HTTPS with these files. */
   tls?: CertFiles;
+  /** With `tls`: require a client certificate signed by this CA (PEM); a client without one is refused in the handshake. */
+  clientCa?: string;
   /** Loopback address to bind; 127.0.0.1 unless given (127.0.0.2 works on Linux for a second "host"). */
   hostname?: string;
   /** Port to bind (default: any free one). */
@@ -104,7 +106,14 @@ export async function serve(handler: Handler, opts: ServeOptions = {}): Promise<
     handler(req, res);
   };
   const server = opts.tls
-    ? createHttps({ cert: opts.tls.certPem, key: opts.tls.keyPem }, wrapped)
+    ? createHttps(
+        {
+          cert: opts.tls.certPem,
+          key: opts.tls.keyPem,
+          ...(opts.clientCa ? { ca: opts.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        wrapped,
+      )
     : createHttp(wrapped);
   // A TLS client that rejects our certificate resets the connection; that must not crash the test process.
   server.on('tlsClientError', () => undefined);

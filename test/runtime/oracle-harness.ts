@@ -30,6 +30,8 @@ export type ServerState = 'ok' | 'fail' | 'empty' | 'untrusted' | 'down';
 export interface Server {
   name: string;
   state: ServerState;
+  /** It refuses, in the TLS handshake, a client without a certificate from the test CA (nothing is logged). */
+  clientAuth: boolean;
   /** null for a server that is down. */
   proxy: CountingProxy | null;
   /** `127.0.0.1:PORT` */
@@ -44,7 +46,12 @@ export interface OracleCase {
   image: string;
   /** Node root files (node path → content); `{{name}}` is replaced by that server's host, `{{name.port}}` by its port. */
   files: Record<string, string>;
-  servers: Record<string, ServerState | { state: ServerState; tls: 'trusted' | 'untrusted' }>;
+  servers: Record<
+    string,
+    ServerState | { state: ServerState; tls: 'trusted' | 'untrusted'; clientAuth?: boolean }
+  >;
+  /** A request header whose value at each server is recorded, for the real run and the probe apart. */
+  header?: string;
   /** Environment of the runtime process (what a systemd drop-in gives the service). */
   env?: Record<string, string>;
   /** A finding regdoctor must report, and what the real runtime must say, for cases decided by configuration. */
@@ -73,6 +80,8 @@ export interface OracleRow {
   probeServedBy: string | null;
   /** The real runtime's error message, classified: the cause a reader of the pod's events would be given. */
   realCause: { cause: Cause; alternatives: Cause[] } | null;
+  /** The case's `header` as each server received it, per request: from the real runtime, from the probe. */
+  headers: Record<string, { real: (string | undefined)[]; probe: (string | undefined)[] }>;
 }
 
 export interface OracleWorld {
@@ -99,16 +108,30 @@ async function startServer(
   spec: OracleCase['servers'][string],
 ): Promise<Server> {
   const state = typeof spec === 'string' ? spec : spec.state;
+  const clientAuth = typeof spec !== 'string' && spec.clientAuth === true;
   if (state === 'down') {
     const port = await closedPort();
-    return { name, state, proxy: null, host: `127.0.0.1:${port}`, port, url: `http://127.0.0.1:${port}` };
+    return {
+      name,
+      state,
+      clientAuth,
+      proxy: null,
+      host: `127.0.0.1:${port}`,
+      port,
+      url: `http://127.0.0.1:${port}`,
+    };
   }
   const tls = typeof spec === 'string' ? (state === 'untrusted' ? 'untrusted' : undefined) : spec.tls;
   const cert = tls === 'trusted' ? w.pki.valid : tls === 'untrusted' ? w.pki.untrusted : undefined;
   const upstream = state === 'empty' ? w.empty : w.backend;
-  const proxy = await fx.start(countingProxy(upstream, cert ? { tls: cert } : {}));
+  const proxy = await fx.start(
+    countingProxy(upstream, {
+      ...(cert ? { tls: cert } : {}),
+      ...(clientAuth ? { clientCa: w.pki.ca.certPem } : {}),
+    }),
+  );
   if (state === 'fail') proxy.mode = 'fail';
-  return { name, state, proxy, host: proxy.host, port: proxy.port, url: proxy.url };
+  return { name, state, clientAuth, proxy, host: proxy.host, port: proxy.port, url: proxy.url };
 }
 
 /**
@@ -128,6 +151,7 @@ function serverOf(e: PullPlan['endpoints'][number], servers: Record<string, Serv
  * and no error finding with a pull-stopping cause.
  */
 export function predict(plan: PullPlan, servers: Record<string, Server>): { order: string[]; ok: boolean } {
+  if (plan.findings.some((f) => f.stops === 'before-request')) return { order: [], ok: false };
   const seen: string[] = [];
   let ok = true;
   const phases: ('resolve' | 'fetch')[] = plan.runtime === 'containerd' ? ['resolve', 'fetch'] : ['resolve'];
@@ -135,8 +159,11 @@ export function predict(plan: PullPlan, servers: Record<string, Server>): { orde
     let served = false;
     for (const e of plan.endpoints.filter((x) => x.steps.includes(step) && !x.refused)) {
       const s = serverOf(e, servers);
-      if (s && s.state !== 'untrusted' && s.state !== 'down' && !seen.includes(s.name)) seen.push(s.name);
-      if (s?.state === 'ok') {
+      // A server that wants a client certificate the endpoint does not present refuses the handshake.
+      const refused = s?.clientAuth === true && !e.tls.clientCert;
+      if (s && s.state !== 'untrusted' && s.state !== 'down' && !refused && !seen.includes(s.name))
+        seen.push(s.name);
+      if (s?.state === 'ok' && !refused) {
         served = true;
         break;
       }
@@ -216,6 +243,21 @@ export async function runCase(
   const byUrl = (url: string | null | undefined) =>
     url ? (Object.values(servers).find((s) => s.port === Number(new URL(url).port))?.name ?? url) : null;
   const classified = realOk ? null : classify(lastError(run.stderr));
+  const headerAt = (s: Server, from: number, to?: number) =>
+    requests(s, from)
+      .slice(0, to === undefined ? undefined : to - from)
+      .map((r) => {
+        const v = r.headers[(c.header ?? '').toLowerCase()];
+        return Array.isArray(v) ? v.join(', ') : v;
+      });
+  const headers = Object.fromEntries(
+    c.header
+      ? Object.values(servers).map((s) => [
+          s.name,
+          { real: headerAt(s, 0, mark.get(s.name)), probe: headerAt(s, mark.get(s.name) ?? 0) },
+        ])
+      : [],
+  );
   return {
     name: c.name,
     runtime: c.runtime,
@@ -231,6 +273,7 @@ export async function runCase(
     realServedBy: realOk ? servedBy(none) : null,
     probeServedBy: byUrl(probe.runtime?.servedBy),
     realCause: classified && { cause: classified.cause, alternatives: classified.alternatives },
+    headers,
   };
 }
 

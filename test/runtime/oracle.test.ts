@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { useFixture } from '../helpers/fixture.ts';
 import { buildImageLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK_DNS, startContainerd, type RunningContainerd } from '../helpers/containerd.ts';
 import { startProxy, type TestProxy } from '../helpers/proxy.ts';
@@ -68,6 +68,15 @@ const CA = {
   extra: '  ca = "mirror-ca.crt"\n',
   server: 'https://{{up}}',
   more: { [`${HOSTS}/${UP_DIR}/mirror-ca.crt`]: '@CA@' },
+};
+/** The mirror's CA and a client certificate (a leaf of the test CA) in the host directory. */
+const CLIENT = {
+  extra: '  ca = "mirror-ca.crt"\n  client = [["node.cert", "node.key"]]\n',
+  more: {
+    [`${HOSTS}/${UP_DIR}/mirror-ca.crt`]: '@CA@',
+    [`${HOSTS}/${UP_DIR}/node.cert`]: '@CLIENT_CERT@',
+    [`${HOSTS}/${UP_DIR}/node.key`]: '@CLIENT_KEY@',
+  },
 };
 
 function cases(digest: string, proxyHost: () => string): OracleCase[] {
@@ -151,6 +160,49 @@ function cases(digest: string, proxyHost: () => string): OracleCase[] {
       },
     ),
     {
+      name: 'two mirrors in file order: the first down (503), the second serves',
+      runtime: 'containerd',
+      image: REF,
+      servers: { mirror: 'fail', other: 'ok', up: 'ok' },
+      files: ctd(
+        hostsToml(
+          UP_DIR,
+          `server = "http://{{up}}"\n[host."http://{{mirror}}"]\n${PR}[host."http://{{other}}"]\n${PR}`,
+        ),
+      ),
+    },
+    mirrored(
+      'client certificate for a mirror that requires one',
+      { mirror: { state: 'ok', tls: 'trusted', clientAuth: true }, up: 'ok' },
+      'https://{{mirror}}',
+      { ...CLIENT, extra: `${PR}${CLIENT.extra}` },
+    ),
+    mirrored(
+      'mirror requires a client certificate the node does not have → server',
+      { mirror: { state: 'ok', tls: 'trusted', clientAuth: true }, up: 'ok' },
+      'https://{{mirror}}',
+      { extra: `${PR}${CA.extra}`, more: CA.more },
+    ),
+    {
+      ...mirrored('header on the mirror', { mirror: 'ok', up: 'ok' }, 'http://{{mirror}}', {
+        extra: `${PR}  [host."http://{{mirror}}".header]\n    x-node-pool = "gpu"\n`,
+      }),
+      header: 'x-node-pool',
+    },
+    {
+      name: 'no host can resolve a tag: "no resolve hosts"',
+      runtime: 'containerd',
+      image: REF,
+      servers: { mirror: 'ok', up: 'ok' },
+      files: ctd(
+        hostsToml(
+          UP_DIR,
+          'server = "http://{{up}}"\ncapabilities = ["pull"]\n[host."http://{{mirror}}"]\n  capabilities = ["pull"]\n',
+        ),
+      ),
+      expect: { finding: 'NO_RESOLVE_HOSTS', stderr: /no resolve hosts/ },
+    },
+    {
       name: 'docker.io mirror (docker.io pointed at a local upstream)',
       runtime: 'containerd',
       image: 'docker.io/library/app:1',
@@ -210,21 +262,20 @@ function cases(digest: string, proxyHost: () => string): OracleCase[] {
         reg: 'blocked = true\n',
       },
     ),
-    crioMirrored(
-      'CRI-O digest-only mirror, pulled by tag',
-      'registry.test/team/app:1',
-      { mirror: 'ok', up: 'ok' },
-      {
-        mirror: 'pull-from-mirror = "digest-only"\n',
-      },
-    ),
-    crioMirrored(
-      'CRI-O digest-only mirror, pulled by digest',
-      `registry.test/team/app@${digest}`,
-      { mirror: 'ok', up: 'ok' },
-      {
-        mirror: 'pull-from-mirror = "digest-only"\n',
-      },
+    ...(['digest-only', 'tag-only'] as const).flatMap((mode) =>
+      (
+        [
+          ['tag', 'registry.test/team/app:1'],
+          ['digest', `registry.test/team/app@${digest}`],
+        ] as const
+      ).map(([by, image]) =>
+        crioMirrored(
+          `CRI-O ${mode} mirror, pulled by ${by}`,
+          image,
+          { mirror: 'ok', up: 'ok' },
+          { mirror: `pull-from-mirror = "${mode}"\n` },
+        ),
+      ),
     ),
     crioMirrored(
       'CRI-O mirror-by-digest-only (older key), pulled by tag',
@@ -309,6 +360,19 @@ function cases(digest: string, proxyHost: () => string): OracleCase[] {
   ];
 }
 
+test('docs/runtime.md lists every oracle configuration, in the order the test runs them', async () => {
+  const doc = await readFile(new URL('../../docs/runtime.md', import.meta.url), 'utf8');
+  const lines = doc.split('\n');
+  const at = lines.findIndex((l) => /^All \d+ configurations match/.test(l));
+  const rows = lines.slice(at + 4).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('|')));
+  const names = cases('sha256:' + '0'.repeat(64), () => '').map((c) => c.name);
+  assert.deepEqual(
+    rows.map((r) => r.split('|')[1]?.trim()),
+    names,
+  );
+  assert.match(lines[at] ?? '', new RegExp(`^All ${names.length} configurations`));
+});
+
 describe('runtime oracle: src/runtime vs containerd 1.6 and containers/image', () => {
   const fx = useFixture();
   let containerd: RunningContainerd;
@@ -338,7 +402,10 @@ describe('runtime oracle: src/runtime vs containerd 1.6 and containers/image', (
     test(`${shape.runtime}: ${shape.name}`, async () => {
       const c = cases(world.digest, () => proxy.host)[i] as OracleCase;
       for (const k of Object.keys(c.files))
-        c.files[k] = (c.files[k] ?? '').replace('@CA@', world.pki.ca.certPem);
+        c.files[k] = (c.files[k] ?? '')
+          .replace('@CA@', world.pki.ca.certPem)
+          .replace('@CLIENT_CERT@', world.pki.valid.certPem)
+          .replace('@CLIENT_KEY@', world.pki.valid.keyPem);
       const row = await runCase(fx, world, containerd, c);
       rows.push(row);
       const why = `\nlog:\n${row.log.join('\n')}\n${row.run.stderr.split('\n').slice(-15).join('\n')}\nplan: ${JSON.stringify(row.plan.endpoints.map((e) => [e.url, e.steps]))}\nfindings: ${row.plan.findings.map((f) => f.code).join(', ')}`;
@@ -356,6 +423,18 @@ describe('runtime oracle: src/runtime vs containerd 1.6 and containers/image', (
           `finding ${c.expect.finding}${why}`,
         );
         assert.match(row.run.stderr, c.expect.stderr);
+      }
+      if (c.header) {
+        const { mirror, up } = row.headers;
+        assert.ok(mirror?.real.length && mirror.real.every((v) => v === 'gpu'), `ctr's header${why}`);
+        assert.ok(
+          mirror.probe.length && mirror.probe.every((v) => v === 'gpu'),
+          `the probe's header: ${JSON.stringify(mirror.probe)}${why}`,
+        );
+        assert.ok(
+          [...(up?.real ?? []), ...(up?.probe ?? [])].every((v) => v === undefined),
+          'not to the server',
+        );
       }
       if (c.name.startsWith('proxy')) {
         const [mirror, up] = row.plan.endpoints;

@@ -69,6 +69,90 @@ describe('containerd', () => {
     assert.ok(codes(bad).includes('HOSTS_TOML_INVALID'));
   });
 
+  test('client: a path, a list, [cert, key] pairs; relative to the host directory; a missing one named', async () => {
+    const dir = '/etc/containerd/certs.d/r.example';
+    const fs = memoryFs({
+      '/etc/containerd/config.toml': V2('  config_path = "/etc/containerd/certs.d"\n'),
+      [`${dir}/hosts.toml`]:
+        'server = "https://r.example"\nclient = "/pki/node.pem"\n[host."https://a.example"]\n  client = [["a.cert", "a.key"]]\n[host."https://b.example"]\n  client = ["b.pem", "/pki/extra.pem"]\n',
+      [`${dir}/a.cert`]: 'c',
+      [`${dir}/a.key`]: 'k',
+      [`${dir}/b.pem`]: 'c',
+      '/pki/node.pem': 'c',
+    });
+    const p = await planPull(fs, 'r.example/a:1', { runtime: 'containerd', version: '1.7.20' });
+    assert.deepEqual(
+      p.endpoints.map((e) => [e.url, e.tls.clientCert, e.tls.clientKey]),
+      [
+        ['https://a.example/v2', `${dir}/a.cert`, `${dir}/a.key`],
+        ['https://b.example/v2', `${dir}/b.pem`, `${dir}/b.pem`],
+        ['https://r.example/v2', '/pki/node.pem', '/pki/node.pem'],
+      ],
+    );
+    const missing = p.findings.filter((f) => f.code === 'CLIENT_CERT_MISSING');
+    assert.deepEqual(
+      missing.map((f) => [f.from, f.stops, f.cause]),
+      [[`etc/containerd/certs.d/r.example/hosts.toml:5`, 'before-request', 'TLS_UNTRUSTED']],
+    );
+    assert.match(missing[0]?.message ?? '', /client file \/pki\/extra.pem/);
+  });
+
+  test('a host with a path, a mirror without pull, no host that can resolve', async () => {
+    const fs = memoryFs({
+      '/etc/containerd/config.toml': V2('  config_path = "/etc/containerd/certs.d"\n'),
+      '/etc/containerd/certs.d/r.example/hosts.toml':
+        'server = "https://r.example"\n[host."https://m.example/cache"]\n[host."https://push.example"]\n  capabilities = ["push"]\n',
+      '/etc/containerd/certs.d/s.example/hosts.toml':
+        'server = "https://s.example"\ncapabilities = ["pull"]\n[host."https://m.example"]\n  capabilities = ["resolve"]\n',
+    });
+    const p = await planPull(fs, 'r.example/a:1', { runtime: 'containerd', version: '1.7.20' });
+    assert.deepEqual(
+      p.findings.map((f) => [f.code, f.from]),
+      [
+        ['HOST_HAS_PATH', 'etc/containerd/certs.d/r.example/hosts.toml:2'],
+        ['MIRROR_WITHOUT_PULL', 'etc/containerd/certs.d/r.example/hosts.toml:3'],
+      ],
+    );
+    assert.equal(p.endpoints[0]?.url, 'https://m.example/cache/v2');
+    assert.deepEqual(p.endpoints[1]?.steps, ['fetch'], 'a push-only host is still asked for content');
+    const none = await planPull(fs, 's.example/a:1', { runtime: 'containerd', version: '1.7.20' });
+    const f = none.findings.find((x) => x.code === 'NO_RESOLVE_HOSTS');
+    assert.deepEqual([f?.stops, f?.cause], ['before-request', 'MANIFEST_NOT_FOUND']);
+    const byDigest = await planPull(fs, `s.example/a@sha256:${'a'.repeat(64)}`, { runtime: 'containerd' });
+    assert.ok(!codes(byDigest).includes('NO_RESOLVE_HOSTS'), 'a digest needs pull only');
+  });
+
+  test('the deprecated configs table: TLS for the legacy mirrors, deprecated; next to config_path, a conflict', async () => {
+    const reg = '[plugins."io.containerd.grpc.v1.cri".registry';
+    const fs = memoryFs({
+      '/etc/containerd/config.toml': V2(
+        `${reg}.mirrors."r.example"]\n  endpoint = ["https://m.example:5000"]\n${reg}.configs."m.example:5000".tls]\n  ca_file = "/etc/ca.pem"\n  cert_file = "/etc/c.pem"\n  key_file = "/etc/k.pem"\n  insecure_skip_verify = true\n`,
+      ),
+      '/etc/ca.pem': 'x',
+      '/etc/c.pem': 'x',
+      '/etc/k.pem': 'x',
+    });
+    const p = await planPull(fs, 'r.example/a:1', { runtime: 'containerd' });
+    assert.deepEqual(
+      p.endpoints.map((e) => [e.url, e.tls]),
+      [
+        [
+          'https://m.example:5000/v2',
+          { caFiles: ['/etc/ca.pem'], clientCert: '/etc/c.pem', clientKey: '/etc/k.pem', skipVerify: true },
+        ],
+        ['https://r.example/v2', { caFiles: [], skipVerify: false }],
+      ],
+    );
+    assert.deepEqual(codes(p), ['DEPRECATED_REGISTRY_MIRRORS', 'DEPRECATED_REGISTRY_CONFIGS', 'SKIP_VERIFY']);
+    const both = memoryFs({
+      '/etc/containerd/config.toml': V2(
+        `  config_path = "/etc/containerd/certs.d"\n${reg}.configs."m.example".tls]\n  ca_file = "/etc/ca.pem"\n`,
+      ),
+    });
+    const c = await planPull(both, 'r.example/a:1', { runtime: 'containerd' });
+    assert.equal(c.findings.find((f) => f.code === 'CRI_REGISTRY_CONFLICT')?.stops, 'before-request');
+  });
+
   test('host_port_ directory first; a config.toml that does not parse stops everything', async () => {
     const fs = memoryFs({
       '/etc/containerd/config.toml': V2('  config_path = "/etc/containerd/certs.d"\n'),
@@ -111,6 +195,73 @@ describe('CRI-O', () => {
     ]);
   });
 
+  test('short-name mode: CRI-O ≥ 1.34 enforces unless crio.conf says disabled; registries.conf’s mode is not used', async () => {
+    const files = conf(
+      'unqualified-search-registries = ["quay.io", "docker.io"]\nshort-name-mode = "disabled"\n',
+    );
+    const plan = (extra: Record<string, string>, version: string | null) =>
+      planPull(memoryFs({ ...files, ...extra }), 'team/app:1', { runtime: 'crio', version });
+    const permissive = {
+      '/etc/crio/crio.conf.d/10-names.conf': '[crio.image]\nshort_name_mode = "permissive"\n',
+    };
+    const enforced = await plan(permissive, '1.34.1');
+    assert.deepEqual(urls(enforced), []);
+    assert.equal(
+      enforced.findings.find((f) => f.code === 'SHORT_NAME_AMBIGUOUS')?.from,
+      'etc/crio/crio.conf.d/10-names.conf:2',
+    );
+    assert.equal(
+      enforced.findings.find((f) => f.code === 'SHORT_NAME_MODE_IGNORED')?.from,
+      'etc/containers/registries.conf:2',
+    );
+    const unknown = await plan({}, null);
+    assert.ok(codes(unknown).includes('SHORT_NAME_AMBIGUOUS'), 'an unknown version gets the newest rules');
+    const disabled = await plan(
+      { '/etc/crio/crio.conf.d/10-names.conf': '[crio.image]\nshort_name_mode = "disabled"\n' },
+      '1.34.1',
+    );
+    assert.deepEqual(urls(disabled), ['https://quay.io/v2', 'https://registry-1.docker.io/v2']);
+    assert.deepEqual(urls(await plan(permissive, '1.33.0')), urls(disabled), 'before 1.34: every candidate');
+  });
+
+  test('pull-from-mirror = "tag-only": the mirror for a tag, skipped for a digest', async () => {
+    const fs = memoryFs(
+      conf(
+        '[[registry]]\nprefix = "r.example"\nlocation = "r.example"\n[[registry.mirror]]\nlocation = "m.example"\npull-from-mirror = "tag-only"\n',
+      ),
+    );
+    assert.deepEqual(urls(await planPull(fs, 'r.example/a:1', { runtime: 'crio' })), [
+      'https://m.example/v2',
+      'https://r.example/v2',
+    ]);
+    const d = await planPull(fs, `r.example/a@sha256:${'a'.repeat(64)}`, { runtime: 'crio' });
+    assert.deepEqual(urls(d), ['https://r.example/v2']);
+    assert.match(d.findings.find((f) => f.code === 'MIRROR_SKIPPED_FOR_TAG')?.message ?? '', /for a digest/);
+  });
+
+  test('certs.d: containers/certs.d before docker/certs.d; crio.conf signature_policy names the policy', async () => {
+    const fs = memoryFs({
+      '/etc/containers/registries.conf': '',
+      '/etc/crio/crio.conf': '[crio.image]\nsignature_policy = "/etc/crio/policy.json"\n',
+      '/etc/crio/policy.json': '{"default":[{"type":"reject"}]}',
+      '/etc/containers/certs.d/r.example:5000/ca.crt': 'x',
+      '/etc/containers/certs.d/r.example:5000/node.cert': 'x',
+      '/etc/containers/certs.d/r.example:5000/node.key': 'x',
+      '/etc/docker/certs.d/r.example:5000/other.crt': 'x',
+      '/etc/docker/certs.d/d.example/ca.crt': 'x',
+    });
+    const p = await planPull(fs, 'r.example:5000/a:1', { runtime: 'crio' });
+    assert.deepEqual(p.endpoints[0]?.tls, {
+      caFiles: ['/etc/containers/certs.d/r.example:5000/ca.crt'],
+      clientCert: '/etc/containers/certs.d/r.example:5000/node.cert',
+      clientKey: '/etc/containers/certs.d/r.example:5000/node.key',
+      skipVerify: false,
+    });
+    assert.equal(p.findings.find((f) => f.code === 'POLICY_REJECTS')?.from, 'etc/crio/policy.json default');
+    const d = await planPull(fs, 'd.example/a:1', { runtime: 'crio' });
+    assert.deepEqual(d.endpoints[0]?.tls.caFiles, ['/etc/docker/certs.d/d.example/ca.crt']);
+  });
+
   test('an invalid registries.conf refuses every pull; policy requiring signatures is named', async () => {
     const bad = await planPull(memoryFs(conf('[[registry]]\nlocation = "https://x"\n')), 'ghcr.io/a:1', {
       runtime: 'crio',
@@ -141,6 +292,18 @@ describe('docker', () => {
     const p = await planPull(fs, '10.1.2.3:5000/a', { runtime: 'docker' });
     assert.deepEqual(urls(p), ['https://10.1.2.3:5000/v2', 'http://10.1.2.3:5000/v2']);
     assert.ok(codes(p).includes('MIRRORS_DOCKER_HUB_ONLY'));
+    const certs = memoryFs({
+      '/etc/docker/daemon.json': '{}',
+      '/etc/docker/certs.d/r.example:5000/ca.crt': 'x',
+      '/etc/docker/certs.d/r.example:5000/client.cert': 'x',
+      '/etc/docker/certs.d/r.example:5000/client.key': 'x',
+    });
+    assert.deepEqual((await planPull(certs, 'r.example:5000/a:1', { runtime: 'docker' })).endpoints[0]?.tls, {
+      caFiles: ['/etc/docker/certs.d/r.example:5000/ca.crt'],
+      clientCert: '/etc/docker/certs.d/r.example:5000/client.cert',
+      clientKey: '/etc/docker/certs.d/r.example:5000/client.key',
+      skipVerify: false,
+    });
     const bad = await planPull(
       memoryFs({ '/etc/docker/daemon.json': '{"registry-mirrors": "x"}' }),
       'nginx',
