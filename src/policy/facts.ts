@@ -87,6 +87,12 @@ const SESSION_MAX_AGE_MS = 45_000;
 const ERROR_TTL_MS = 10_000;
 /** Bound on cached images; the oldest go first. */
 const MAX_IMAGES = 5_000;
+/**
+ * The largest manifest a lookup reads. Real ones are a few KiB (an index of 64 platforms with their attestations
+ * about 80 KiB); parsing a crafted 4 MiB one holds the only thread for half a second, and in the webhook every
+ * other review waits that long.
+ */
+const MANIFEST_BYTES = 256 * 1024;
 
 interface Memo<T> {
   promise: Promise<T>;
@@ -310,6 +316,7 @@ export class RegistryFacts {
           credentials: source ? (await source(ref)).candidates : [],
           plainHttp: this.plainHttp(ref.registry),
           manifests: this.manifests,
+          manifestBytes: MANIFEST_BYTES,
           budget,
         });
         const { digest } = await repo.resolve(ref.digest ?? ref.tag ?? 'latest', 'manifest', ref.original);

@@ -13,9 +13,16 @@ export interface CachedManifest {
 
 export class ManifestCache {
   private readonly entries = new Map<string, CachedManifest>();
+  private bytes = 0;
 
-  /** `max` manifests at most (each is at most 4 MiB, most a few KiB); the least recently used go first. */
-  constructor(private readonly max = 256) {}
+  /**
+   * `max` manifests and `maxBytes` of them at most, the least recently used going first. Most are a few KiB; a
+   * registry may send 4 MiB ones, which parse to several times that, so a count alone would let one fill the heap.
+   */
+  constructor(
+    private readonly max = 256,
+    private readonly maxBytes = 8 * 1024 * 1024,
+  ) {}
 
   get(digest: string): CachedManifest | undefined {
     const e = this.entries.get(digest);
@@ -27,8 +34,18 @@ export class ManifestCache {
   }
 
   set(entry: CachedManifest): void {
-    this.entries.delete(entry.digest);
+    this.drop(entry.digest);
+    if (entry.size > this.maxBytes) return;
     this.entries.set(entry.digest, entry);
-    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.bytes += entry.size;
+    while (this.entries.size > this.max || this.bytes > this.maxBytes)
+      this.drop(this.entries.keys().next().value!);
+  }
+
+  private drop(digest: string): void {
+    const e = this.entries.get(digest);
+    if (!e) return;
+    this.entries.delete(digest);
+    this.bytes -= e.size;
   }
 }

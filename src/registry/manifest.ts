@@ -2,6 +2,7 @@
 // garbage becomes a clear REGISTRY_ERROR here, not a TypeError three modules later.
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import type { core } from 'zod/mini';
 import { describeIssue } from '../util/schema.ts';
 import { RegdoctorError } from '../cause/index.ts';
 import type { IndexEntry } from '../platform/index.ts';
@@ -44,9 +45,10 @@ const platform = z.object({
   'os.features': z.optional(z.array(z.string())),
 });
 
+const indexEntry = z.object({ ...descriptorShape, platform: z.optional(platform) });
 const indexBody = {
   schemaVersion: z.literal(2),
-  manifests: z.array(z.object({ ...descriptorShape, platform: z.optional(platform) })),
+  manifests: z.array(indexEntry),
   annotations,
 };
 const manifestBody = {
@@ -111,17 +113,52 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Ma
       );
     }
   }
-  const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) {
+  const parsed = validate(json);
+  if ('issue' in parsed) {
     throw new RegdoctorError(
       'REGISTRY_ERROR',
-      `manifest is not a valid image manifest or index: ${describeIssue(parsed.error.issues[0])}`,
+      `manifest is not a valid image manifest or index: ${describeIssue(parsed.issue)}`,
       {
         mediaType: type,
       },
     );
   }
   return parsed.data;
+}
+
+/** The list each kind of manifest holds, and the schema of one element. */
+const LISTS: Record<string, { key: 'manifests' | 'layers'; element: z.ZodMiniType }> = {
+  [MEDIA.ociIndex]: { key: 'manifests', element: indexEntry },
+  [MEDIA.dockerList]: { key: 'manifests', element: indexEntry },
+  [MEDIA.ociManifest]: { key: 'layers', element: descriptor },
+  [MEDIA.dockerManifest]: { key: 'layers', element: descriptor },
+};
+
+/**
+ * The schema, with the manifest's list (index entries or layers) checked one element at a time up to the first bad
+ * one: zod collects an issue for every bad element, and a registry's 4 MiB list of empty objects held the thread
+ * for over ten seconds before a RangeError.
+ */
+function validate(json: unknown): { data: Manifest } | { issue: core.$ZodIssue | undefined } {
+  const obj = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const list = LISTS[String(obj.mediaType)];
+  const elements = list ? obj[list.key] : undefined;
+  if (!list || !Array.isArray(elements)) {
+    const whole = manifestSchema.safeParse(json);
+    return whole.success ? { data: whole.data } : { issue: whole.error.issues[0] };
+  }
+  const checked: unknown[] = [];
+  for (const [i, e] of elements.entries()) {
+    const one = list.element.safeParse(e);
+    if (!one.success) {
+      const issue = one.error.issues[0];
+      return { issue: issue && { ...issue, path: [list.key, i, ...issue.path] } };
+    }
+    checked.push(one.data);
+  }
+  const rest = manifestSchema.safeParse({ ...obj, [list.key]: [] });
+  if (!rest.success) return { issue: rest.error.issues[0] };
+  return { data: { ...rest.data, [list.key]: checked } as Manifest };
 }
 
 const imageConfig = z.object({

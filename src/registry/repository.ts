@@ -37,6 +37,8 @@ export interface RepositoryOptions {
   manifests?: ManifestCache;
   /** The auth scope asked for; default pull on this repository. */
   scope?: string;
+  /** The largest manifest this operation reads (default LIMITS.manifestBytes). */
+  manifestBytes?: number;
 }
 
 export interface FetchedManifest {
@@ -363,7 +365,7 @@ export class Repository {
     const res = await this.request('manifest', opts.what ?? `${this.name}:${ref}`, step, (auth) => ({
       url: this.url(`manifests/${ref}`),
       headers: { accept: opts.accept ?? MANIFEST_ACCEPT, ...auth },
-      maxBodyBytes: opts.maxBytes ?? LIMITS.manifestBytes,
+      maxBodyBytes: opts.maxBytes ?? this.opts.manifestBytes ?? LIMITS.manifestBytes,
     }));
     const digest = sha256(res.body);
     const headerDigest = header(res.headers, 'docker-content-digest');

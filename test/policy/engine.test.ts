@@ -462,45 +462,58 @@ describe('policy engine with registry facts', () => {
   });
 
   describe('a hostile registry', () => {
-    test('an index of 5,000 platforms is refused: no platform manifest is fetched, the rules are unmet', async () => {
+    test('an index of 100 platforms, or of 320 KiB, is refused: no platform manifest is fetched, the rules are unmet', async () => {
       const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
-      const index = JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MT.ociIndex,
-        manifests: Array.from({ length: 5_000 }, (_, i) => ({
-          mediaType: MT.ociManifest,
-          digest: sha(String(i)),
-          size: 500,
-          platform: { os: 'linux', architecture: `arch${i}` },
-        })),
-      });
-      const digest = sha(index);
+      const indexOf = (n: number, note = '') =>
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MT.ociIndex,
+          manifests: Array.from({ length: n }, (_, i) => ({
+            mediaType: MT.ociManifest,
+            digest: sha(String(i)),
+            size: 500,
+            platform: { os: 'linux', architecture: `arch${i}` },
+            ...(note ? { annotations: { note } } : {}),
+          })),
+        });
+      const served = new Map<string, string>();
+      for (const [tag, body] of [
+        ['many', indexOf(100)],
+        ['fat', indexOf(20, 'x'.repeat(16 * 1024))],
+      ] as const) {
+        served.set(tag, body);
+        served.set(sha(body), body);
+      }
       const hostile = await fx.start(
         serve((req, res) => {
           const path = new URL(req.url ?? '/', 'http://x').pathname;
           if (path === '/v2/') return void res.writeHead(200).end('{}');
-          if (path.endsWith('/manifests/big') || path.endsWith(`/manifests/${digest}`)) {
-            res.writeHead(200, { 'content-type': MT.ociIndex, 'docker-content-digest': digest });
-            return void res.end(req.method === 'HEAD' ? undefined : index);
-          }
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[]}');
+          const body = served.get(path.split('/manifests/')[1] ?? '');
+          if (!body)
+            return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[]}');
+          res.writeHead(200, { 'content-type': MT.ociIndex, 'docker-content-digest': sha(body) });
+          res.end(req.method === 'HEAD' ? undefined : body);
         }),
       );
-      for (const spec of [{ maxImageSize: '1Gi' }, { allowedPlatforms: ['linux/amd64'] }]) {
-        const rule = Object.keys(spec)[0]!;
-        const r = await engine([policy(spec)]).evaluate(pod(`${hostile.host}/${repo}:big`));
-        assert.deepEqual(
-          r.violations.map((v) => [v.rule, v.cause]),
-          [[rule, 'REGISTRY_ERROR']],
-        );
-        assert.match(r.violations[0]!.message, /the index lists 5000 platforms; at most 64 are looked at/);
-      }
+      for (const [tag, why] of [
+        ['many', /the index lists 100 platforms; at most 64 are looked at/],
+        ['fat', /response body exceeds 262144 bytes/],
+      ] as const)
+        for (const spec of [{ maxImageSize: '1Gi' }, { allowedPlatforms: ['linux/amd64'] }]) {
+          const rule = Object.keys(spec)[0]!;
+          const r = await engine([policy(spec)]).evaluate(pod(`${hostile.host}/${repo}:${tag}`));
+          assert.deepEqual(
+            r.violations.map((v) => [v.rule, v.cause]),
+            [[rule, 'REGISTRY_ERROR']],
+          );
+          assert.match(r.violations[0]!.message, why);
+        }
       const asked = hostile.requests
         .map((q) => `${q.method} ${q.url}`)
         .filter((l) => l.includes('/manifests/'));
       assert.ok(
-        asked.every((l) => l.endsWith('/manifests/big') || l.endsWith(digest)),
-        `platform manifests fetched: ${asked.length}`,
+        asked.every((l) => served.has(l.split('/manifests/')[1]!)),
+        `platform manifests fetched: ${asked.join(', ')}`,
       );
     });
   });
