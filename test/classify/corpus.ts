@@ -782,6 +782,21 @@ export const CORPUS: CorpusEntry[] = [
     registry: 'registry.lab.example:8443',
   },
 
+  {
+    id: 'containerd-ca-file-missing',
+    message:
+      'Failed to pull image "registry.corp.example/team/app:1": rpc error: code = Unknown desc = failed to pull and unpack image "registry.corp.example/team/app:1": failed to resolve reference "registry.corp.example/team/app:1": unable to read CA cert "/etc/containerd/certs.d/registry.corp.example/ca.crt": open /etc/containerd/certs.d/registry.corp.example/ca.crt: no such file or directory',
+    cause: 'TLS_UNTRUSTED',
+    registry: 'registry.corp.example',
+    evidenceIncludes: 'unable to read CA cert',
+  },
+  {
+    id: 'containerd-client-cert-missing',
+    message:
+      'failed to resolve reference "registry.corp.example/team/app:1": unable to read CERT file "/etc/containerd/certs.d/registry.corp.example/node.cert": open /etc/containerd/certs.d/registry.corp.example/node.cert: no such file or directory',
+    cause: 'TLS_UNTRUSTED',
+  },
+
   // ── TLS_EXPIRED ──
   {
     id: 'containerd-expired-current-time',

@@ -93,6 +93,14 @@ export const REGISTRY_RULES: readonly Rule[] = [
     evidenceBefore: 3,
   },
   {
+    // containerd cannot build the TLS settings of a host: a `ca` or `client` file of its hosts.toml (or CRI registry
+    // configs) is missing or holds no certificate, so every pull from that registry fails before any request.
+    id: 'runtime-tls-files',
+    cause: 'TLS_UNTRUSTED',
+    pattern: /unable to (?:read|load) CA cert "|unable to read CERT file "/,
+    evidenceBefore: 1,
+  },
+  {
     // The server (or a TLS-intercepting middlebox) sent a TLS alert instead of finishing the handshake: no common
     // protocol or cipher, a client certificate it wanted, an SNI it does not serve.
     id: 'tls-alert',
