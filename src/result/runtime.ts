@@ -23,6 +23,8 @@ export interface RuntimeFinding {
    * Absent: the pull goes on (perhaps differently).
    */
   stops?: 'before-request' | 'after-manifest';
+  /** For one that stops the pull: the failure as the runtime words it for the kubelet, where regdoctor knows it. */
+  reported?: string;
 }
 
 /** One endpoint the runtime goes through, and what it did there. */

@@ -3,7 +3,7 @@
 // resolver tries: tag resolution on hosts with pull+resolve, content on hosts with pull, in order, moving on
 // to the next host after a 404, an error status or a connection failure.
 import { posix } from 'node:path';
-import type { Reference } from '../reference/index.ts';
+import { formatReference, type Reference } from '../reference/index.ts';
 import type { NodeFs } from './fs.ts';
 import { shown } from './fs.ts';
 import { firstCaFiles, MAX_ENDPOINTS, MAX_TLS_FILES, notRead } from './limits.ts';
@@ -106,7 +106,14 @@ function headersOf(t: TomlTable | undefined): Record<string, string[]> {
   return out;
 }
 
-async function checkFiles(fs: NodeFs, h: HostConfig, registry: string, findings: Finding[]): Promise<void> {
+/** How the CRI plugin words a failure of resolving `ref` (image_pull.go around resolver.go). */
+const resolveFailure = (ref: Reference, why: string) => {
+  const image = formatReference(ref);
+  return `failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${why}`;
+};
+
+async function checkFiles(fs: NodeFs, h: HostConfig, ref: Reference, findings: Finding[]): Promise<void> {
+  const registry = ref.registry;
   const files = [
     ...h.caFiles.map((f) => ['CA', f]),
     ...h.clientPairs
@@ -114,16 +121,23 @@ async function checkFiles(fs: NodeFs, h: HostConfig, registry: string, findings:
       .filter(Boolean)
       .map((f) => ['client', f]),
   ];
-  for (const [what, f] of files) {
-    if ((await fs.kind(f ?? '')) === 'file') continue;
+  for (const [what, f = ''] of files) {
+    const kind = await fs.kind(f);
+    if (kind === 'file') continue;
+    // containerd reads every host's files while configuring the hosts (hosts.go ConfigureHosts), before a request.
+    const read = kind === 'dir' ? `read ${f}: is a directory` : `open ${f}: no such file or directory`;
     findings.push({
       code: what === 'CA' ? 'CA_FILE_MISSING' : 'CLIENT_CERT_MISSING',
       severity: 'error',
       cause: 'TLS_UNTRUSTED',
       stops: 'before-request',
-      message: `${what} file ${f} (for ${h.host || registry}) does not exist on the node: containerd fails every pull of ${registry} with "unable to read ${what === 'CA' ? 'CA cert' : 'CERT file'}", before any request`,
+      message: `${what} file ${f} (for ${h.host || registry}) ${kind === 'dir' ? 'is a directory' : 'does not exist'} on the node: containerd fails every pull of ${registry} with "unable to read ${what === 'CA' ? 'CA cert' : 'CERT file'}", before any request`,
       fix: `put the file at ${f}, or correct the path in ${h.from.replace(/:\d+$/, '')}`,
       from: h.from,
+      reported: resolveFailure(
+        ref,
+        `unable to read ${what === 'CA' ? 'CA cert' : 'CERT file'} "${f}": ${read}`,
+      ),
     });
   }
 }
@@ -387,6 +401,7 @@ export async function planContainerd(
       message: `no host for ${ref.registry} has the ${ref.digest !== null ? 'pull' : 'pull and resolve'} capabilities ${ref.digest !== null ? 'a digest' : 'a tag'} needs: containerd fails with "no resolve hosts: not found" before any request`,
       fix: `give the server or a [host] table capabilities = ["pull", "resolve"] in ${hosts[0]?.from.replace(/:\d+$/, '') ?? 'hosts.toml'}`,
       from: hosts[0]?.from ?? '',
+      reported: resolveFailure(ref, 'no resolve hosts: not found'),
     });
   // One past the limit is kept so that the plan can say where the cut falls (index.ts).
   hosts = hosts.slice(0, MAX_ENDPOINTS + 1);
@@ -394,7 +409,7 @@ export async function planContainerd(
     h.caFiles = firstCaFiles(h.caFiles, h.host || ref.registry, h.from, findings);
     h.clientPairs = h.clientPairs.slice(0, MAX_TLS_FILES);
     lint(h, findings);
-    await checkFiles(fs, h, ref.registry, findings);
+    await checkFiles(fs, h, ref, findings);
   }
   const endpoints = hosts
     .map((h) => toEndpoint(h, ref, version, globalHeaders))

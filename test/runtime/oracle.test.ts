@@ -131,6 +131,17 @@ function cases(digest: string, proxyHost: () => string): OracleCase[] {
       'https://{{mirror}}',
       CA,
     ),
+    {
+      ...mirrored(
+        'CA file that does not exist',
+        { mirror: tls('ok', 'trusted'), up: 'ok' },
+        'https://{{mirror}}',
+        {
+          extra: '  ca = "missing.crt"\n',
+        },
+      ),
+      expect: { finding: 'CA_FILE_MISSING', stderr: /unable to read CA cert/ },
+    },
     mirrored(
       'plain-HTTP mirror before an HTTPS server',
       { mirror: 'ok', up: tls('untrusted', 'trusted') },
@@ -417,6 +428,17 @@ describe('runtime oracle: src/runtime vs containerd 1.6 and containers/image', (
       // The endpoint the runtime's message names is the one regdoctor says the runtime names.
       for (const host of row.probe.runtime?.reported?.match(/127\.0\.0\.1:\d+/g) ?? [])
         assert.ok(lastError(row.run.stderr).includes(host), `${host} in the real error${why}${probed}`);
+      // A configuration that stops containerd before any request: regdoctor words it as containerd does.
+      const stop = row.plan.findings.find((f) => f.stops === 'before-request' && f.reported);
+      if (stop && c.runtime === 'containerd') {
+        const real = lastError(row.run.stderr)
+          .replace(/^ctr: /, '')
+          .replace(/\/\S*?(?=\/etc\/containerd\/)/g, '');
+        assert.ok(
+          row.probe.runtime?.reported?.endsWith(real),
+          `reported: ${row.probe.runtime?.reported}\nreal: ${real}`,
+        );
+      }
       if (c.expect) {
         assert.ok(
           row.plan.findings.some((f) => f.code === c.expect?.finding),

@@ -47,7 +47,7 @@ export async function runtimePlan(ctx: ProbeContext): Promise<void> {
     const msg = stop
       ? `${name} refuses the pull before any request: ${stop.message}`
       : `${name} has no endpoint to pull ${plan.image} from`;
-    ctx.node.reported = stop?.message ?? msg;
+    ctx.node.reported = stop?.reported ?? stop?.message ?? msg;
     ctx.record('runtime', false, now() - t, msg, { cause: stop?.cause ?? 'UNKNOWN', ...detail });
     throw new Stop(stop?.cause ?? 'UNKNOWN', msg, { remediation: stop ? [stop.fix] : [] });
   }
