@@ -86,6 +86,22 @@ function verdictFromRules(text: string): Verdict | null {
   return { ...chosen, alternatives };
 }
 
+// A scan classifies most kubelet messages twice, under the event's reason and the waiting state's: the rules read
+// only the text, so their verdict is kept per text (the slow part of classify); classify copies what it hands out.
+// Bounded for long-running processes.
+const MAX_RULE_VERDICTS = 10_000;
+const ruleVerdicts = new Map<string, Verdict | null>();
+
+function cachedVerdictFromRules(text: string): Verdict | null {
+  let v = ruleVerdicts.get(text);
+  if (v === undefined) {
+    if (ruleVerdicts.size >= MAX_RULE_VERDICTS) ruleVerdicts.clear();
+    v = verdictFromRules(text);
+    ruleVerdicts.set(text, v);
+  }
+  return v;
+}
+
 function verdictFromReason(
   reason: string | undefined,
   text: string,
@@ -106,7 +122,7 @@ function verdictFromReason(
 
 export function classify(message: string, opts: ClassifyOptions = {}): Classification {
   const text = normalizeMessage(message ?? '');
-  const verdict = verdictFromReason(opts.reason, text, verdictFromRules(text)) ?? {
+  const verdict = verdictFromReason(opts.reason, text, cachedVerdictFromRules(text)) ?? {
     cause: 'UNKNOWN' as const,
     confidence: 'likely' as const,
     alternatives: [],
@@ -130,7 +146,7 @@ export function classify(message: string, opts: ClassifyOptions = {}): Classific
   return {
     cause: verdict.cause,
     confidence: settledConfidence(verdict.cause, verdict.confidence, verdict.alternatives),
-    alternatives: verdict.alternatives,
+    alternatives: [...verdict.alternatives],
     image,
     registry,
     explanation: explain(verdict.cause, {
