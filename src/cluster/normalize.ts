@@ -211,20 +211,23 @@ function mergeEvents(a: ClusterEvent, b: ClusterEvent): ClusterEvent {
   };
 }
 
+const order = <T extends string | number>(x: T, y: T): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/** By time, then by what the event is about (no arrays per comparison: a 10,000-pod state sorts 12,500 events). */
 function compareEvents(a: ClusterEvent, b: ClusterEvent): number {
-  const ka = [a.lastSeen, a.firstSeen, a.namespace, a.involved.kind, a.involved.name, a.reason, a.message];
-  const kb = [b.lastSeen, b.firstSeen, b.namespace, b.involved.kind, b.involved.name, b.reason, b.message];
-  for (let i = 0; i < ka.length; i++) {
-    const x = ka[i] as string | number;
-    const y = kb[i] as string | number;
-    if (x < y) return -1;
-    if (x > y) return 1;
-  }
-  return 0;
+  return (
+    order(a.lastSeen, b.lastSeen) ||
+    order(a.firstSeen, b.firstSeen) ||
+    order(a.namespace, b.namespace) ||
+    order(a.involved.kind, b.involved.kind) ||
+    order(a.involved.name, b.involved.name) ||
+    order(a.reason, b.reason) ||
+    order(a.message, b.message)
+  );
 }
 
 const byKey = <T>(m: Map<string, T>): Map<string, T> =>
-  new Map([...m.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  new Map([...m.entries()].sort(([x], [y]) => order(x, y)));
 
 export interface NormalizeOptions {
   /** Becomes ClusterState.source. */

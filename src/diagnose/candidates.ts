@@ -176,21 +176,22 @@ function collect(state: ClusterState, pod: Pod, opts: CandidateOptions): Candida
   const out: Candidate[] = [];
   let owner: Candidate['owner'] | undefined;
   for (const slot of slots(pod)) {
+    const waitingState = slot.status?.state?.waiting;
+    const waiting = isPullWaitingReason(waitingState?.reason)
+      ? { reason: waitingState!.reason!, message: waitingState!.message ?? '' }
+      : null;
+    // A container that started and waits on no pull has nothing to find, whatever its events say.
+    if (!waiting && started(slot.status)) continue;
     const image = canonical(slot.image);
     const mine = events.filter((e) => eventTargets(e, slot, image));
     const lastPulled = mine.filter((e) => e.reason === 'Pulled').at(-1);
     const since = lastPulled?.lastSeen ?? -Infinity;
     const recent = mine.filter((e) => e.lastSeen > since);
     const failures = recent.filter(isPullFailureEvent);
-    const waitingState = slot.status?.state?.waiting;
-    const waiting = isPullWaitingReason(waitingState?.reason)
-      ? { reason: waitingState!.reason!, message: waitingState!.message ?? '' }
-      : null;
 
     let stuckPulling: Candidate['stuckPulling'] = null;
     let stuckEvent: ClusterEvent | undefined;
     if (!waiting) {
-      if (started(slot.status)) continue;
       const lastPulling = recent.filter((e) => e.reason === STUCK_REASON).at(-1);
       const lastFailure = failures.filter((e) => e.reason !== 'FailedToRetrieveImagePullSecret').at(-1);
       if (lastPulling && lastPulling.lastSeen > (lastFailure?.lastSeen ?? -Infinity)) {

@@ -7,7 +7,7 @@
  * `JSON.stringify(doc, null, indent)` and a line feed, byte for byte, in pieces: each element of the document's
  * array fields is a piece of its own, the rest comes with the text around it. A piece holds whole JSON values and
  * the punctuation between them, so a string (a secret, an escape sequence) is never split between two pieces.
- * For plain data: JSON.stringify would call an element's toJSON with its index, this calls it with ''.
+ * For plain data: JSON.stringify would call an element's toJSON with its index, this calls it with '0'.
  */
 export function* jsonPieces(doc: Record<string, unknown>, indent = 2): Generator<string> {
   if (indent < 1) {
@@ -37,7 +37,13 @@ export function* jsonPieces(doc: Record<string, unknown>, indent = 2): Generator
       continue;
     }
     yield `${text}[`;
-    for (let n = 0; n < v.length; n++) yield `\n${pad}${pad}${nested(v[n], 2)}${n < v.length - 1 ? ',' : ''}`;
+    // An element stringified inside two arrays comes out indented for its place: no pass to re-indent it.
+    const open = `[\n${pad}[\n${pad}${pad}`.length;
+    const close = `\n${pad}]\n]`.length;
+    for (let n = 0; n < v.length; n++) {
+      const inside = JSON.stringify([[v[n]]], null, indent);
+      yield `\n${pad}${pad}${inside.slice(open, inside.length - close)}${n < v.length - 1 ? ',' : ''}`;
+    }
     text = `\n${pad}]${comma}`;
   }
   yield `${text}\n}\n`;
