@@ -30,6 +30,15 @@ function base64Fragment(bytes: Buffer, shift: number): string {
   return padded.slice(start, end);
 }
 
+/** A secret's URL-encoded form; none for text with a lone surrogate, which encodeURIComponent refuses (URIError). */
+function urlEncoded(secret: string): string[] {
+  try {
+    return [encodeURIComponent(secret)];
+  } catch {
+    return [];
+  }
+}
+
 function formsOf(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const b64 = bytes.toString('base64');
@@ -38,7 +47,7 @@ function formsOf(secret: string): string[] {
     const f = base64Fragment(bytes, shift);
     if (f.length >= MIN_FRAGMENT_LENGTH) forms.push(f, urlSafe(f));
   }
-  forms.push(JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret));
+  forms.push(JSON.stringify(secret).slice(1, -1), ...urlEncoded(secret));
   return forms;
 }
 
@@ -78,7 +87,7 @@ function matcherOf(secrets: Iterable<string>): Matcher {
     if (s.length >= MIN_SECRET_LENGTH) {
       for (const f of formsOf(s)) if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
     } else {
-      for (const f of [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]) {
+      for (const f of [s, JSON.stringify(s).slice(1, -1), ...urlEncoded(s)]) {
         if (f.length >= MIN_SECRET_LENGTH) needles.add(f);
         else words.add(f);
       }

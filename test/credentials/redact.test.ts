@@ -23,6 +23,21 @@ function innerBase64(encoded: string, from: number, to: number): string {
 }
 
 describe('redact', () => {
+  test('a secret with a lone surrogate (a "\\ud800" escape in a docker config) is masked, not a URIError', () => {
+    // encodeURIComponent throws on a lone surrogate: registering such a password made every later redaction throw.
+    for (const s of ['pass\ud800word', 'ab\udfff', 'x\ud83dx\ud83d']) {
+      runWithRedactor(newRunRedactor(), () => {
+        registerSecret(s);
+        assert.equal(currentRedactor().redact(`a ${s} b`), 'a *** b');
+      });
+    }
+    // Under the minimum length a secret is matched as a whole word; registering one must not throw either.
+    runWithRedactor(newRunRedactor(), () => {
+      registerSecret('\udfff');
+      assert.equal(currentRedactor().redact('plain'), 'plain');
+    });
+  });
+
   test('secret, its base64 and the base64 of user:secret never survive', () => {
     fc.assert(
       fc.property(secret, user, filler, filler, (s, u, before, after) => {

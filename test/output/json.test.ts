@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { jsonPieces } from '../../src/output/json.ts';
 import { newRunRedactor, registerSecret, runWithRedactor } from '../../src/credentials/redact.ts';
-import { cleanText } from '../../src/output/index.ts';
+import { cleanText, writeJson } from '../../src/output/index.ts';
 
 const whole = (doc: Record<string, unknown>, indent = 2) => `${JSON.stringify(doc, null, indent)}\n`;
 
@@ -60,5 +60,129 @@ describe('output: JSON in pieces', () => {
       assert.equal(pieces, cleanText(whole(doc)));
       assert.ok(!pieces.includes(secret));
     });
+  });
+});
+
+// Strings as a scan's evidence carries them: any code point, the C0/C1 controls a registry can put in an error
+// (ESC, BEL, CR, the CSI byte), lone surrogates, quotes and backslashes that JSON escapes.
+const hostileChar = fc.oneof(
+  fc.constantFrom(
+    '\x1b',
+    '\x07',
+    '\r',
+    '\n',
+    '\t',
+    '\x00',
+    '\x7f',
+    '\x9b',
+    '\u2028',
+    '\ud800',
+    '\udfff',
+    '"',
+    '\\',
+  ),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+);
+const hostileString = fc.string({ unit: hostileChar, maxLength: 24 });
+const hostileJson = fc.jsonValue({ stringUnit: hostileChar, maxDepth: 3 });
+const hostileDoc = fc.dictionary(
+  hostileString,
+  fc.oneof(hostileJson, fc.array(hostileJson, { maxLength: 6 })),
+  {
+    maxKeys: 5,
+  },
+);
+
+/** Every string in a JSON value, keys too, in document order. */
+function stringsOf(v: unknown, out: string[] = []): string[] {
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const e of v) stringsOf(e, out);
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, e] of Object.entries(v)) {
+      out.push(k);
+      stringsOf(e, out);
+    }
+  }
+  return out;
+}
+
+describe('output: JSON in pieces, hostile strings and secrets', () => {
+  test('with control characters, lone surrogates and any code point in keys and values, the pieces join to JSON.stringify', () => {
+    fc.assert(
+      fc.property(hostileDoc, (doc) => {
+        const pieces = [...jsonPieces(doc)];
+        assert.equal(pieces.join(''), whole(doc));
+        // No raw control character other than the indentation's line feeds: JSON escaped them all.
+        for (const p of pieces) assert.ok(![...p].some((c) => c < ' ' && c !== '\n'), JSON.stringify(p));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('secrets of the run, taken from the strings and split across neighbouring values, are redacted piece by piece as in the whole text', () => {
+    fc.assert(
+      fc.property(
+        hostileDoc.filter((d) => stringsOf(d).join('').length > 0),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 20 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (doc, picks) => {
+          // A secret is a stretch of the strings' concatenation: inside one value, or the end of one value and
+          // the start of the next (which in the text are separated by quotes, punctuation and a line break).
+          const all = stringsOf(doc).join('');
+          const secrets = picks.map(([at, _, len]) => all.slice(at % all.length, (at % all.length) + len));
+          const text = whole(doc);
+          runWithRedactor(newRunRedactor(), () => {
+            for (const s of secrets) registerSecret(s);
+            assert.equal([...jsonPieces(doc)].map(cleanText).join(''), cleanText(text));
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a secret split between two findings is not joined by the output, and one inside a finding is masked', () => {
+    const secret = 'hunter2-Passw0rd';
+    const doc = {
+      findings: [
+        { evidence: [`tail ${secret.slice(0, 7)}`] },
+        { evidence: [`${secret.slice(7)} head`] },
+        { note: secret },
+      ],
+    };
+    runWithRedactor(newRunRedactor(), () => {
+      registerSecret(secret);
+      const out = [...jsonPieces(doc)].map(cleanText).join('');
+      assert.equal(out, cleanText(whole(doc)));
+      assert.ok(!out.includes(secret));
+      assert.ok(out.includes('"tail hunter2"') && out.includes('"-Passw0rd head"'), out);
+    });
+  });
+});
+
+describe('output: writeJson', () => {
+  test('writes the cleaned pieces: JSON.stringify(doc, null, 2) and a line feed, secrets masked, one write per piece', () => {
+    const secret = 'tok-0123456789abcdef';
+    const findings = Array.from({ length: 50 }, (_, i) => ({
+      pod: `p-${i}`,
+      msg: `denied \x1b[31m${secret}`,
+    }));
+    const doc = { findings, summary: { n: 50 } };
+    const writes: string[] = [];
+    const original = process.stdout.write;
+    runWithRedactor(newRunRedactor(), () => {
+      registerSecret(secret);
+      process.stdout.write = ((chunk: string) => writes.push(chunk) > 0) as typeof process.stdout.write;
+      try {
+        writeJson(doc);
+      } finally {
+        process.stdout.write = original;
+      }
+    });
+    const expected = whole(doc).replaceAll(secret, '***');
+    assert.equal(writes.join(''), expected);
+    assert.equal(writes.length, 50 + 2);
   });
 });
