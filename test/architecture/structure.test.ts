@@ -64,7 +64,7 @@ test('registry sessions (transport, authenticator, caches) are built in registry
 
 test('HTTP status → cause is mapped in registry/errors.ts only (statusCause)', () => {
   const cause = `['"](?:${CAUSES.join('|')})['"]`;
-  const status = String.raw`\b(?:status|statusCode)\s*[!=]==?\s*(?:401|403|404|429)\b`;
+  const status = String.raw`\b(?:status|statusCode|code)\s*[!=]==?\s*(?:401|403|404|429)\b`;
   const mapping = new RegExp(
     `${status}.*${cause}|${cause}.*${status}|\\b(?:401|403|404|429)\\s*:\\s*${cause}`,
   );
