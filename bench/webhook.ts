@@ -55,7 +55,7 @@ spec:
 `;
 
 /** A Deployment with three containers, as `kubectl apply` sends it (trimmed of status and managedFields). */
-function deploymentReview(uid: string, images: string[]): string {
+export function deploymentReview(uid: string, images: string[]): string {
   const containers = images.map((image, i) => ({
     name: `c${i}`,
     image,
@@ -110,7 +110,7 @@ const MIX = [
   ['nginx', 'ghcr.io/acme/api:2.1', 'docker.io/library/redis:latest'],
 ];
 
-async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
   const cert = join(dir, 'tls.crt');
   const key = join(dir, 'tls.key');
   const r = await timeProcess(
@@ -147,7 +147,7 @@ interface Running {
 }
 
 /** Starts `regdoctor webhook` and waits for its "serving https://…" line. */
-async function startWebhookProcess(cli: string, args: string[]): Promise<Running> {
+export async function startWebhookProcess(cli: string, args: string[]): Promise<Running> {
   const child = spawn(process.execPath, [cli, 'webhook', '--listen', '127.0.0.1:0', ...args], {
     env: cleanEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -374,7 +374,7 @@ function post(
   });
 }
 
-function percentile(xs: readonly number[], p: number): number {
+export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }

@@ -56,6 +56,8 @@ export interface FactsOptions {
   registry: RegistryOptions;
   ttlMs: number;
   now: () => number;
+  /** Images kept at most (default MAX_IMAGES), the least recently reviewed going first. */
+  maxImages?: number;
 }
 
 /** A platform manifest of the image: an index entry, or the image manifest itself for a single-platform image. */
@@ -85,7 +87,11 @@ export interface SignatureFact {
 const SESSION_MAX_AGE_MS = 45_000;
 /** A failure is shared by concurrent callers and remembered this long at most, so a recovered registry is seen. */
 const ERROR_TTL_MS = 10_000;
-/** Bound on cached images; the oldest go first. */
+/**
+ * Bound on cached images; the least recently used go first. Least recently *used*, not oldest: a pod creator who
+ * sends reviews of thousands of new image names must not push out the images every other review names (measured:
+ * 92 reviews of 64 new tags each evicted the warm images, and ordinary reviews went from p99 7 ms to 2.3 s and 503s).
+ */
 const MAX_IMAGES = 5_000;
 /**
  * The largest manifest a lookup reads. Real ones are a few KiB (an index of 64 platforms with their attestations
@@ -334,15 +340,15 @@ export class RegistryFacts {
     const key = imageKey(ref);
     const now = this.opts.now();
     let e = this.images.get(key);
-    if (e && e.expires <= now) {
+    if (e) {
+      // Taken out either way: expired, it is replaced; alive, it goes back in as the most recently used.
       this.images.delete(key);
-      e = undefined;
+      if (e.expires <= now) e = undefined;
     }
-    if (!e) {
-      e = { expires: now + this.opts.ttlMs, manifests: new Map(), signatures: new Map() };
-      this.images.set(key, e);
-      if (this.images.size > MAX_IMAGES) this.images.delete(this.images.keys().next().value!);
-    }
+    e ??= { expires: now + this.opts.ttlMs, manifests: new Map(), signatures: new Map() };
+    this.images.set(key, e);
+    if (this.images.size > (this.opts.maxImages ?? MAX_IMAGES))
+      this.images.delete(this.images.keys().next().value!);
     return e;
   }
 
