@@ -16,6 +16,7 @@ import { scanOfflineSection } from './scan-offline-section.ts';
 import { exporterSection } from './exporter.ts';
 import { htmlSection } from './html.ts';
 import { webhookSection } from './webhook.ts';
+import { webhookHostileSection } from './webhook-hostile.ts';
 import { nodesSection } from './nodes.ts';
 import { allPullable } from './measure.ts';
 import { cleanEnv, timeProcess } from './process.ts';
@@ -39,6 +40,7 @@ const SECTIONS = [
   'scan-offline',
   'exporter',
   'webhook',
+  'webhook-hostile',
   'classify',
   'html',
   'hostile',
@@ -189,6 +191,20 @@ async function main(cleanup: Cleanup): Promise<void> {
     progress('section 6: admission webhook');
     out(heading('6. Admission webhook: latency and throughput under steady load (issue 5, item 6)'));
     const wh = await webhookSection(cli, registry, cleanup, progress);
+    out(wh.text);
+    out(renderTargets(wh.targets));
+    all.push(...wh.targets);
+    failures.push(...wh.failures);
+  }
+
+  if (want('webhook-hostile')) {
+    progress('section 6b: webhook under hostile reviews');
+    out(
+      heading(
+        '6b. Admission webhook: ordinary reviews while hostile reviews run (issue 9, target p99 < 100 ms)',
+      ),
+    );
+    const wh = await webhookHostileSection(cli, registry, cleanup, progress);
     out(wh.text);
     out(renderTargets(wh.targets));
     all.push(...wh.targets);
