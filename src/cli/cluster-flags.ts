@@ -1,6 +1,5 @@
 // Flags and set-up shared by the cluster commands (`scan`, `pod`): where the cluster comes from, how to probe.
 import { UsageError } from '../cause/index.ts';
-import { stderrLogger } from '../output/index.ts';
 import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
 import type { Session } from '../registry/session.ts';
@@ -92,22 +91,14 @@ export async function registryAccess(
     | 'verbose'
   >,
 ): Promise<RegistryAccess> {
-  const [{ createSession }, flags] = await Promise.all([
-    import('../registry/session.ts'),
-    import('./registry-flags.ts'),
-  ]);
+  const flags = await import('./registry-flags.ts');
   const timeoutMs = flags.timeoutFlag(values.timeout);
   const deadlineMs = flags.deadlineFlag(values.deadline);
   const ca = await flags.readCaFiles(values['ca-file'] ?? []);
   const hosts = flags.registryHosts(values);
   return {
     newSession: () =>
-      createSession({
-        timeoutMs,
-        ca,
-        insecure: hosts.insecure,
-        log: values.verbose ? stderrLogger(() => '') : undefined,
-      }),
+      flags.flagSession({ timeoutMs, ca, insecure: hosts.insecure, verbose: Boolean(values.verbose) }),
     plainHttp: hosts.plainHttp,
     timeoutMs,
     deadlineMs,

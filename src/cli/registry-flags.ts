@@ -8,7 +8,7 @@ import { checkRegularFile, readCaFile } from '../util/files.ts';
 import { hostPlatform, parsePlatform, type Platform } from '../platform/index.ts';
 import type { CredentialSource } from '../registry/auth.ts';
 import { dockerConfigSource } from '../registry/credsource.ts';
-import { createSession, type Session } from '../registry/session.ts';
+import { createSession, type Session, type SessionOptions } from '../registry/session.ts';
 import { parseReference, type Reference } from '../reference/index.ts';
 import { repositoryFor, type Repository } from '../registry/repository.ts';
 import { Budget, PROBE_BUDGET, type BudgetLimits } from '../transport/budget.ts';
@@ -132,6 +132,24 @@ export async function checkDockerConfig(dockerConfig: string | undefined): Promi
 }
 
 /**
+ * The session the registry flags describe (--timeout, --ca-file, the insecure hosts, -v): the registry commands and
+ * the cluster commands (scan, agent) read the same flags, and build their sessions here.
+ */
+export function flagSession(o: {
+  timeoutMs: number;
+  ca: string[];
+  insecure: SessionOptions['insecure'];
+  verbose: boolean;
+}): Session {
+  return createSession({
+    timeoutMs: o.timeoutMs,
+    ca: o.ca,
+    insecure: o.insecure,
+    log: o.verbose ? stderrLogger(() => '') : undefined,
+  });
+}
+
+/**
  * Builds the session and options a registry command needs. `registries` are the registries named by the images
  * on the command line: --insecure-skip-tls-verify and --plain-http apply to those hosts only, never to redirect
  * targets or token realms elsewhere. `formats` are the -o values the command supports.
@@ -163,12 +181,7 @@ export async function registryContext(
     insecure: values['insecure-skip-tls-verify'] ? registries : [],
     plain: values['plain-http'] ? registries : [],
   });
-  const session = createSession({
-    timeoutMs,
-    ca,
-    insecure: hosts.insecure,
-    log: verbose ? stderrLogger(() => '') : undefined,
-  });
+  const session = flagSession({ timeoutMs, ca, insecure: hosts.insecure, verbose });
   return {
     session,
     platform,
