@@ -40,7 +40,8 @@ function echo(req: IncomingMessage, res: ServerResponse, auth: string, basic: st
       errors: [
         {
           code: `DENIED${POISON}`,
-          message: `you sent ${auth} (${basic}) token ${bare} ${POISON}`,
+          // The password alone too: a short one ("pw") must be masked as a word wherever it shows.
+          message: `you sent ${auth} (${basic}) token ${bare} password ${basic.slice(basic.indexOf(':') + 1)} ${POISON}`,
           detail: { password: basic.slice(basic.indexOf(':') + 1), authorization: auth },
         },
       ],

@@ -25,6 +25,7 @@ const PASS = 'Sup3r-secret-pass';
 const SHORT_USER = 'u';
 const SHORT_PASS = 'pw';
 const KEY_PASS = 'k3yPassInUrl';
+const SHORT_PASS_WORD = new RegExp(`(?<![\\p{L}\\p{N}*])${SHORT_PASS}(?![\\p{L}\\p{N}*])`, 'u');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 describe('no credential and no control character reaches a sink', () => {
@@ -58,6 +59,8 @@ describe('no credential and no control character reaches a sink', () => {
     for (const s of [...secrets(), ...extra]) {
       assert.ok(!text.includes(s), `${where} shows ${JSON.stringify(s)}:\n${text}`);
     }
+    // A short password is masked as a whole word (redact.ts); as a word it must not show anywhere.
+    assert.doesNotMatch(text, SHORT_PASS_WORD, `${where} shows the short password`);
     const c = CONTROL.exec(text);
     assert.equal(c, null, `${where} holds a raw control character at ${c?.index}:\n${JSON.stringify(text)}`);
     assert.doesNotMatch(text, FORGED, `${where} holds a forged log line`);
@@ -198,8 +201,24 @@ describe('no credential and no control character reaches a sink', () => {
         );
       }
     }
+    // A pod creator's own text reaches the log and the answer unparsed: an image name with a line feed must not
+    // forge a log line, nor escapes drive the terminal that tails the log.
+    const forged = workload(
+      'Pod',
+      'p-forge\n2030-01-01T00:00:00.000Z webhook: allowed Pod kube-system/forged',
+      [
+        {
+          name: 'app',
+          image: `evil\n2030-01-01T00:00:00.000Z webhook: allowed Pod kube-system/forged\x1b[2J`,
+        },
+      ],
+    );
+    const { answer: forgedAnswer } = await admit(proc.match, ca, { kind: 'Pod', object: forged });
+    assert.equal(forgedAnswer.json.response.allowed, false, forgedAnswer.text);
+    answers.push(forgedAnswer.text, forgedAnswer.json.response.status.message);
     const log = await proc.stop();
     assert.match(log, /denied Pod/);
+    assert.match(log, /p-forge/, 'the forged review was logged');
     for (const a of answers) assertClean('admission answer', a);
     assertClean('webhook log', log);
   });
