@@ -10,6 +10,7 @@ import { useFixture } from '../helpers/fixture.ts';
 import type { TestPki } from '../helpers/pki.ts';
 import type { Webhook, WebhookOptions } from '../../src/webhook/index.ts';
 import { localEvaluator, type EvaluatorFactory } from '../../src/webhook/evaluator.ts';
+import { currentRedactor, registerSecret, type Redactor } from '../../src/credentials/redact.ts';
 import { admissionReview, admit, call, KINDS, startTestWebhook, workload, type Obj } from './reviews.ts';
 
 const POLICIES = `apiVersion: regdoctor.dev/v1alpha1
@@ -393,6 +394,44 @@ describe('webhook over HTTPS', () => {
       await waitFor(async () => /untrusted CA/.test(await issuer()));
       const a = await call(hook.url, pki.otherCa.certPem, { method: 'GET', path: '/healthz' });
       assert.equal(a.status, 200);
+    });
+
+    test('each review is one run: the tokens it learns are masked in it, then dropped (no process-wide set)', async () => {
+      // An evaluator that learns a registry token per review, as the engine's registry client does.
+      const seen: { redactor: Redactor; token: string }[] = [];
+      const learning: EvaluatorFactory = (policies) => {
+        const inner = localEvaluator(policies);
+        return {
+          evaluate: (obj, o) => {
+            const token = `review-token-${seen.length}-${Math.random().toString(36).slice(2)}`;
+            registerSecret(token);
+            seen.push({ redactor: currentRedactor(), token });
+            return inner.evaluate(obj, o);
+          },
+          close: () => undefined,
+        };
+      };
+      const hook = await start({ evaluator: learning });
+      const processSize = currentRedactor().size;
+      for (let i = 0; i < 20; i++) {
+        const { answer } = await admit(hook.url, pki.ca.certPem, {
+          object: workload('Pod', `p${i}`, [{ name: 'c', image: BAD }]),
+        });
+        assert.equal(answer.status, 200);
+      }
+      assert.equal(seen.length, 20);
+      assert.equal(currentRedactor().size, processSize, 'the process redactor did not grow');
+      assert.equal(new Set(seen.map((s) => s.redactor)).size, 20, 'a fresh redactor per review');
+      for (const [i, s] of seen.entries()) {
+        assert.equal(s.redactor.size, 1, `review ${i} holds only its own token`);
+        assert.equal(s.redactor.redact(s.token), '***');
+        assert.equal(currentRedactor().redact(s.token), s.token);
+      }
+      assert.equal(
+        seen[1]!.redactor.redact(seen[0]!.token),
+        seen[0]!.token,
+        "one review's token is not another's",
+      );
     });
 
     test('graceful close: requests in flight finish, new connections are refused', async () => {
