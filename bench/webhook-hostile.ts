@@ -270,6 +270,21 @@ export async function webhookHostileSection(
         ),
       ),
     },
+    {
+      label: '(e) the same dash tags, one container a review, 8 in flight',
+      start: reviews(8, (i) =>
+        deploymentReview(`redos1-${i}`, [`${good}/bench/svc-${i % N_IMAGES}:${dashes(i)}`]),
+      ),
+    },
+    {
+      label: '(control for e) 64 new plain tags a review, 8 in flight',
+      start: reviews(8, (i) =>
+        deploymentReview(
+          `new-${i}`,
+          Array.from({ length: 64 }, (_, k) => `${good}/bench/svc-${k % N_IMAGES}:t${i * 64 + k}`),
+        ),
+      ),
+    },
   ];
   const only = process.env.WEBHOOK_HOSTILE_CASES?.split(',');
   const rows: string[][] = [];
