@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { snapshotSource } from '../src/cluster/index.ts';
-import type { ClusterSource } from '../src/cluster/types.ts';
-import { useFixture } from './helpers/fixture.ts';
-import { exporterFrom, failingPod, get } from './exporter/support.ts';
+import { snapshotSource } from '../../src/cluster/index.ts';
+import type { ClusterSource } from '../../src/cluster/types.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { exporterFrom, failingPod, get } from './support.ts';
 
 const fx = useFixture();
 const PODS = 2000;

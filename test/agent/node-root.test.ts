@@ -15,13 +15,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { imageFsStats, IMAGE_FS_ROOT } from '../src/agent/disk.ts';
-import { detectRuntime, rootedFs } from '../src/runtime/index.ts';
-import { useFixture } from './helpers/fixture.ts';
-import { run } from './helpers/proc.ts';
-import { KUBECTL, needs, TMPFS } from './helpers/tools.ts';
+import { imageFsStats, IMAGE_FS_ROOT } from '../../src/agent/disk.ts';
+import { detectRuntime, rootedFs } from '../../src/runtime/index.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { run } from '../helpers/proc.ts';
+import { KUBECTL, needs, TMPFS } from '../helpers/tools.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects
 

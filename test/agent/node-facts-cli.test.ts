@@ -6,11 +6,11 @@
 // with, and the checks it creates are deleted, answered or not.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useFixture } from './helpers/fixture.ts';
-import { buildImageLayout } from './helpers/oci.ts';
-import { pushImage } from './helpers/skopeo.ts';
-import { buildCli, show, type Cli } from './cli/cli.ts';
-import { agentFor, cluster, node, waitingPod, type Cluster } from './agent/support.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { buildImageLayout } from '../helpers/oci.ts';
+import { pushImage } from '../helpers/skopeo.ts';
+import { buildCli, show, type Cli } from '../cli/cli.ts';
+import { agentFor, cluster, node, waitingPod, type Cluster } from './support.ts';
 
 const PASSWORD = 'node-pull-s3cret';
 

@@ -6,10 +6,10 @@
 //     matching objects' changes, a delete as DELETED.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useFixture } from './helpers/fixture.ts';
-import { crdResource, readWatch, startKubeApi, type KubeApi } from './helpers/kube-api.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { crdResource, readWatch, startKubeApi, type KubeApi } from '../helpers/kube-api.ts';
 
-const CHECKS = crdResource(new URL('../deploy/crds/imagepullcheck.yaml', import.meta.url));
+const CHECKS = crdResource(new URL('../../deploy/crds/imagepullcheck.yaml', import.meta.url));
 const PATH = '/apis/regdoctor.dev/v1alpha1/imagepullchecks';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- wire JSON

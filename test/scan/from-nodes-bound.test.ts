@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { snapshotSource } from '../src/cluster/index.ts';
-import type { ProbeResult } from '../src/result/index.ts';
-import { scanCluster, type NodeProbeAnswer, type NodeProbeRequest } from '../src/scan/index.ts';
-import { useFixture } from './helpers/fixture.ts';
-import { node, waitingPod } from './agent/support.ts';
+import { snapshotSource } from '../../src/cluster/index.ts';
+import type { ProbeResult } from '../../src/result/index.ts';
+import { scanCluster, type NodeProbeAnswer, type NodeProbeRequest } from '../../src/scan/index.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { node, waitingPod } from '../agent/support.ts';
 
 const fx = useFixture();
 const PER_NODE = 2;

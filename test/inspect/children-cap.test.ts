@@ -3,14 +3,14 @@
 // at most MAX_PLATFORMS child reads (and their configs), says what it left out, and never reads the rest.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useFixture } from './helpers/fixture.ts';
-import { fakeImage, matchManifest } from './helpers/fake-image.ts';
-import { fakeRegistry } from './helpers/fake-registry.ts';
-import { sha256 } from './helpers/oci-blobs.ts';
-import { MT } from './helpers/oci.ts';
-import { serve } from './helpers/server.ts';
-import { inspectImage, MAX_PLATFORMS } from '../src/inspect/index.ts';
-import { Session } from '../src/registry/session.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { fakeImage, matchManifest } from '../helpers/fake-image.ts';
+import { fakeRegistry } from '../helpers/fake-registry.ts';
+import { sha256 } from '../helpers/oci-blobs.ts';
+import { MT } from '../helpers/oci.ts';
+import { serve } from '../helpers/server.ts';
+import { inspectImage, MAX_PLATFORMS } from '../../src/inspect/index.ts';
+import { Session } from '../../src/registry/session.ts';
 
 const fx = useFixture();
 const CHILDREN = 200;

@@ -4,13 +4,13 @@
 // of the index and the platform's manifest, the config, and the first 64 KiB of the first layer with a Range.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useFixture } from './helpers/fixture.ts';
-import { countingProxy, type CountingProxy } from './helpers/counting-proxy.ts';
-import { buildIndexLayout, type Layout } from './helpers/oci.ts';
-import { pushImage } from './helpers/skopeo.ts';
-import { buildCli, show, type Cli } from './cli/cli.ts';
-import { LIMITS } from '../src/registry/limits.ts';
-import { PROBE_BUDGET } from '../src/transport/budget.ts';
+import { useFixture } from '../helpers/fixture.ts';
+import { countingProxy, type CountingProxy } from '../helpers/counting-proxy.ts';
+import { buildIndexLayout, type Layout } from '../helpers/oci.ts';
+import { pushImage } from '../helpers/skopeo.ts';
+import { buildCli, show, type Cli } from '../cli/cli.ts';
+import { LIMITS } from '../../src/registry/limits.ts';
+import { PROBE_BUDGET } from '../../src/transport/budget.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

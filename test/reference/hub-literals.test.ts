@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HUB_HOSTS } from '../src/reference/index.ts';
+import { HUB_HOSTS } from '../../src/reference/index.ts';
 
-const SRC = fileURLToPath(new URL('../src', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
 /**
  * Files that still spell a Hub host, each with why. src/cause is a leaf module (test/architecture): it cannot import
