@@ -7,7 +7,6 @@ import type { KubeconfigChoice } from '../cluster/kubeconfig.ts';
 import type { Platform } from '../platform/index.ts';
 import { parsePlatform } from '../platform/index.ts';
 import { probeImage } from '../probe/probe.ts';
-import { detectRuntime, rootedFs } from '../runtime/index.ts';
 import type { Session } from '../registry/session.ts';
 import type { ImagePolicy } from '../policy/model.ts';
 import { watchImagePolicies, type PolicyWatch } from '../webhook/watch.ts';
@@ -24,6 +23,7 @@ import { checkCredentials } from './credentials.ts';
 import { imageBytesOf, imageFsStats, judgeDisk } from './disk.ts';
 import { refusal } from './gate.ts';
 import { resultJson } from './result.ts';
+import { agentRuntime } from './runtime.ts';
 
 export interface AgentOptions extends KubeconfigChoice {
   /** The node this agent runs on (the downward API's spec.nodeName). */
@@ -95,15 +95,6 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const concurrency = opts.concurrency ?? 4;
   const queueLimit = opts.queueLimit ?? 256;
   const nodeRoot = opts.nodeRoot ?? '/host';
-  // Where the node's runtime configuration is mounted, probes pull as that runtime does (its mirrors, CA files,
-  // the proxy of its service); without it, straight from the registry.
-  const runtime = await detectRuntime(rootedFs(nodeRoot));
-  const throughRuntime = runtime.runtime ? { nodeRoot } : {};
-  log(
-    runtime.runtime
-      ? `probing through ${runtime.runtime} as configured under ${nodeRoot} (${runtime.from})`
-      : `no container runtime configuration under ${nodeRoot}: probing the registries directly`,
-  );
   const stopper = new AbortController();
   const api: CheckApi = await openCheckApi({
     kubeconfig: opts.kubeconfig,
@@ -113,6 +104,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     timeoutMs: opts.apiTimeoutMs,
     signal: stopper.signal,
   });
+  // Where the node's runtime configuration is mounted, probes pull as that runtime does (its mirrors, CA files,
+  // the proxy of its service); without it, straight from the registry.
+  const runtime = await agentRuntime(api, opts.node, nodeRoot);
+  const throughRuntime = runtime.runtime
+    ? { nodeRoot, runtime: runtime.runtime, ...(runtime.version ? { runtimeVersion: runtime.version } : {}) }
+    : {};
+  log(
+    runtime.runtime
+      ? `probing through ${runtime.runtime}${runtime.version ? ` ${runtime.version}` : ''} as configured under ${nodeRoot} (${runtime.from})`
+      : `no container runtime configuration under ${nodeRoot}: probing the registries directly (${runtime.from})`,
+  );
   const stats = { probed: 0, refused: 0, failed: 0, deleted: 0 };
   /** Registry requests of the sessions already closed. */
   let closedRequests = 0;
