@@ -114,11 +114,11 @@ describe('no credential and no control character reaches a sink', () => {
     assert.match(r.stdout, /\*\*\*/);
   });
 
-  test('probe: text, verbose and JSON, Basic and Bearer, JSON errors and HTML titles', async () => {
+  test('probe: text, verbose, JSON, YAML and HTML, Basic and Bearer, JSON errors and HTML titles', async () => {
     for (const reg of [basic, bearer, short]) {
       for (const tag of ['1', 'html']) {
         const image = `${reg.host}/team/app:${tag}`;
-        for (const out of [['-o', 'json'], ['--verbose']]) {
+        for (const out of [[], ['--verbose'], ['-o', 'json'], ['-o', 'yaml'], ['-o', 'html']]) {
           const r = await cli.run(['probe', image, '--plain-http', '--docker-config', dockerConfig, ...out]);
           assert.equal(r.code, 1, `${image}: ${r.stderr}`);
           assertClean(`probe ${image} ${out.join(' ')} stdout`, r.stdout);
