@@ -1,7 +1,13 @@
 // `scan --snapshot --no-probe` against the floor of any reader of the same file: a Node process that reads it and
 // JSON.parses it whole. Both are whole processes measured the same way (peak RSS and user + system CPU from the
-// meter), run interleaved so that a change in the machine's load falls on both; issue 9 asks for peak RSS ≤ 2× the
-// snapshot's bytes and CPU ≤ 3× the JSON.parse process.
+// meter); issue 9 asks for peak RSS ≤ 2× the snapshot's bytes and CPU ≤ 3× the JSON.parse process.
+//
+// The CPU comparison is made pair by pair: each pair is one scan and one parse run back to back (the order
+// alternating, so neither side always runs first), its ratio taken within the pair, and the target judged on the
+// median of those ratios, with their spread and the load average of each pair shown. A median of each side over
+// all runs compared scans and parses made under different loads; the JSON.parse process's CPU time moves with the
+// machine's load (0.58–0.91 s seen at load 1–6, the scan's 2.1–2.3 s) because part of it is V8's background GC
+// threads, which get CPU when a core is free.
 import { loadavg } from 'node:os';
 import { runScan, runTimed, type RssMeter, type ScanRun, type Usage } from './scan-run.ts';
 import { cleanEnv } from './process.ts';
@@ -22,11 +28,22 @@ export interface ParseRun extends Usage {
   inProcessMs: number;
 }
 
+/** One scan and one parse run back to back, and the 1-minute load average when the pair began. */
+export interface Pair {
+  scan: ScanRun;
+  parse: ParseRun;
+  load: number;
+  /** Scan CPU over parse CPU within the pair. */
+  ratio: number;
+}
+
 export interface Offline {
   label: string;
   bytes: number;
   scans: ScanRun[];
   parses: ParseRun[];
+  /** The pairs in which both runs succeeded. */
+  pairs: Pair[];
   failures: string[];
   /** The 1-minute load average before and after the runs. */
   load: [number, number];
@@ -42,7 +59,10 @@ async function parseOnce(meter: RssMeter, path: string, signal?: AbortSignal): P
   return { ...usage, inProcessMs: ms! };
 }
 
-/** `runs` interleaved pairs: one `scan --no-probe` (args given), one JSON.parse process. */
+/**
+ * `runs` pairs of one `scan --no-probe` (args given) and one JSON.parse process, back to back; even pairs start
+ * with the scan, odd ones with the parse.
+ */
 export async function measureOffline(
   label: string,
   meter: RssMeter,
@@ -51,16 +71,43 @@ export async function measureOffline(
   runs: number,
   signal?: AbortSignal,
 ): Promise<Offline> {
-  const o: Offline = { label, bytes: snapshot.bytes, scans: [], parses: [], failures: [], load: [0, 0] };
+  const o: Offline = {
+    label,
+    bytes: snapshot.bytes,
+    scans: [],
+    parses: [],
+    pairs: [],
+    failures: [],
+    load: [0, 0],
+  };
   o.load[0] = loadavg()[0]!;
+  const scanOnce = async () => {
+    const scan = await runScan(meter, process.execPath, args, signal);
+    if (scan.output && scan.cpuMs !== null) return scan;
+    o.failures.push(`${label} scan --no-probe: ${scan.problem ?? 'no CPU time measured'}`);
+    return null;
+  };
+  const parseRun = async () => {
+    const parse = await parseOnce(meter, snapshot.path, signal);
+    if (typeof parse !== 'string') return parse;
+    o.failures.push(`${label} ${parse}`);
+    return null;
+  };
   for (let i = 0; i < runs; i++) {
     signal?.throwIfAborted();
-    const scan = await runScan(meter, process.execPath, args, signal);
-    if (scan.output && scan.cpuMs !== null) o.scans.push(scan);
-    else o.failures.push(`${label} scan --no-probe: ${scan.problem ?? 'no CPU time measured'}`);
-    const parse = await parseOnce(meter, snapshot.path, signal);
-    if (typeof parse === 'string') o.failures.push(`${label} ${parse}`);
-    else o.parses.push(parse);
+    const load = loadavg()[0]!;
+    let scan: ScanRun | null;
+    let parse: ParseRun | null;
+    if (i % 2 === 0) {
+      scan = await scanOnce();
+      parse = await parseRun();
+    } else {
+      parse = await parseRun();
+      scan = await scanOnce();
+    }
+    if (scan) o.scans.push(scan);
+    if (parse) o.parses.push(parse);
+    if (scan && parse) o.pairs.push({ scan, parse, load, ratio: scan.cpuMs! / parse.cpuMs });
   }
   o.load[1] = loadavg()[0]!;
   return o;
@@ -71,6 +118,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 export function renderOffline(list: Offline[]): { text: string; targets: Target[] } {
   const rows: string[][] = [];
+  const pairRows: string[][] = [];
   const targets: Target[] = [];
   for (const o of list) {
     const size = `${(o.bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -96,7 +144,12 @@ export function renderOffline(list: Offline[]): { text: string; targets: Target[
         mib(Math.max(...o.parses.map((p) => p.maxRssKb))),
         (Math.max(...o.parses.map((p) => p.maxRssKb)) / (o.bytes / 1024)).toFixed(2),
       ]);
-    const load = `load average ${o.load[0].toFixed(1)} → ${o.load[1].toFixed(1)}, ${n} runs`;
+    const ratios = o.pairs.map((p) => p.ratio);
+    const cpuRatio = median(ratios);
+    const loads = o.pairs.map((p) => p.load);
+    const load =
+      `load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} ` +
+      `(${o.load[0].toFixed(1)} → ${o.load[1].toFixed(1)}), ${n} runs`;
     targets.push(
       {
         what: `${o.label}: scan --no-probe peak RSS ≤ ${TARGET_RSS_RATIO}× the snapshot's ${size}`,
@@ -105,17 +158,29 @@ export function renderOffline(list: Offline[]): { text: string; targets: Target[
       },
       {
         what: `${o.label}: scan --no-probe CPU ≤ ${TARGET_CPU_RATIO}× a node process that reads + JSON.parses it`,
-        measured:
-          o.scans.length && o.parses.length
-            ? `${secs(scanCpu)} vs ${secs(parseCpu)} (medians, user + system) = ${ratio(scanCpu, parseCpu)}; ${load}`
-            : 'no run',
-        met: o.scans.length > 0 && o.parses.length > 0 && scanCpu <= TARGET_CPU_RATIO * parseCpu,
+        measured: o.pairs.length
+          ? `median of ${o.pairs.length} pairs' ratios ${cpuRatio.toFixed(2)}× ` +
+            `(spread ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×, ` +
+            `${o.pairs.filter((p) => p.ratio <= TARGET_CPU_RATIO).length}/${o.pairs.length} pairs within); ` +
+            `${secs(scanCpu)} vs ${secs(parseCpu)} (medians, user + system); ${load}`
+          : 'no run',
+        met: o.pairs.length > 0 && cpuRatio <= TARGET_CPU_RATIO,
       },
+    );
+    pairRows.push(
+      ...o.pairs.map((p, i) => [
+        `${o.label}: pair ${i + 1} (${i % 2 ? 'parse first' : 'scan first'})`,
+        p.load.toFixed(1),
+        secs(p.scan.cpuMs!),
+        secs(p.parse.cpuMs),
+        `${p.ratio.toFixed(2)}×`,
+      ]),
     );
   }
   const text =
     table(['process', 'snapshot', 'wall (median)', 'CPU (median)', 'peak RSS (max)', 'RSS/bytes'], rows) +
     'CPU is user + system time of the whole process (Node start-up included on both sides); wall time on a shared ' +
-    'machine depends on its load, CPU time much less.\n';
+    'machine depends on its load, CPU time much less.\n' +
+    table(['pair', 'load (1 min)', 'scan CPU', 'parse CPU', 'ratio'], pairRows);
   return { text, targets };
 }
