@@ -37,9 +37,35 @@ export function writeStdout(text: string): void {
  * `JSON.stringify(doc, null, 2)` and a line feed, cleaned as writeStdout cleans text, written piece by piece
  * (json.ts): a report of thousands of findings is never held as one string. Each piece is whole JSON values, so
  * no secret or control sequence is split between two pieces.
+ *
+ * A piece waits until the stream has taken the ones before it. stdout to a pipe is asynchronous: a loop that
+ * wrote every piece at once queued the whole report in the stream (a probing 10,000-pod scan piped to its reader:
+ * peak RSS 222 MiB, against 179 MiB written to a file).
  */
-export function writeJson(doc: Record<string, unknown>): void {
-  for (const piece of jsonPieces(doc)) process.stdout.write(cleanText(piece));
+export async function writeJson(
+  doc: Record<string, unknown>,
+  out: NodeJS.WritableStream & { destroyed?: boolean } = process.stdout,
+): Promise<void> {
+  for (const piece of jsonPieces(doc)) {
+    if (out.destroyed) return;
+    if (!out.write(cleanText(piece))) await drained(out);
+  }
+}
+
+/** Resolves when `s` can take more, or will never (closed, failed): its error is the stream's own handler's. */
+function drained(s: NodeJS.WritableStream & { destroyed?: boolean }): Promise<void> {
+  if (s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      s.removeListener('drain', done);
+      s.removeListener('close', done);
+      s.removeListener('error', done);
+      resolve();
+    };
+    s.once('drain', done);
+    s.once('close', done);
+    s.once('error', done);
+  });
 }
 
 export function writeStderr(text: string): void {

@@ -2,6 +2,7 @@
 // pieces must join to exactly what JSON.stringify(doc, null, 2) prints, and each must be whole values, so that the
 // redaction and escaping applied to each piece see every string whole.
 import { describe, test } from 'node:test';
+import { Writable } from 'node:stream';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { jsonPieces } from '../../src/output/json.ts';
@@ -163,7 +164,7 @@ describe('output: JSON in pieces, hostile strings and secrets', () => {
 });
 
 describe('output: writeJson', () => {
-  test('writes the cleaned pieces: JSON.stringify(doc, null, 2) and a line feed, secrets masked, one write per piece', () => {
+  test('writes the cleaned pieces: JSON.stringify(doc, null, 2) and a line feed, secrets masked, one write per piece', async () => {
     const secret = 'tok-0123456789abcdef';
     const findings = Array.from({ length: 50 }, (_, i) => ({
       pod: `p-${i}`,
@@ -172,11 +173,11 @@ describe('output: writeJson', () => {
     const doc = { findings, summary: { n: 50 } };
     const writes: string[] = [];
     const original = process.stdout.write;
-    runWithRedactor(newRunRedactor(), () => {
+    await runWithRedactor(newRunRedactor(), async () => {
       registerSecret(secret);
       process.stdout.write = ((chunk: string) => writes.push(chunk) > 0) as typeof process.stdout.write;
       try {
-        writeJson(doc);
+        await writeJson(doc);
       } finally {
         process.stdout.write = original;
       }
@@ -184,5 +185,49 @@ describe('output: writeJson', () => {
     const expected = whole(doc).replaceAll(secret, '***');
     assert.equal(writes.join(''), expected);
     assert.equal(writes.length, 50 + 2);
+  });
+
+  test('waits for a slow reader: the stream never holds more than its high-water mark and one piece', async () => {
+    // A pipe to a reader that takes its time: each write is taken a turn of the event loop later.
+    const findings = Array.from({ length: 400 }, (_, i) => ({ pod: `p-${i}`, evidence: ['x'.repeat(500)] }));
+    const doc = { findings, summary: { findings: 400 } };
+    const got: Buffer[] = [];
+    let mostQueued = 0;
+    const highWaterMark = 4096;
+    const slow = new Writable({
+      highWaterMark,
+      write(chunk: Buffer, _enc, cb) {
+        got.push(chunk);
+        setImmediate(cb);
+      },
+    });
+    const write = slow.write.bind(slow);
+    slow.write = ((chunk: string) => {
+      const ok = write(chunk);
+      mostQueued = Math.max(mostQueued, slow.writableLength);
+      return ok;
+    }) as typeof slow.write;
+    await writeJson(doc, slow);
+    await new Promise<void>((resolve) => slow.end(resolve));
+    assert.equal(Buffer.concat(got).toString('utf8'), whole(doc));
+    const piece = Math.max(...[...jsonPieces(doc)].map((p) => Buffer.byteLength(p)));
+    // Writing every piece at once queued the whole document (about 230 KB here).
+    assert.ok(mostQueued <= highWaterMark + piece, `${mostQueued} bytes queued at most`);
+  });
+
+  test('stops when the stream is destroyed (the reader went away) instead of waiting for ever', async () => {
+    const findings = Array.from({ length: 100 }, (_, i) => ({ pod: `p-${i}`, evidence: ['x'.repeat(500)] }));
+    let writes = 0;
+    const gone = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, cb) {
+        writes++;
+        gone.destroy();
+        cb();
+      },
+    });
+    gone.on('error', () => {});
+    await writeJson({ findings }, gone);
+    assert.ok(writes < 5, `${writes} writes reached a destroyed stream`);
   });
 });

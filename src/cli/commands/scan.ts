@@ -104,7 +104,7 @@ const run: Command = async (argv) => {
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     if (ctx.format === 'json') {
-      writeJson(scanJson(result));
+      await writeJson(scanJson(result));
       return result.findings.length ? EXIT.problem : EXIT.ok;
     }
     let out: string;
