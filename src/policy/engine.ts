@@ -37,6 +37,7 @@ import {
 } from './evaluate.ts';
 import { RegistryFacts, type PlatformManifest, type RegistryOptions } from './facts.ts';
 import { matchesPattern } from './glob.ts';
+import { LookupRefused, type LookupLimits } from './lookups.ts';
 import type { ImagePolicy } from './model.ts';
 
 export { RegistryFacts, type RegistryOptions } from './facts.ts';
@@ -53,6 +54,8 @@ export interface PolicyEngineOptions {
   offline?: boolean;
   /** Clock for cache expiry (tests); default Date.now. */
   now?: () => number;
+  /** How many images reviews may look up, and at once (lookups.ts); default DEFAULT_LOOKUP_LIMITS. */
+  lookups?: Partial<LookupLimits>;
   /**
    * A cache the caller owns and shares between engines (the webhook keeps one across policy changes): used
    * instead of one built from registry/cacheTtlMs/now, and never closed by close().
@@ -71,12 +74,13 @@ const LISTED_VULNERABILITIES = 5;
 
 /** The registry cache an engine builds for itself, or a caller builds to share between engines. */
 export function createFacts(
-  opts: Pick<PolicyEngineOptions, 'registry' | 'cacheTtlMs' | 'now'>,
+  opts: Pick<PolicyEngineOptions, 'registry' | 'cacheTtlMs' | 'now' | 'lookups'>,
 ): RegistryFacts {
   return new RegistryFacts({
     registry: opts.registry ?? {},
     ttlMs: opts.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
     now: opts.now ?? Date.now,
+    ...(opts.lookups ? { lookups: opts.lookups } : {}),
   });
 }
 
@@ -144,13 +148,9 @@ async function checkTarget(
     } catch (err) {
       const cause: Cause = err instanceof RegdoctorError ? err.cause : 'UNKNOWN';
       const why = err instanceof Error ? err.message : String(err);
-      add(
-        rule,
-        `${rule} could not be checked for image ${shown}: registry lookup failed (${cause}): ${why}`,
-        {
-          cause,
-        },
-      );
+      // Over the review's budget of new images the registry was never asked: say so, not "lookup failed".
+      const what = err instanceof LookupRefused ? '' : `registry lookup failed (${cause}): `;
+      add(rule, `${rule} could not be checked for image ${shown}: ${what}${why}`, { cause });
     }
   };
   if (t.refusedBy.length > 0 && facts !== null) {

@@ -1,6 +1,7 @@
 // One admission decision: which requests are evaluated at all, how violations become a denial message or
 // warnings, and why an UPDATE is judged only on what it changes.
 import { podSpecOf, readPodSpec, type Note, type PolicyObject, type Violation } from '../policy/evaluate.ts';
+import { inReview } from '../policy/lookups.ts';
 import {
   BadReview,
   boundedMessage,
@@ -101,7 +102,15 @@ function where(v: Violation): string {
   return `${type} ${JSON.stringify(v.container)}`;
 }
 
-export async function review(req: AdmissionRequest, policies: Evaluate): Promise<Decision> {
+/**
+ * Decides one AdmissionReview. Its registry lookups (of the object and, for an UPDATE, the old object) share one
+ * budget of new images and one turn in the lookup queue (policy/lookups.ts).
+ */
+export function review(req: AdmissionRequest, policies: Evaluate): Promise<Decision> {
+  return inReview(() => decide(req, policies));
+}
+
+async function decide(req: AdmissionRequest, policies: Evaluate): Promise<Decision> {
   const allow: Decision = { response: { uid: req.uid, allowed: true }, notes: [] };
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return allow;
   const kind = req.kind.kind;

@@ -27,6 +27,8 @@ export interface CountingProxyOptions {
   /** Address to bind (default 127.0.0.1); `port` too when given. */
   hostname?: string;
   port?: number;
+  /** In `pass` mode, requests (`GET /v2/…` as in lines()) to stall anyway: a registry that hangs for some images only. */
+  holds?: (line: string) => boolean;
 }
 
 export async function countingProxy(
@@ -39,7 +41,7 @@ export async function countingProxy(
   const server = await serve(
     (req, res) => {
       if (state.mode === 'fail') return sendRegistryError(res, 503, 'UNAVAILABLE', 'staged outage');
-      if (state.mode === 'stall') {
+      if (state.mode === 'stall' || opts.holds?.(`${req.method} ${req.url}`)) {
         held.add(res);
         res.on('close', () => held.delete(res));
         return;
