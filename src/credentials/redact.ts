@@ -68,6 +68,10 @@ interface Matcher {
   buckets: Map<number, string[]>;
   /** Secrets under MIN_SECRET_LENGTH (and their escaped forms), matched as whole words; null when none. */
   words: RegExp | null;
+  /** Every needle and word: what reach() measures. */
+  texts: { text: string; word: boolean }[];
+  /** reach() by character ('' for any), filled as asked. */
+  reaches: Map<string, number>;
 }
 
 const PREFIX = MIN_SECRET_LENGTH;
@@ -106,6 +110,11 @@ function matcherOf(secrets: Iterable<string>): Matcher {
           'gu',
         )
       : null,
+    texts: [
+      ...[...needles].map((text) => ({ text, word: false })),
+      ...[...words].map((text) => ({ text, word: true })),
+    ],
+    reaches: new Map(),
   };
   // Longest first, so that at one position the longest form wins.
   for (const n of [...needles].sort((a, b) => b.length - a.length)) {
@@ -301,6 +310,44 @@ export class Redactor {
     const stamp = this.stamp();
     if (this.cached?.stamp !== stamp) this.cached = { stamp, matcher: matcherOf(this.collect(new Set())) };
     return this.cached.matcher;
+  }
+
+  /**
+   * The longest text one match of a known secret covers (0: none), counting a word's neighbours; with `holding`
+   * (one character), only matches that hold it. A match across a seam holds the first character after it, and
+   * JSON pieces all start with a line feed, which few secrets hold: most of the time there is nothing to check.
+   */
+  reach(holding = ''): number {
+    const m = this.matcher();
+    let r = m.reaches.get(holding);
+    if (r === undefined) {
+      r = 0;
+      for (const t of m.texts) {
+        if (holding !== '' && !t.text.includes(holding)) continue;
+        r = Math.max(r, t.text.length + (t.word ? 2 : 0));
+      }
+      m.reaches.set(holding, r);
+    }
+    return r;
+  }
+
+  /**
+   * Whether a known secret's text runs across the end of `before` into `after`: `before + after` must then be
+   * redacted as one text (a writer redacting piece by piece joins them). The URL userinfo and auth-header
+   * patterns are not looked at: they end at a quote, a line feed or punctuation, which JSON pieces end with.
+   */
+  spans(before: string, after: string): boolean {
+    if (before === '' || after === '') return false;
+    const reach = this.reach(after[0]);
+    if (reach === 0) return false;
+    // A match across the seam lies within `reach` characters of it on either side.
+    const left = before.slice(-reach);
+    const right = after.slice(0, reach);
+    const m = this.matcher();
+    const joined = scrubKnown(m, left + right);
+    // Nothing masked around the seam (the common case): one scan.
+    if (joined === left + right) return false;
+    return joined !== scrubKnown(m, left) + scrubKnown(m, right);
   }
 
   /** `text` with every secret, its encoded forms, URL userinfo passwords and auth-header credentials masked. */

@@ -46,10 +46,41 @@ export async function writeJson(
   doc: Record<string, unknown>,
   out: NodeJS.WritableStream & { destroyed?: boolean } = process.stdout,
 ): Promise<void> {
+  const redactor = currentRedactor();
+  // Every piece after the first starts with a line feed (json.ts): only secrets holding one can cross a seam.
+  const reach = redactor.reach('\n');
+  const write = async (text: string) => {
+    if (!out.write(cleanText(text))) await drained(out);
+  };
+  // A piece is written once the `reach` characters after it are known: a secret whose text runs from one piece
+  // into the next (it would hold the punctuation between two values) is then redacted in the pieces joined.
+  let held: string | null = null;
+  const ahead: string[] = [];
+  let aheadLength = 0;
+  const settle = async (final: boolean) => {
+    while (held !== null && ahead.length > 0 && (final || aheadLength >= reach)) {
+      let after = '';
+      for (const p of ahead) if ((after += p).length >= reach) break;
+      const next = ahead.shift()!;
+      aheadLength -= next.length;
+      if (redactor.spans(held, after)) held += next;
+      else {
+        await write(held);
+        held = next;
+      }
+    }
+  };
   for (const piece of jsonPieces(doc)) {
     if (out.destroyed) return;
-    if (!out.write(cleanText(piece))) await drained(out);
+    if (held === null) held = piece;
+    else {
+      ahead.push(piece);
+      aheadLength += piece.length;
+      await settle(false);
+    }
   }
+  await settle(true);
+  if (held !== null && !out.destroyed) await write(held);
 }
 
 /** Resolves when `s` can take more, or will never (closed, failed): its error is the stream's own handler's. */

@@ -7,7 +7,9 @@
  * `JSON.stringify(doc, null, indent)` and a line feed, byte for byte, in pieces: each element of the document's
  * array fields is a piece of its own, the rest comes with the text around it. A piece holds whole JSON values and
  * the punctuation between them, so a string (a secret, an escape sequence) is never split between two pieces.
- * For plain data: JSON.stringify would call an element's toJSON with its index, this calls it with '0'.
+ * For plain data: JSON.stringify would call an element's toJSON with its index, this calls it with '0'. Every
+ * piece after the first starts with a line feed: writeJson looks for secrets across a seam only in those that
+ * hold one.
  */
 export function* jsonPieces(doc: Record<string, unknown>, indent = 2): Generator<string> {
   if (indent < 1) {

@@ -21,7 +21,10 @@ describe('output: JSON in pieces', () => {
         ),
         fc.integer({ min: 0, max: 12 }),
         (doc, indent) => {
-          assert.equal([...jsonPieces(doc, indent)].join(''), whole(doc, indent));
+          const pieces = [...jsonPieces(doc, indent)];
+          assert.equal(pieces.join(''), whole(doc, indent));
+          // writeJson relies on it: a secret across a seam holds a line feed.
+          for (const p of pieces.slice(1)) assert.equal(p[0], '\n');
         },
       ),
       { numRuns: 500 },
@@ -160,6 +163,73 @@ describe('output: JSON in pieces, hostile strings and secrets', () => {
       assert.ok(!out.includes(secret));
       assert.ok(out.includes('"tail hunter2"') && out.includes('"-Passw0rd head"'), out);
     });
+  });
+});
+
+const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+
+/** What writeJson prints for `doc` under the current run's redactor, decoded from the bytes written. */
+async function written(doc: Record<string, unknown>): Promise<string> {
+  const got: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      got.push(chunk);
+      cb();
+    },
+  });
+  await writeJson(doc, sink);
+  return Buffer.concat(got).toString('utf8');
+}
+
+describe('output: writeJson, secrets across pieces', () => {
+  test('a secret whose text runs from one piece into the next (across the punctuation between two findings) is masked', async () => {
+    const doc = { findings: [{ e: 'aa-Secret' }, { e: 'Part2-bb' }], summary: {} };
+    const text = whole(doc);
+    // The secret is the output's own text from inside the first finding to inside the second.
+    const secret = text.slice(text.indexOf('Secret'), text.indexOf('Part2') + 'Part2'.length);
+    assert.ok(
+      [...jsonPieces(doc)].every((p) => !p.includes(secret)),
+      'the secret spans two pieces',
+    );
+    await runWithRedactor(newRunRedactor(), async () => {
+      registerSecret(secret);
+      const out = await written(doc);
+      assert.ok(!out.includes(secret), out);
+      assert.equal(out, cleanText(text));
+    });
+  });
+
+  test('any stretch of the output text registered as a secret is redacted as in the whole text', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        hostileDoc,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 40 })), { minLength: 1, maxLength: 3 }),
+        async (doc, picks) => {
+          const text = whole(doc);
+          const secrets = picks.map(([at, len]) => text.slice(at % text.length, (at % text.length) + len));
+          await runWithRedactor(newRunRedactor(), async () => {
+            for (const s of secrets) registerSecret(s);
+            // Compared as the bytes written: a stretch can end inside a surrogate pair, and UTF-8 has no half.
+            assert.equal(await written(doc), utf8(cleanText(text)));
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a short secret with a lone surrogate is masked in the JSON (escaped there) and in text', async () => {
+    for (const s of ['a\ud800', '\udfffb', 'x\ud83d', '\ud800ab']) {
+      await runWithRedactor(newRunRedactor(), async () => {
+        registerSecret(s);
+        const doc = { findings: [{ msg: `token ${s} end` }], summary: { s } };
+        const out = await written(doc);
+        // JSON.stringify writes a lone surrogate as an escape: `a\ud800` is what a reader would see.
+        assert.ok(!out.includes(JSON.stringify(s).slice(1, -1)) && !out.includes(s), out);
+        assert.ok(out.includes('"token *** end"'), out);
+        assert.equal(cleanText(`plain ${s} text`), 'plain *** text');
+      });
+    }
   });
 });
 
