@@ -46,7 +46,12 @@ export async function probeLoadBreakdown(
   probe?: Omit<ProcessCase, 'label' | 'cmd'>,
 ): Promise<{ text: string; heaviest: string }> {
   const chunks = join(dirname(cli), '..', 'dist', 'chunks');
-  const probeChunk = (await readdir(chunks)).find((f) => /^probe-[A-Z0-9]+\.js$/.test(f));
+  // The file holding the probe command's code (its usage text): scripts/build.mjs merges it into a bundle, and a
+  // name match alone would also find other lazily loaded modules called probe (report/probe.ts).
+  let probeChunk: string | undefined;
+  for (const f of (await readdir(chunks)).filter((x) => x.endsWith('.js'))) {
+    if ((await readFile(join(chunks, f), 'utf8')).includes('Usage: regdoctor probe IMAGE')) probeChunk = f;
+  }
   if (!probeChunk) return { text: '(no probe chunk found in dist/chunks)\n', heaviest: '' };
   const closure = await staticClosure(join(chunks, probeChunk));
   const info = await Promise.all(

@@ -2,7 +2,7 @@
 // client — server URL on stdin, {"ServerURL","Username","Secret"} on stdout, errors as text on stdout with a
 // non-zero exit, Username "<token>" meaning the secret is an identity token.
 
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
 import * as z from 'zod/mini';
 import { RegdoctorError } from '../cause/index.ts';
 import { isObject, pickField } from './json.ts';
@@ -58,10 +58,24 @@ export function runCredentialHelper(
     return Promise.reject(failure(program, 'invalid helper name (only letters, digits, ".", "_" and "-")'));
   }
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // node:child_process (with the dgram and socket-list modules it pulls in) is loaded only when a helper runs: most
+  // probes have none configured, and loading it at start-up would slow every `probe` process for nothing.
+  return import('node:child_process').then(({ spawn }) =>
+    runHelper(spawn, program, serverUrl, timeoutMs, opts.env),
+  );
+}
+
+function runHelper(
+  spawn: typeof Spawn,
+  program: string,
+  serverUrl: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<AuthConfig | null> {
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout also ends whatever the helper started (a shell script's children).
     const child = spawn(program, ['get'], {
-      env: opts.env ?? process.env,
+      env: env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
     });

@@ -6,7 +6,6 @@
 // Colour is the one sequence regdoctor writes itself. Renderers emit it as a style mark (styleMark) that carries a
 // random per-process key, and only the output boundary turns marks into SGR sequences, after escaping: text from
 // outside cannot forge a mark, since it cannot know the key.
-import { randomInt } from 'node:crypto';
 
 /** C0 except TAB and LF, DEL, C1, LS/PS, and the bidirectional marks, embeddings, overrides and isolates. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -25,17 +24,31 @@ export function escapeControls(text: string, multiline: boolean): string {
   return text.replace(re, escapeChar);
 }
 
-/** Eight private-use characters drawn at start-up: the key that makes a style mark unforgeable. */
-const KEY = Array.from({ length: 8 }, () => String.fromCharCode(0xe000 + randomInt(0x1900))).join('');
-const MARK = new RegExp(`${KEY}([0-9;]{1,16})${KEY}`, 'g');
+/**
+ * Eight private-use characters from the system's random source: the key that makes a style mark unforgeable.
+ * Drawn on the first mark, not at start-up: output without colour (pipes, JSON, `--help`) never needs one, and
+ * the random source (Web Crypto, which loads node:crypto) then costs nothing.
+ */
+let key: { text: string; mark: RegExp } | undefined;
+
+function styleKey(): { text: string; mark: RegExp } {
+  if (!key) {
+    const draws = globalThis.crypto.getRandomValues(new Uint32Array(8));
+    const text = Array.from(draws, (n) => String.fromCharCode(0xe000 + (n % 0x1900))).join('');
+    key = { text, mark: new RegExp(`${text}([0-9;]{1,16})${text}`, 'g') };
+  }
+  return key;
+}
 
 /** A style (SGR parameters such as `1;31`) that the output boundary turns into `ESC [ … m` on a terminal. */
 export function styleMark(sgr: string): string {
-  return `${KEY}${sgr}${KEY}`;
+  const { text } = styleKey();
+  return `${text}${sgr}${text}`;
 }
 
 /** Style marks to SGR sequences. Marks exist only where a renderer chose colour (a terminal, never JSON). */
 export function applyStyles(text: string): string {
-  if (!text.includes(KEY)) return text;
-  return text.replace(MARK, '\x1b[$1m');
+  // No key drawn yet: no mark was ever made, so there is none to turn into a sequence.
+  if (!key || !text.includes(key.text)) return text;
+  return text.replace(key.mark, '\x1b[$1m');
 }

@@ -2,13 +2,7 @@
 // separate function with its own timeout and evidence, so the probe can time and report them one by one.
 import { lookup } from 'node:dns/promises';
 import { isIP, Socket } from 'node:net';
-import {
-  connect as tlsConnect,
-  checkServerIdentity,
-  rootCertificates,
-  type TLSSocket,
-  type PeerCertificate,
-} from 'node:tls';
+import type { TLSSocket, PeerCertificate } from 'node:tls';
 import { TransportError, fromSystemError, withDeadline } from './errors.ts';
 
 export interface Address {
@@ -127,6 +121,17 @@ const TLS_CAUSES: Record<string, 'TLS_EXPIRED' | 'TLS_UNTRUSTED' | 'TLS_HOSTNAME
 const NOT_TLS =
   /wrong version number|packet length too long|http request|unknown protocol|record layer failure/i;
 
+let tlsModule: Promise<typeof import('node:tls')> | undefined;
+
+/**
+ * node:tls (with the secure-context and socket-wrapping code under it) is loaded on the first handshake, not at
+ * start-up: a probe of a plain-HTTP registry never needs it. Callers that time the handshake await this first, so
+ * that loading the module is not counted as the handshake.
+ */
+export function loadTls(): Promise<typeof import('node:tls')> {
+  return (tlsModule ??= import('node:tls'));
+}
+
 export async function handshakeTls(
   socket: Socket,
   hostname: string,
@@ -134,6 +139,7 @@ export async function handshakeTls(
   timeoutMs: number,
 ): Promise<TlsResult> {
   const host = bareHost(hostname);
+  const { connect: tlsConnect, checkServerIdentity, rootCertificates } = await loadTls();
   let tls: TLSSocket | undefined;
   try {
     tls = await withDeadline(
@@ -184,7 +190,7 @@ export async function handshakeTls(
     throw fromSystemError(err, 'tls', `TLS handshake with ${hostname}`);
   }
   const certificate = describeCertificate(tls);
-  const problem = verify(tls, host);
+  const problem = verify(tls, host, checkServerIdentity);
   if (problem && !config.insecure) {
     tls.destroy();
     // The rejected certificate is the evidence (expiry dates, names, issuer): keep it with the error.
@@ -196,7 +202,11 @@ export async function handshakeTls(
   return { socket: tls, certificate, ignoredProblem: problem ?? undefined };
 }
 
-function verify(tls: TLSSocket, host: string): TransportError | null {
+function verify(
+  tls: TLSSocket,
+  host: string,
+  checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined,
+): TransportError | null {
   const peer = tls.getPeerCertificate(true);
   const err = tls.authorizationError as unknown as string | Error | null;
   if (err) {

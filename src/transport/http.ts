@@ -13,6 +13,7 @@ import {
   connectTcp,
   connectViaProxy,
   handshakeTls,
+  loadTls,
   resolveHost,
   type CertificateInfo,
   type TlsConfig,
@@ -214,6 +215,8 @@ export class Transport {
       (c) => ({ address: c.address, ...(c.failures.length ? { failedAddresses: c.failures } : {}) }),
     ).then((c) => c.socket);
     if (url.protocol === 'https:') {
+      // Loading node:tls (the first time) is start-up work, not part of the handshake the tls stage reports.
+      await loadTls();
       const r = await stage(
         'tls',
         () => handshakeTls(socket, url.hostname, this.tls(url.host, ownTls), timeout()),
