@@ -13,6 +13,8 @@
 //     policy's own registry rules add nothing to its allowedRegistries violation, and another policy's registry
 //     rules are unmet (a violation in that policy's mode, cause POLICY_REJECTED) — unverifiable, as above. So a
 //     pod creator cannot make the engine connect to a host:port of their choosing past an allow-list.
+//   - in the webhook, an image past the review's budget of new images (lookups.ts) is never looked up either:
+//     its registry rules are unmet, cause POLICY_REJECTED, and the message says why (LookupRefused).
 import { RegdoctorError, type Cause } from '../cause/index.ts';
 import { fmtBytes } from '../inspect/index.ts';
 import { formatPlatform, parsePlatform, selectPlatform, type IndexEntry } from '../platform/index.ts';
