@@ -5,7 +5,10 @@ import type { Problem } from './types.ts';
 // [a-z0-9]+ ((?:[._]|__|[-]+) [a-z0-9]+)*. Checked in stages so each failure gets its own message:
 // empty components, foreign characters, uppercase, then the separator structure.
 
-const NAME_CHARS = /^[a-zA-Z0-9._-]$/;
+/** By char code (ASCII): letters of either case (case is checked next, with its own message), digits, '.', '_', '-'. */
+const NAME_CHARS = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-')
+  NAME_CHARS[c.charCodeAt(0)] = 1;
 
 /**
  * Checks a '/'-separated path as typed (no domain, tag or digest). `offset` is where the path starts in the
@@ -40,8 +43,10 @@ function checkCharacters(component: string, k: number, count: number, start: num
     if (k === count - 1) return { reason: "repository name must not end with '/'", at: start - 1 };
     return { reason: "repository name has an empty component ('//')", at: start - 1 };
   }
+  // A table lookup per character: a regular expression test per character was up to 126 ms of a 10,000-pod scan.
   for (let i = 0; i < component.length; i++) {
-    if (!NAME_CHARS.test(component[i] as string)) {
+    const code = component.charCodeAt(i);
+    if (code >= 128 || NAME_CHARS[code] === 0) {
       const c = describeChar(component, i);
       return {
         reason: `invalid character ${c} at ${charAt(start + i)} in repository name (lowercase letters, digits, '.', '_', '-' and '/' only)`,
