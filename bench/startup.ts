@@ -1,10 +1,37 @@
-// Section 3: start-up cost — `--help` and a whole probe process, each against a bare `node -e 0`.
+// Section 3: start-up cost — `--help` and a whole probe process, each against a bare `node -e 0`, beside the floor
+// under the probe: the same registry requests from a bare node:http script (bench/startup-floor.mjs).
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { probeArgs } from './compare.ts';
 import type { Fixture } from './fixtures.ts';
 import { allPullable, measureProcesses, type ProcessCase } from './measure.ts';
-import { cleanEnv } from './process.ts';
+import { cleanEnv, timeProcess } from './process.ts';
 import { ms, ratio } from './stats.ts';
 import { table, type Target } from './table.ts';
+
+const FLOOR_SCRIPT = fileURLToPath(new URL('./startup-floor.mjs', import.meta.url));
+
+/** The requests one probe of the multi-platform image makes, as METHOD URL pairs, read from its own JSON. */
+async function floorRequests(cli: string, fx: Fixture, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const run = await timeProcess(process.execPath, probeArgs(cli, fx.open.ref(fx.multi), fx.emptyConfig), env);
+  const o = z
+    .object({
+      reference: z.object({ registry: z.string(), repository: z.string(), tag: z.string() }),
+      manifest: z.object({ digest: z.string(), selected: z.object({ digest: z.string() }) }),
+      steps: z.array(z.object({ name: z.string(), detail: z.object({ digest: z.string().optional() }) })),
+    })
+    .parse(JSON.parse(run.stdout));
+  const base = `http://${o.reference.registry}/v2/${o.reference.repository}`;
+  const blob = (step: string) => o.steps.find((s) => s.name === step)?.detail.digest ?? '';
+  return [
+    ['GET', `http://${o.reference.registry}/v2/`],
+    ['HEAD', `${base}/manifests/${o.reference.tag}`],
+    ['GET', `${base}/manifests/${o.manifest.digest}`],
+    ['GET', `${base}/manifests/${o.manifest.selected.digest}`],
+    ['GET', `${base}/blobs/${blob('config')}`],
+    ['GET', `${base}/blobs/${blob('blob')}`],
+  ].flat();
+}
 
 export const HELP_TARGET = 1.3;
 export const PROBE_TARGET = 2;
@@ -26,6 +53,15 @@ export async function startup(
     },
   ];
   if (fx) {
+    const floor = await floorRequests(cli, fx, env);
+    cases.push({
+      label: `floor: the probe's ${floor.length / 2} requests from bare node:http`,
+      cmd: process.execPath,
+      args: [FLOOR_SCRIPT, ...floor],
+      env,
+      proxy: fx.open.proxy,
+      ok: (r) => r.code === 0 && r.stdout.trim() === `${floor.length / 2} requests`,
+    });
     cases.push({
       label: 'node bin/regdoctor probe (multi-platform, whole process)',
       cmd: process.execPath,
@@ -53,8 +89,8 @@ export async function startup(
     measured: `${ratio(help.time.median, base)} (${ms(help.time.median)} vs ${ms(base)})`,
     met: help.time.median / base <= HELP_TARGET,
   });
-  const probe = results[2];
-  if (probe) {
+  const probe = results.at(-1);
+  if (fx && probe) {
     targets.push({
       what: `whole probe process ≤ ${PROBE_TARGET}× node -e 0`,
       measured: `${ratio(probe.time.median, base)} (${ms(probe.time.median)} vs ${ms(base)})`,

@@ -41,11 +41,23 @@ if (!probe) throw new Error('build: no output for the probe command');
 const atStart = staticClosure('dist/main.js');
 /** Files that now only re-export from a bundle (absolute paths). */
 const facades = new Set();
-await merge([...atStart], 'dist/chunks/main-bundle.js');
+// main.js stays out of its bundle: the bundles hold no start-up side effects (running the CLI), so importing a
+// chunk never starts a command. It is linked again afterwards to import its bundle instead of the facades.
+await merge(
+  [...atStart].filter((f) => f !== 'dist/main.js'),
+  'dist/chunks/main-bundle.js',
+);
 await merge(
   [...staticClosure(probe)].filter((f) => !atStart.has(f)),
   'dist/chunks/probe-bundle.js',
 );
+await build({
+  ...options,
+  entryPoints: ['dist/main.js'],
+  outfile: 'dist/main.js',
+  allowOverwrite: true,
+  plugins: [mergePlugin(new Set(), resolve('dist'))],
+});
 
 /** Output files statically imported from `file`, transitively (lazy imports stay separate). */
 function staticClosure(file) {
@@ -60,54 +72,63 @@ function staticClosure(file) {
   return seen;
 }
 
+/**
+ * Bundles the files in `inMerge`, and what facades re-export (importing the bundle behind each facade directly).
+ * Everything else stays a separate file, imported by its path from `outDir`: lazy imports, chunks of no group.
+ */
+function mergePlugin(inMerge, outDir) {
+  return {
+    name: 'merge-these-only',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const abs = resolve(args.resolveDir, args.path);
+        if (args.kind === 'import-statement' && (inMerge.has(abs) || facades.has(abs))) return { path: abs };
+        return { path: relativePath(outDir, abs), external: true };
+      });
+      // One banner for the bundle instead of one per merged file, where a file uses no `require` of its own.
+      // The banner is line 1 alone: blanking it keeps the file's source map aligned.
+      b.onLoad({ filter: /\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const rest = text.startsWith(BANNER) ? text.slice(BANNER.length) : null;
+        if (rest === null || /(?<![\w$.])require\b/.test(rest)) return undefined;
+        return { contents: rest, loader: 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
+
+/** An import specifier for `abs` from a file in `dir`. */
+function relativePath(dir, abs) {
+  return relative(dir, abs).replace(/^(?!\.)/, './');
+}
+
 /** Merges the output `files` into `target` and turns each into a facade of it. */
 async function merge(files, target) {
   const dir = dirname(resolve(target));
-  const from = (abs) => JSON.stringify(relative(dir, abs).replace(/^(?!\.)/, './'));
-  const back = (abs) => JSON.stringify(relative(dirname(abs), resolve(target)).replace(/^(?!\.)/, './'));
   // Each file's exports, renamed apart: `m3$a` is export `a` of the fourth file.
   const alias = (i, name) => `m${i}$${name}`;
   const names = files.map((f) => outputs[f].exports);
+  const from = (f) => JSON.stringify(relativePath(dir, resolve(f)));
   const entry = files.map((f, i) =>
     names[i].length
-      ? `export{${names[i].map((n) => `${n} as ${alias(i, n)}`).join(',')}}from${from(resolve(f))};`
-      : `import${from(resolve(f))};`,
+      ? `export{${names[i].map((n) => `${n} as ${alias(i, n)}`).join(',')}}from${from(f)};`
+      : `import${from(f)};`,
   );
-  const inMerge = new Set(files.map((f) => resolve(f)));
   await build({
     ...options,
     stdin: { contents: entry.join('\n'), resolveDir: dir, sourcefile: '(merged chunks)' },
     outfile: target,
-    plugins: [
-      {
-        name: 'merge-these-only',
-        setup(b) {
-          // Everything else stays a separate file: lazy imports, and chunks outside this group.
-          b.onResolve({ filter: /^\.\.?\// }, (args) => {
-            const abs = resolve(args.resolveDir, args.path);
-            if (args.kind === 'import-statement' && (inMerge.has(abs) || facades.has(abs)))
-              return { path: abs };
-            return { path: JSON.parse(from(abs)), external: true };
-          });
-          // One banner for the bundle instead of one per merged file, where a file uses no `require` of its own.
-          // The banner is line 1 alone: blanking it keeps the file's source map aligned.
-          b.onLoad({ filter: /\.js$/ }, (args) => {
-            const text = readFileSync(args.path, 'utf8');
-            const rest = text.startsWith(BANNER) ? text.slice(BANNER.length) : null;
-            if (rest === null || /(?<![\w$.])require\b/.test(rest)) return undefined;
-            return { contents: rest, loader: 'js', resolveDir: dirname(args.path) };
-          });
-        },
-      },
-    ],
+    plugins: [mergePlugin(new Set(files.map((f) => resolve(f))), dir)],
   });
   files.forEach((f, i) => {
     const abs = resolve(f);
+    const back = JSON.stringify(relativePath(dirname(abs), resolve(target)));
     writeFileSync(
       abs,
       names[i].length
-        ? `export{${names[i].map((n) => `${alias(i, n)} as ${n}`).join(',')}}from${back(abs)};\n`
-        : `import${back(abs)};\n`,
+        ? `export{${names[i].map((n) => `${alias(i, n)} as ${n}`).join(',')}}from${back};\n`
+        : `import${back};\n`,
     );
     rmSync(`${abs}.map`, { force: true });
     facades.add(abs);

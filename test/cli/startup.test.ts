@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { useFixture } from '../helpers/fixture.ts';
+import { run } from '../helpers/proc.ts';
 import { buildIndexLayout } from '../helpers/oci.ts';
 import { pushImage } from '../helpers/skopeo.ts';
 import { buildCli, show, type Cli, type CliResult } from './cli.ts';
@@ -92,6 +93,14 @@ describe('what a CLI process loads', () => {
     // esbuild alone splits the probe's code into ~30 chunks; scripts/build.mjs merges them.
     assert.ok(files.includes('chunks/probe-bundle.js'), files.join(' '));
     assert.ok(files.length <= 4, `${files.length} files: ${files.join(' ')}`);
+  });
+
+  test('importing a merged bundle on its own starts no command (main.js alone runs the CLI)', async () => {
+    for (const bundle of ['main-bundle.js', 'probe-bundle.js']) {
+      const url = new URL(`chunks/${bundle}`, dist).href;
+      const r = await run(process.execPath, ['-e', `import(${JSON.stringify(url)})`], { env: { PATH: '' } });
+      assert.equal(r.stdout, '', `${bundle}: ${r.stdout}`);
+    }
   });
 
   test('--help loads main and its bundle only, and not node:crypto', async () => {
