@@ -3,7 +3,7 @@ import { UsageError } from '../cause/index.ts';
 import type { ClusterSource } from '../cluster/types.ts';
 import type { Platform } from '../platform/index.ts';
 import type { Session } from '../registry/session.ts';
-import type { Options } from './command.ts';
+import { positiveInt, type Options } from './command.ts';
 import { outputFormat, type OutputFormat } from './output.ts';
 import { REGISTRY_HOST_FLAGS, REGISTRY_HOST_FLAGS_HELP } from './registry-hosts.ts';
 
@@ -44,7 +44,7 @@ Probe flags:
 ${REGISTRY_HOST_FLAGS_HELP}
   --timeout DURATION            per-request timeout (default 10s)
   --deadline DURATION           time allowed for each probe in all (default 60s)
-  --concurrency N               ${one ? "probes in flight, one per image of the pod's containers (default 16)" : 'probes in flight (default 16; at most 4 connections per registry)'}
+  --concurrency N               ${one ? "probes in flight, one per image of the pod's containers (default 16, at most 256)" : 'probes in flight (default 16, at most 256; 4 connections per registry)'}
 Output:
   -v, --verbose                 every registry request on stderr (credentials as ***)`;
 }
@@ -116,9 +116,7 @@ export async function clusterContext(
     throw new UsageError(
       `--now must be an RFC 3339 time such as 2025-03-01T12:00:00Z, not ${JSON.stringify(values.now)}`,
     );
-  const concurrency = values.concurrency === undefined ? 16 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError('--concurrency must be a positive integer');
+  const concurrency = positiveInt('concurrency', values.concurrency, 16, 256);
   const [{ chooseSource }, platformMod] = await Promise.all([
     import('../cluster/index.ts'),
     import('../platform/index.ts'),

@@ -41,6 +41,15 @@ export function parseFlags<O extends Options>(argv: string[], options: O) {
   }
 }
 
+/** A whole-number flag from 1 to max; `fallback` when the flag is absent. */
+export function positiveInt(flag: string, text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new UsageError(`--${flag} must be an integer from 1 to ${max}`);
+  return n;
+}
+
 /** Turns anything thrown out of a command into a one-line message and an exit code. */
 export function reportFatal(err: unknown): number {
   if (err instanceof UsageError) {

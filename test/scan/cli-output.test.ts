@@ -403,7 +403,7 @@ describe('regdoctor scan: output formats and exit codes', () => {
       [['-o', 'json', '--no-headers'], /^regdoctor: --no-headers goes with -o wide/],
       [['--timeout', '0'], /--timeout must be positive/],
       [['--timeout', '25h'], /--timeout must be at most 24h/],
-      [['--concurrency', '0'], /--concurrency must be a positive integer/],
+      [['--concurrency', '0'], /--concurrency must be an integer from 1 to 256/],
       [['-n', 'shop', '-A'], /-n and -A cannot be combined/],
       [['extra'], /scan takes no arguments/],
       [['--timeout', 'soon'], /timeout|duration/i],

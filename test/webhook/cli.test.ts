@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { useFixture } from '../helpers/fixture.ts';
 import { parseListen } from '../../src/cli/commands/webhook.ts';
 import { admit, call, workload } from './reviews.ts';
+import { buildImageLayout } from '../helpers/oci.ts';
+import { pushImage } from '../helpers/skopeo.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const cli = (args: string[]) =>
@@ -62,6 +64,18 @@ describe('regdoctor webhook (process)', () => {
       ],
       [['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--cache-ttl', '0s'], /--cache-ttl must be/],
       [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--max-new-images', '0'],
+        /--max-new-images must be an integer from 1 to 256/,
+      ],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--max-new-images', '1e3'],
+        /--max-new-images must be an integer from 1 to 256/,
+      ],
+      [
+        ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--offline', '--max-new-images', '4'],
+        /--offline makes no registry requests: --max-new-images would have no effect/,
+      ],
+      [
         ['--tls-cert', 'c', '--tls-key', 'k', '--policy', 'p', '--ca-file', '/nonexistent'],
         /--ca-file \/nonexistent: no such file/,
       ],
@@ -82,13 +96,9 @@ describe('regdoctor webhook (process)', () => {
     assert.throws(() => parseListen('host:99999'), /expected \[HOST\]:PORT/);
   });
 
-  test('serves, then on SIGTERM stops serving and exits 0', async () => {
+  /** `regdoctor webhook ARGS` serving on a free port; resolves once it logs its URL. */
+  async function serve(args: string[]) {
     const pki = await fx.pki();
-    const policy = join(await fx.subdir('p'), 'p.yaml');
-    await writeFile(
-      policy,
-      'apiVersion: regdoctor.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: no-latest}\nspec: {disallowLatestTag: true}\n',
-    );
     const child = spawn(
       process.execPath,
       [
@@ -102,31 +112,75 @@ describe('regdoctor webhook (process)', () => {
         pki.valid.certPath,
         '--tls-key',
         pki.valid.keyPath,
-        '--policy',
-        policy,
+        ...args,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     fx.onCleanup(() => void child.kill('SIGKILL'));
-    let stderr = '';
+    const out = { stderr: '' };
     child.stderr.setEncoding('utf8');
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (d: string) => {
-        stderr += d;
-        const m = /serving (https:\/\/\S+)\/validate/.exec(stderr);
+        out.stderr += d;
+        const m = /serving (https:\/\/\S+)\/validate/.exec(out.stderr);
         if (m) resolve(m[1]!);
       });
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out.stderr}`)));
     });
-    const { answer } = await admit(url, pki.ca.certPem, {
+    return { child, url, out, ca: pki.ca.certPem };
+  }
+
+  test('serves, then on SIGTERM stops serving and exits 0', async () => {
+    const policy = join(await fx.subdir('p'), 'p.yaml');
+    await writeFile(
+      policy,
+      'apiVersion: regdoctor.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: no-latest}\nspec: {disallowLatestTag: true}\n',
+    );
+    const { child, url, out, ca } = await serve(['--policy', policy]);
+    const { answer } = await admit(url, ca, {
       object: workload('Pod', 'p', [{ name: 'c', image: 'nginx' }]),
     });
     assert.equal(answer.json.response.allowed, false);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
-    assert.match(stderr, /SIGTERM: shutting down/);
-    assert.match(stderr, /webhook: stopped/);
-    await assert.rejects(call(url, pki.ca.certPem, { method: 'GET', path: '/healthz' }), /ECONNREFUSED/);
+    assert.match(out.stderr, /SIGTERM: shutting down/);
+    assert.match(out.stderr, /webhook: stopped/);
+    await assert.rejects(call(url, ca, { method: 'GET', path: '/healthz' }), /ECONNREFUSED/);
+  });
+
+  test('--max-new-images bounds the images one review looks up', async () => {
+    const reg = await fx.registry();
+    const layout = await buildImageLayout(await fx.subdir('img'), { tag: '1' });
+    await pushImage(layout, `docker://${reg.host}/team/app:1`, { tlsVerify: false });
+    const policy = join(await fx.subdir('size'), 'p.yaml');
+    await writeFile(
+      policy,
+      'apiVersion: regdoctor.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: size}\nspec: {maxImageSize: 1Gi}\n',
+    );
+    const { url, out, ca } = await serve([
+      '--policy',
+      policy,
+      '--plain-http-registry',
+      reg.host,
+      '--max-new-images',
+      '1',
+    ]);
+    assert.match(out.stderr, /at most 1 new images looked up a review/);
+    const images = [`${reg.host}/team/app:1`, `${reg.host}/team/app:1`, `${reg.host}/other/app:1`];
+    const pod = workload(
+      'Pod',
+      'p',
+      images.map((image, i) => ({ name: `c${i}`, image })),
+    );
+    // One distinct new image is looked up (it is named twice); the second is past the budget.
+    const { answer } = await admit(url, ca, { object: pod });
+    assert.equal(answer.json.response.allowed, false, answer.text);
+    const msg: string = answer.json.response.status.message;
+    assert.doesNotMatch(msg, /container "c[01]"/, msg);
+    assert.match(
+      msg,
+      /container "c2": .*not looked up: the review names more than 1 images not in the webhook's cache/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 // `regdoctor agent`: flags and signals around src/agent. Everything heavy is imported after --help.
 import { hostname } from 'node:os';
 import { UsageError } from '../../cause/index.ts';
-import { EXIT, parseFlags, type Command } from '../command.ts';
+import { EXIT, parseFlags, positiveInt, type Command } from '../command.ts';
 import { registryAccess } from '../cluster-flags.ts';
 import { stderrLogger, writeStdout } from '../../output/index.ts';
 
@@ -60,14 +60,6 @@ export const flags = {
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-const positiveInt = (flag: string, text: string | undefined, fallback: number, max: number) => {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new UsageError(`--${flag} must be an integer from 1 to ${max}`);
-  return n;
-};
 
 const run: Command = async (argv) => {
   const { values, positionals } = parseFlags(argv, flags);

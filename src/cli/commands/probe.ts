@@ -4,7 +4,7 @@ import { parseReference } from '../../reference/index.ts';
 import { probeImage } from '../../probe/probe.ts';
 import type { ProbeResult } from '../../result/index.ts';
 import { probeJson, renderProbeText } from '../../report/probe.ts';
-import { EXIT, helpText, parseFlags, useColour, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, positiveInt, useColour, type Command } from '../command.ts';
 import { htmlPage, outputFormat, yamlOf, type OutputFormat } from '../output.ts';
 import { checkNodeFlags, NODE_FLAGS, NODE_FLAGS_HELP, probeFromNode } from '../node-probe.ts';
 import { outputHelp, REGISTRY_FLAGS, REGISTRY_FLAGS_HELP, registryContext } from '../registry-flags.ts';
@@ -45,7 +45,7 @@ Examples:
 
 Flags:
   -f, --file FILE                images to probe, one per line (# comments and blank lines ignored; - for stdin)
-  --concurrency N                images probed at once (default 8)
+  --concurrency N                images probed at once (default 8, at most 256)
 ${REGISTRY_FLAGS_HELP}
 ${NODE_FLAGS_HELP}
 ${RUNTIME_FLAGS_HELP}
@@ -79,9 +79,7 @@ const run: Command = async (argv) => {
     throw new UsageError('probe: give at least one IMAGE (or --file); see `regdoctor probe --help`');
   if (values.file === '-' && values['password-stdin'])
     throw new UsageError('--file - and --password-stdin both want standard input');
-  const concurrency = values.concurrency === undefined ? 8 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError('--concurrency must be a positive integer');
+  const concurrency = positiveInt('concurrency', values.concurrency, 8, 256);
   checkNodeFlags(values);
   if (values.node !== undefined) {
     const runtimeFlag = Object.keys(RUNTIME_FLAGS).find(

@@ -1,6 +1,6 @@
 // `regdoctor webhook`: flags and signals around src/webhook. Everything heavy is imported after --help.
 import { UsageError } from '../../cause/index.ts';
-import { EXIT, helpText, parseFlags, type Command } from '../command.ts';
+import { EXIT, helpText, parseFlags, positiveInt, type Command } from '../command.ts';
 import { parseListen as parseAddress } from '../../util/listen.ts';
 import {
   ENGINE_FLAGS,
@@ -50,6 +50,9 @@ Flags:
                                 reused (default 5m; failed lookups are retried after at most 10s)
   --vulns FILE|DIR              vulnerability reports for minimumSeverity, repeatable: Trivy JSON or
                                 trivy-operator VulnerabilityReports; read once at start
+  --max-new-images N            images not yet in the cache that one review may look up (default 16, at most
+                                256); past it their registry rules are unmet, naming why, and the same request
+                                again gets further (the looked-up images stay cached)
   --offline                     no registry requests: requiredSignatures, maxImageSize, allowedPlatforms (and
                                 minimumSeverity of images without a digest) are logged as notes, never enforced
 
@@ -71,6 +74,7 @@ export const flags = {
   'shutdown-delay': { type: 'string' },
   'shutdown-grace': { type: 'string' },
   'cache-ttl': { type: 'string' },
+  'max-new-images': { type: 'string' },
   ...ENGINE_FLAGS,
   ...ENGINE_REGISTRY_FLAGS,
   help: { type: 'boolean', short: 'h' },
@@ -104,7 +108,9 @@ const run: Command = async (argv) => {
   if (files.includes('-')) throw new UsageError('--policy -: the webhook reads policy files, not stdin');
   const vulnFiles = values.vulns ?? [];
   if (vulnFiles.includes('-')) throw new UsageError('--vulns -: the webhook reads report files, not stdin');
-  if (values.offline) rejectWithOffline(values, ['cache-ttl', ...Object.keys(ENGINE_REGISTRY_FLAGS)]);
+  if (values.offline)
+    rejectWithOffline(values, ['cache-ttl', 'max-new-images', ...Object.keys(ENGINE_REGISTRY_FLAGS)]);
+  const newPerReview = positiveInt('max-new-images', values['max-new-images'], 16, 256);
   const listen = parseListen(values.listen ?? ':8443');
 
   const [{ parseDuration }, { startWebhook }] = await Promise.all([
@@ -138,13 +144,19 @@ const run: Command = async (argv) => {
     ...(watchCluster
       ? { cluster: { kubeconfig: values.kubeconfig, context: values.context } }
       : { policyFiles: files }),
-    engine: { registry, vulnerabilities, cacheTtlMs, offline: Boolean(values.offline) },
+    engine: {
+      registry,
+      vulnerabilities,
+      cacheTtlMs,
+      offline: Boolean(values.offline),
+      lookups: { newPerReview },
+    },
     decisionTimeoutMs,
     log,
   });
   const registryMode = values.offline
     ? 'offline: registry rules are notes'
-    : `registry rules on, cache ${cacheTtlMs / 1000} s`;
+    : `registry rules on, cache ${cacheTtlMs / 1000} s, at most ${newPerReview} new images looked up a review`;
   log(
     `serving ${hook.url}/validate (${watchCluster ? 'policies from the cluster' : `policies from ${files.join(', ')}`}; ${registryMode}${vulnerabilities ? `; ${vulnerabilities.reports.length} vulnerability reports` : ''})`,
   );
