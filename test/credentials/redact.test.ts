@@ -110,6 +110,32 @@ describe('redact', () => {
     );
   });
 
+  // The scan skips positions where no needle can start (a shift table over the shortest needle's length): secrets
+  // of very different lengths, back to back, at either end and sharing prefixes must still all be found.
+  test('secrets of mixed lengths, adjacent or at the ends of the text: every occurrence, and nothing else', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'c', 'd');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ unit: alphabet, minLength: 4, maxLength: 70 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom('', ' ', '  x ', 'Z')), { maxLength: 30 }),
+        (secrets, picks) => {
+          const words = picks.map(([p, sep]) => [secrets[p % secrets.length]!, sep] as const);
+          const text = words.map(([w, sep]) => w + sep).join('');
+          const out = redact(text, secrets);
+          for (const s of secrets) assert.ok(!out.includes(s), `${JSON.stringify(s)} survives in ${out}`);
+          // Secrets of one letter class never run into each other when separated by a non-letter.
+          const separated = words.every(([, sep]) => sep !== '');
+          const clash = secrets.some((a) => secrets.some((b) => a !== b && b.includes(a)));
+          if (separated && !clash) assert.equal(out, words.map(([, sep]) => `***${sep}`).join(''));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test('replacement never re-creates a secret from the pieces around it', () => {
     assert.equal(redact('aa***bb', ['a***b']), '***');
   });
