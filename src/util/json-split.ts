@@ -39,6 +39,10 @@ const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const LF = 0x0a;
+const SPACE = 0x20;
+/** Four spaces as one 32-bit word (the same in either byte order). */
+const FOUR_SPACES = 0x20202020;
+const NO_WORDS = new Int32Array(0);
 
 /** The bytes skipInside() acts on: quotes, brackets, braces, LF. */
 const SIGNIFICANT = new Uint8Array(256);
@@ -67,6 +71,9 @@ type Capture = 'element' | 'field' | 'top';
 
 export class JsonSplitter {
   private buf: Buffer = Buffer.alloc(0);
+  /** `buf` from index `aligned` on, as 32-bit words (the part that is 4-byte aligned in its ArrayBuffer). */
+  private words: Int32Array<ArrayBufferLike> = NO_WORDS;
+  private aligned = 0;
   /** Absolute offset of buf[0]. */
   private base = 0;
   private depth = 0;
@@ -108,6 +115,11 @@ export class JsonSplitter {
       this.buf = Buffer.concat([this.buf.subarray(keepFrom - this.base), chunk]);
       this.base = keepFrom;
     }
+    const buf = this.buf;
+    const aligned = (4 - (buf.byteOffset & 3)) & 3;
+    const count = aligned < buf.length ? (buf.length - aligned) >> 2 : 0;
+    this.aligned = count > 0 ? aligned : buf.length;
+    this.words = count > 0 ? new Int32Array(buf.buffer, buf.byteOffset + aligned, count) : NO_WORDS;
     this.scan(scanned - this.base);
     return this.take();
   }
@@ -354,9 +366,23 @@ export class JsonSplitter {
       this.line = line;
       this.lineStart = lineStart;
     };
+    // Indentation is most of an indented dump's bytes (a kubectl -o json of 10,000 pods: about half): runs of
+    // spaces are skipped four bytes at a time where they are aligned for the word view.
+    const words = this.words;
+    const aligned = this.aligned;
+    const wordCount = words.length;
     while (i < n) {
       // Most bytes are indentation, names and values: one table lookup each.
-      while (i < n && SIGNIFICANT[buf[i]!] === 0) i++;
+      while (i < n) {
+        const b = buf[i]!;
+        if (SIGNIFICANT[b] !== 0) break;
+        i++;
+        if (b === SPACE && ((i - aligned) & 3) === 0 && i >= aligned) {
+          let w = (i - aligned) >> 2;
+          while (w < wordCount && words[w] === FOUR_SPACES) w++;
+          i = aligned + (w << 2);
+        }
+      }
       if (i >= n) break;
       const c = buf[i]!;
       if (c === QUOTE) {
