@@ -22,9 +22,20 @@ if (files.length === 0) {
 // Test files mostly wait on I/O (registries, processes, sockets): run several at once even on 2 cores.
 // Node's default is one less than the core count, i.e. one file at a time here.
 const concurrency = Number(process.env.REGDOCTOR_TEST_CONCURRENCY) || 4;
+// A test (and a test file: node applies it to each file's process too) that waits forever fails after 10 min,
+// naming itself, instead of stalling the whole run; the longest file takes about 1.5 min on a loaded machine.
+const timeout = Number(process.env.REGDOCTOR_TEST_TIMEOUT_MS) || 600_000;
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    `--test-timeout=${timeout}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
   {
     stdio: 'inherit',
   },
