@@ -37,7 +37,11 @@ export async function agentRuntime(
         files.runtime && files.runtime !== rt.runtime ? `; files alone suggested ${files.runtime}` : '';
       return { runtime: rt.runtime, version: rt.version, from: `node ${node} reports ${reported}${differs}` };
     }
-    why = parsed.success ? `node ${node} reports no known runtime` : `node ${node} not found`;
+    why = rt
+      ? `node ${node} reports ${reported}, but ${nodeRoot} is not mounted`
+      : parsed.success
+        ? `node ${node} reports no known runtime`
+        : `node ${node} not found`;
   } catch (err) {
     why = `node ${node} not readable: ${(err as Error).message}`;
   }

@@ -21,6 +21,7 @@ import {
 import { repositoryFor, type Repository } from '../registry/repository.ts';
 import { createSession, type Session } from '../registry/session.ts';
 import { Budget, PROBE_BUDGET } from '../transport/budget.ts';
+import type { StageReport } from '../transport/http.ts';
 import { BUNDLE_REASON_PRIORITY, worstReason, type BundleReason } from '../verify/bundle.ts';
 import { loadPublicKey } from '../verify/key.ts';
 import { verifySignatures } from '../verify/signatures.ts';
@@ -503,13 +504,8 @@ export class RegistryFacts {
     fn: Lookup<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never>,
   ): Promise<NonNullable<ImageEntry[K]> extends Memo<infer T> ? T : never> {
     type T = NonNullable<ImageEntry[K]> extends Memo<infer U> ? U : never;
-    const existing = entry[key] as Memo<T> | undefined;
-    if (existing && !this.stale(existing)) return reuse(existing);
-    const m = this.begin(entry, weigh, fn);
-    if (!m) return Promise.reject(new LookupRefused(this.gate.limits.newPerReview));
-    this.discharge(entry, existing);
-    (entry as unknown as Record<K, Memo<T>>)[key] = m;
-    return m.promise;
+    const slot = entry as unknown as Record<K, Memo<T> | undefined>;
+    return this.lookup(entry, slot[key], (m) => (slot[key] = m), weigh, fn);
   }
 
   private memoIn<T>(
@@ -519,12 +515,22 @@ export class RegistryFacts {
     weigh: (v: T) => number,
     fn: Lookup<T>,
   ): Promise<T> {
-    const existing = map.get(key);
+    return this.lookup(entry, map.get(key), (m) => map.set(key, m), weigh, fn);
+  }
+
+  /** `existing` while it is fresh; else a new lookup of the image, kept by `keep`, in place of `existing`. */
+  private lookup<T>(
+    entry: ImageEntry,
+    existing: Memo<T> | undefined,
+    keep: (m: Memo<T>) => void,
+    weigh: (v: T) => number,
+    fn: Lookup<T>,
+  ): Promise<T> {
     if (existing && !this.stale(existing)) return reuse(existing);
     const m = this.begin(entry, weigh, fn);
     if (!m) return Promise.reject(new LookupRefused(this.gate.limits.newPerReview));
     this.discharge(entry, existing);
-    map.set(key, m);
+    keep(m);
     return m.promise;
   }
 
@@ -541,8 +547,13 @@ export class RegistryFacts {
   }
 }
 
-/** Steps whose failure a session remembers for good (registry/session.ts origin state). */
-const DIAL_STEPS = new Set(['dns', 'connect', 'tls', 'ping']);
+/** Steps whose failure a session remembers for good (registry/session.ts origin state: the dial's stages, the ping). */
+const DIAL_STEPS: ReadonlySet<string> = new Set<StageReport['stage'] | 'ping'>([
+  'dns',
+  'connect',
+  'tls',
+  'ping',
+]);
 
 function pinned(ref: Reference, digest: string): Reference {
   return { ...ref, tag: null, digest, original: `${ref.registry}/${ref.repository}@${digest}` };

@@ -1,14 +1,13 @@
 import { charAt, describeChar, isLowerAlnum, quote } from './text.ts';
 import type { Problem } from './types.ts';
+import { asciiSet, inAsciiSet } from '../util/ascii.ts';
 
 // distribution's remote-name: path-component ('/' path-component)*, where a path component is
 // [a-z0-9]+ ((?:[._]|__|[-]+) [a-z0-9]+)*. Checked in stages so each failure gets its own message:
 // empty components, foreign characters, uppercase, then the separator structure.
 
-/** By char code (ASCII): letters of either case (case is checked next, with its own message), digits, '.', '_', '-'. */
-const NAME_CHARS = new Uint8Array(128);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-')
-  NAME_CHARS[c.charCodeAt(0)] = 1;
+/** Letters of either case (case is checked next, with its own message), digits, '.', '_', '-'. */
+const NAME_CHARS = asciiSet('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-');
 
 /**
  * Checks a '/'-separated path as typed (no domain, tag or digest). `offset` is where the path starts in the
@@ -46,7 +45,7 @@ function checkCharacters(component: string, k: number, count: number, start: num
   // A table lookup per character: a regular expression test per character was up to 126 ms of a 10,000-pod scan.
   for (let i = 0; i < component.length; i++) {
     const code = component.charCodeAt(i);
-    if (code >= 128 || NAME_CHARS[code] === 0) {
+    if (!inAsciiSet(NAME_CHARS, code)) {
       const c = describeChar(component, i);
       return {
         reason: `invalid character ${c} at ${charAt(start + i)} in repository name (lowercase letters, digits, '.', '_', '-' and '/' only)`,

@@ -98,4 +98,18 @@ describe('agent through the node runtime', () => {
     assert.match(line ?? '', /files present: .*node node-a not readable: .*forbidden/, logs.join('\n'));
     assert.doesNotMatch(line ?? '', /crio 1\.30\.0/);
   });
+
+  test('a runtime the Node reports, with no node root mounted: probed directly, and the log says why', async () => {
+    const c = await cluster(fx, {
+      objects: [node('node-a', { nodeInfo: { containerRuntimeVersion: 'cri-o://1.30.0' } })],
+    });
+    const { agent, logs } = await agentFor(fx, c, 'node-a');
+    await agent.synced;
+    const line = logs.find((l) => l.startsWith('no container runtime configuration'));
+    assert.match(
+      line ?? '',
+      /probing the registries directly \(.*node node-a reports cri-o:\/\/1\.30\.0, but .*no-node-root is not mounted\)/,
+      logs.join('\n'),
+    );
+  });
 });
